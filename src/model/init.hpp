@@ -1,0 +1,19 @@
+// Weight initialisations: N(0, 1/fan_in), PyTorch's nn.Linear default U(±1/√fan_in), Xavier/Glorot uniform.
+#pragma once
+#include <armadillo>
+#include <random>
+#include <string>
+
+namespace vclab {
+
+enum class Init { normal, pytorch, xavier };
+
+Init parse_init(const std::string& name);  // "normal" | "pytorch" | "xavier"
+std::string to_string(Init init);
+
+// Fills w (fan_out, fan_in) and, when b is non-null, the bias (fan_out). Biases are U(±1/√fan_in)
+// for the PyTorch init (as nn.Linear) and zero otherwise.
+template <class T>
+void initialize_layer(Init init, arma::Mat<T>& w, arma::Col<T>* b, std::mt19937_64& rng);
+
+}  // namespace vclab

@@ -1,0 +1,56 @@
+// Mlp construction, initialisation and shape checks.
+#include "model/mlp.hpp"
+
+#include <random>
+#include <stdexcept>
+#include <string>
+
+namespace vclab {
+
+std::size_t MlpSpec::width(std::size_t l) const {
+  if (l == 0) return input_dim;
+  if (l <= hidden.size()) return hidden[l - 1];
+  return output_dim;
+}
+
+template <class T> Mlp<T>::Mlp(const MlpSpec& s, std::uint64_t seed) : spec(s) {
+  if (spec.input_dim == 0 || spec.output_dim == 0) throw std::invalid_argument("MLP input and output widths must be positive");
+  for (auto h : spec.hidden)
+    if (h == 0) throw std::invalid_argument("hidden widths must be positive");
+  std::mt19937_64 rng(seed);
+  for (std::size_t l = 0; l < spec.n_weight_layers(); ++l) {
+    arma::Mat<T> w(spec.width(l + 1), spec.width(l));
+    arma::Col<T> b;
+    initialize_layer<T>(spec.init, w, spec.bias ? &b : nullptr, rng);
+    weights.push_back(std::move(w));
+    if (spec.bias) biases.push_back(std::move(b));
+  }
+}
+
+template <class T> void Mlp<T>::check_shapes() const {
+  if (weights.size() != spec.n_weight_layers())
+    throw std::invalid_argument("expected " + std::to_string(spec.n_weight_layers()) + " weight matrices, found " +
+                                std::to_string(weights.size()));
+  for (std::size_t l = 0; l < weights.size(); ++l) {
+    if (weights[l].n_rows != spec.width(l + 1) || weights[l].n_cols != spec.width(l))
+      throw std::invalid_argument("W" + std::to_string(l) + " has shape (" + std::to_string(weights[l].n_rows) + ", " +
+                                  std::to_string(weights[l].n_cols) + "), expected (" + std::to_string(spec.width(l + 1)) +
+                                  ", " + std::to_string(spec.width(l)) + ")");
+    if (!biases.empty() && biases[l].n_elem != spec.width(l + 1))
+      throw std::invalid_argument("b" + std::to_string(l) + " has length " + std::to_string(biases[l].n_elem) +
+                                  ", expected " + std::to_string(spec.width(l + 1)));
+  }
+}
+
+template <class T> bool Mlp<T>::all_finite() const {
+  for (const auto& w : weights)
+    if (!w.is_finite()) return false;
+  for (const auto& b : biases)
+    if (!b.is_finite()) return false;
+  return true;
+}
+
+template struct Mlp<float>;
+template struct Mlp<double>;
+
+}  // namespace vclab

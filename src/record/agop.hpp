@@ -1,0 +1,30 @@
+// AGOP A_l = (1/N) Σ_i Σ_c ∇_{h_l} f_c ∇_{h_l} f_cᵀ and loss EGOP E_l = (1/N) Σ_i ∇_{h_l} ℓ_i ∇_{h_l} ℓ_iᵀ,
+// in the cheap form A_l = W_lᵀ K_l W_l with K_l = (1/N) Σ_i J_iᵀ J_i, J_i = ∂f/∂z_{l+1} (DESIGN.md).
+#pragma once
+#include <armadillo>
+#include <vector>
+
+#include "data/dataset.hpp"
+#include "model/loss.hpp"
+#include "model/mlp.hpp"
+#include "record/record_mode.hpp"
+
+namespace vclab {
+
+struct AgopOptions {
+  RecordMode mode = RecordMode::diag;
+  std::size_t n_samples = 0;  // first n samples of the data; 0 = all
+  bool centered = false;      // subtract the mean Jacobian: K − J̄ᵀJ̄
+  std::size_t batch = 500;
+};
+
+// Per layer l = 0..L: diag (d_l, 1) or full (d_l, d_l), accumulated in double.
+template <class T> std::vector<arma::mat> compute_agop(const Mlp<T>& model, const Dataset& data, const AgopOptions& options);
+template <class T>
+std::vector<arma::mat> compute_egop(const Mlp<T>& model, const Dataset& data, Loss loss, const AgopOptions& options);
+
+// Reference: per-sample, per-output input gradients by backprop and explicit d_l×d_l outer products.
+// O(N C d_l²): for tests and the benchmark only.
+template <class T> arma::mat brute_force_agop(const Mlp<T>& model, const arma::Mat<T>& x, std::size_t layer, bool centered);
+
+}  // namespace vclab

@@ -1,0 +1,126 @@
+// Recorders: each computes its quantities at checkpoints (the VC shift at every step) and writes them.
+#include "record/recorders.hpp"
+
+#include <sstream>
+#include <stdexcept>
+
+#include "train/divergence.hpp"
+
+namespace vclab {
+namespace {
+
+CheckpointMeta meta_of(const CheckpointInfo& info) { return CheckpointMeta{info.step, info.epoch, info.lr}; }
+
+// G = WᵀW for W (d_{l+1}, d_l): diag = column sums of W∘W.
+arma::mat gram_of(const arma::mat& w, RecordMode mode) {
+  if (mode == RecordMode::diag) return arma::sum(arma::square(w), 0).t();
+  return w.t() * w;
+}
+
+void check_finite(const arma::mat& value, const std::string& quantity, std::size_t layer, std::int64_t step) {
+  if (!value.is_finite())
+    throw DivergenceError(step, "layer " + std::to_string(layer), quantity, "NaN or Inf in the recorded quantity");
+}
+
+}  // namespace
+
+std::set<std::string> parse_quantities(const std::string& comma_list) {
+  std::set<std::string> out;
+  std::stringstream ss(comma_list);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (item.empty() || item == "none") continue;
+    bool known = false;
+    for (const auto& q : recordable_quantities()) known = known || q == item;
+    if (!known) {
+      std::string valid;
+      for (const auto& q : recordable_quantities()) valid += (valid.empty() ? "" : ",") + q;
+      throw std::invalid_argument("--record: unknown quantity '" + item + "'; valid: " + valid);
+    }
+    out.insert(item);
+  }
+  return out;
+}
+
+template <class T>
+GramRecorder<T>::GramRecorder(RecordingWriter& writer, RecordMode mode, std::set<std::string> quantities)
+    : writer_(writer), mode_(mode), quantities_(std::move(quantities)) {}
+
+template <class T> void GramRecorder<T>::on_begin(const Mlp<T>& model) {
+  w0_.clear();
+  gram0_.clear();
+  for (const auto& w : model.weights) {
+    w0_.push_back(arma::conv_to<arma::mat>::from(w));
+    gram0_.push_back(gram_of(w0_.back(), mode_));
+  }
+}
+
+template <class T> void GramRecorder<T>::on_checkpoint(const Mlp<T>& model, const CheckpointInfo& info) {
+  const bool diag = mode_ == RecordMode::diag;
+  for (std::size_t l = 0; l < model.n_layers(); ++l) {
+    const arma::mat w = arma::conv_to<arma::mat>::from(model.weights[l]);
+    const arma::mat gram = gram_of(w, mode_);
+    check_finite(gram, "gram", l, info.step);
+    if (quantities_.count("gram")) writer_.add("gram", l, info.index, meta_of(info), gram, diag);
+    if (quantities_.count("dgram")) writer_.add("dgram", l, info.index, meta_of(info), gram - gram0_[l], diag);
+    if (quantities_.count("gram_dw")) writer_.add("gram_dw", l, info.index, meta_of(info), gram_of(w - w0_[l], mode_), diag);
+  }
+  writer_.flush();
+}
+
+template <class T> VcShiftRecorder<T>::VcShiftRecorder(RecordingWriter* writer, RecordMode mode) : writer_(writer), mode_(mode) {}
+
+template <class T> void VcShiftRecorder<T>::on_begin(const Mlp<T>& model) {
+  std::vector<std::size_t> widths;
+  for (std::size_t l = 0; l < model.n_layers(); ++l) widths.push_back(model.spec.width(l));
+  accumulator_ = VcShiftAccumulator(widths, mode_);
+}
+
+template <class T> void VcShiftRecorder<T>::on_backward(const Mlp<T>& model, const StepState<T>& state) {
+  for (std::size_t l = 0; l < model.n_layers(); ++l) {
+    if (state.grads->grad_h[l].is_empty()) continue;  // g_0 not computed: the trainer was told need_input_grad
+    accumulator_.add(l, state.pass->h[l], state.grads->grad_h[l], state.lr);
+  }
+}
+
+template <class T> void VcShiftRecorder<T>::on_checkpoint(const Mlp<T>& model, const CheckpointInfo& info) {
+  if (!writer_) return;
+  for (std::size_t l = 0; l < model.n_layers(); ++l) {
+    const arma::mat v = accumulator_.value(l);
+    check_finite(v, "vc", l, info.step);
+    writer_->add("vc", l, info.index, meta_of(info), v, mode_ == RecordMode::diag);
+  }
+  writer_->flush();
+}
+
+template <class T>
+AgopRecorder<T>::AgopRecorder(RecordingWriter& writer, const Dataset& data, Loss loss, AgopOptions options, bool agop, bool egop)
+    : writer_(writer), data_(data), loss_(loss), options_(options), agop_(agop), egop_(egop) {}
+
+template <class T> void AgopRecorder<T>::on_checkpoint(const Mlp<T>& model, const CheckpointInfo& info) {
+  const bool diag = options_.mode == RecordMode::diag;
+  if (agop_) {
+    const auto a = compute_agop(model, data_, options_);
+    for (std::size_t l = 0; l < a.size(); ++l) {
+      check_finite(a[l], "agop", l, info.step);
+      writer_.add("agop", l, info.index, meta_of(info), a[l], diag);
+    }
+  }
+  if (egop_) {
+    const auto e = compute_egop(model, data_, loss_, options_);
+    for (std::size_t l = 0; l < e.size(); ++l) {
+      check_finite(e[l], "egop", l, info.step);
+      writer_.add("egop", l, info.index, meta_of(info), e[l], diag);
+    }
+  }
+  writer_.flush();
+}
+
+template class GramRecorder<float>;
+template class GramRecorder<double>;
+template class VcShiftRecorder<float>;
+template class VcShiftRecorder<double>;
+template class AgopRecorder<float>;
+template class AgopRecorder<double>;
+
+}  // namespace vclab

@@ -1,0 +1,63 @@
+// Observers that write Gram G_l, ΔG_l, the Gram of W_l − W_l(0), the cumulative virtual covariance shift V_l,
+// the AGOP and the loss EGOP to recordings.h5 at every checkpoint.
+#pragma once
+#include <set>
+#include <string>
+#include <vector>
+
+#include "io/recordings.hpp"
+#include "record/agop.hpp"
+#include "record/vc_shift.hpp"
+#include "train/observer.hpp"
+
+namespace vclab {
+
+// Quantity names as they appear in recordings.h5 and on the command line.
+inline const std::vector<std::string>& recordable_quantities() {
+  static const std::vector<std::string> names{"gram", "dgram", "gram_dw", "vc", "agop", "egop"};
+  return names;
+}
+std::set<std::string> parse_quantities(const std::string& comma_list);  // throws listing valid names
+
+template <class T> class GramRecorder : public Observer<T> {
+ public:
+  GramRecorder(RecordingWriter& writer, RecordMode mode, std::set<std::string> quantities);
+  void on_begin(const Mlp<T>& model) override;
+  void on_checkpoint(const Mlp<T>& model, const CheckpointInfo& info) override;
+
+ private:
+  RecordingWriter& writer_;
+  RecordMode mode_;
+  std::set<std::string> quantities_;
+  std::vector<arma::mat> w0_;     // W_l(0) in double
+  std::vector<arma::mat> gram0_;  // G_l(0): diag (d,1) or full
+};
+
+template <class T> class VcShiftRecorder : public Observer<T> {
+ public:
+  VcShiftRecorder(RecordingWriter* writer, RecordMode mode);  // writer may be null (in-process use)
+  void on_begin(const Mlp<T>& model) override;
+  void on_backward(const Mlp<T>& model, const StepState<T>& state) override;
+  void on_checkpoint(const Mlp<T>& model, const CheckpointInfo& info) override;
+  const VcShiftAccumulator& accumulator() const { return accumulator_; }
+
+ private:
+  RecordingWriter* writer_;
+  RecordMode mode_;
+  VcShiftAccumulator accumulator_;
+};
+
+template <class T> class AgopRecorder : public Observer<T> {
+ public:
+  AgopRecorder(RecordingWriter& writer, const Dataset& data, Loss loss, AgopOptions options, bool agop, bool egop);
+  void on_checkpoint(const Mlp<T>& model, const CheckpointInfo& info) override;
+
+ private:
+  RecordingWriter& writer_;
+  const Dataset& data_;
+  Loss loss_;
+  AgopOptions options_;
+  bool agop_, egop_;
+};
+
+}  // namespace vclab

@@ -1,0 +1,53 @@
+// Observer hooks fired by the trainer (STYLE.md): recorders read through const views and never change training.
+#pragma once
+#include <armadillo>
+#include <cstdint>
+
+#include "model/backprop.hpp"
+#include "model/mlp.hpp"
+
+namespace vclab {
+
+// What one optimiser step saw. Fired twice: on_backward with the model before the update,
+// on_step with the model after it.
+template <class T> struct StepState {
+  std::size_t step = 0;          // index of this step (0-based) = steps completed before it
+  std::size_t epoch = 0;         // 0-based epoch this step belongs to
+  double epoch_progress = 0;     // fractional epochs completed after this step
+  double lr = 0;                 // γ of this step
+  double loss = 0;               // batch loss ℒ before the update
+  const arma::uvec* indices = nullptr;          // training-set indices of this batch
+  const ForwardPass<T>* pass = nullptr;         // h_l, z_l of this batch
+  const BackwardPass<T>* grads = nullptr;       // ∇W_l, g_l = ∂ℒ/∂h_l (carrying 1/B)
+};
+
+// A recording checkpoint: index 0 is the initial model, then the schedule, always the end.
+struct CheckpointInfo {
+  std::size_t index = 0;
+  std::int64_t step = 0;  // optimiser steps completed
+  double epoch = 0;       // fractional epochs completed
+  double lr = 0;
+  bool final = false;
+};
+
+struct EpochMetrics {
+  std::size_t epoch = 0;           // epochs completed (0 = before training)
+  std::int64_t steps = 0;          // optimiser steps completed
+  double train_loss = 0;           // mean of the mini-batch losses seen during the epoch (epoch 0: full pass)
+  double train_accuracy = 0;
+  double test_loss = 0;            // full pass over the test set after the epoch
+  double test_accuracy = 0;
+  double seconds = 0;              // wall time of the epoch's training steps
+};
+
+template <class T> struct Observer {
+  virtual ~Observer() = default;
+  virtual void on_begin(const Mlp<T>&) {}
+  virtual void on_backward(const Mlp<T>&, const StepState<T>&) {}
+  virtual void on_step(const Mlp<T>&, const StepState<T>&) {}
+  virtual void on_checkpoint(const Mlp<T>&, const CheckpointInfo&) {}
+  virtual void on_epoch_end(const Mlp<T>&, const EpochMetrics&) {}
+  virtual void on_end(const Mlp<T>&) {}
+};
+
+}  // namespace vclab

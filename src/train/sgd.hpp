@@ -1,0 +1,29 @@
+// Plain SGD W ← W − γ ∇W (the setting of Theorem 2), with optional momentum and weight decay (PyTorch's convention).
+#pragma once
+#include <vector>
+
+#include "train/update_rule.hpp"
+
+namespace vclab {
+
+struct SgdOptions {
+  double momentum = 0;      // breaks Theorem 2's exact identity when > 0
+  double weight_decay = 0;  // breaks Theorem 2's exact identity when > 0
+};
+
+template <class T> class Sgd : public UpdateRule<T> {
+ public:
+  explicit Sgd(SgdOptions options = {}) : options_(options) {}
+  std::string name() const override { return "sgd"; }
+  void update(Mlp<T>& model, const StepState<T>& state) override;
+
+  // Updates only layers [first, last] (used by VCL's warm-up of the last layer).
+  void update_layers(Mlp<T>& model, const StepState<T>& state, std::size_t first, std::size_t last);
+
+ private:
+  SgdOptions options_;
+  std::vector<arma::Mat<T>> velocity_w_;
+  std::vector<arma::Col<T>> velocity_b_;
+};
+
+}  // namespace vclab

@@ -1,0 +1,69 @@
+// The training loop shared by SGD and VCL: batches → forward → backward → hooks → update → hooks.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "data/dataset.hpp"
+#include "model/loss.hpp"
+#include "train/observer.hpp"
+#include "train/update_rule.hpp"
+
+namespace vclab {
+
+// When recording checkpoints happen: every `every` epochs or steps (plus the initial model and the end).
+struct RecordSchedule {
+  enum class Unit { epoch, step };
+  std::size_t every = 1;
+  Unit unit = Unit::epoch;
+  static RecordSchedule parse(const std::string& text);  // "2", "2epochs", "500steps", "500s"
+  std::string to_string() const;
+};
+
+struct TrainOptions {
+  double lr = 0.05;
+  std::size_t batch = 64;
+  std::size_t epochs = 1;
+  std::uint64_t seed = 0;       // shuffling stream (initialisation uses its own stream)
+  Loss loss = Loss::cross_entropy;
+  RecordSchedule schedule;
+  double divergence_loss = 1e4; // a batch loss above this counts as divergence
+  bool evaluate_initial = true; // epoch-0 row in metrics (full passes over train and test)
+  std::string progress_label = "train";
+};
+
+struct TrainResult {
+  std::vector<EpochMetrics> epochs;
+  std::int64_t steps = 0;
+  bool diverged = false;
+  std::string divergence_message;
+};
+
+struct Evaluation {
+  double loss = 0;
+  double accuracy = 0;
+};
+
+template <class T>
+Evaluation evaluate(const Mlp<T>& model, const Dataset& data, Loss loss, std::size_t batch = 1000);
+
+// Targets (C, B) of the given samples: one-hot labels, or data.targets when present.
+template <class T> arma::Mat<T> batch_targets(const Dataset& data, const arma::uvec& indices, std::size_t n_outputs);
+template <class T> arma::Mat<T> batch_inputs(const Dataset& data, const arma::uvec& indices);
+
+template <class T> class Trainer {
+ public:
+  Trainer(TrainOptions options, UpdateRule<T>& rule) : options_(std::move(options)), rule_(rule) {}
+  void add_observer(Observer<T>& observer) { observers_.push_back(&observer); }
+  // Trains in place. Divergence stops training (observers still get on_end) and is reported in the result.
+  TrainResult run(Mlp<T>& model, const Dataset& train, const Dataset& test, bool need_input_grad = false);
+
+ private:
+  void checkpoint(const Mlp<T>& model, std::size_t& index, std::int64_t step, double epoch, bool final);
+
+  TrainOptions options_;
+  UpdateRule<T>& rule_;
+  std::vector<Observer<T>*> observers_;
+};
+
+}  // namespace vclab

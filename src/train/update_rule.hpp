@@ -1,0 +1,18 @@
+// The policy that turns a step's gradients into new weights (SGD, VCL). The trainer loop is shared.
+#pragma once
+#include <string>
+
+#include "train/observer.hpp"
+
+namespace vclab {
+
+template <class T> struct UpdateRule {
+  virtual ~UpdateRule() = default;
+  virtual std::string name() const = 0;
+  // Whether g_0 = ∂ℒ/∂x is needed (VCL on layer 0 needs it).
+  virtual bool needs_input_grad() const { return false; }
+  virtual void on_epoch_begin(std::size_t /*epoch*/) {}
+  virtual void update(Mlp<T>& model, const StepState<T>& state) = 0;
+};
+
+}  // namespace vclab
