@@ -1,13 +1,131 @@
-// CLI wiring (being built): subcommands are added as their modules land.
+// The vclab command line (CLI11): subcommands train, datasets, analyze, plot, reproduce, bench.
+// Exit codes: 0 success, 1 runtime error (bad file, divergence), 2 usage error (bad flag or value).
 #include "app/cli_app.hpp"
 
-#include <cstdio>
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "app/commands.hpp"
+#include "app/train_run.hpp"
+#include "data/data_error.hpp"
+#include "data/dataset_catalog.hpp"
+#include "data/dataset_status.hpp"
+#include "io/usage_error.hpp"
 
 namespace vclab {
 
-int run_cli(int, char**) {
-  std::fprintf(stderr, "vclab: no subcommands are wired yet\n");
-  return 2;
+void add_train_options(CLI::App& cmd, TrainSettings& s) {
+  cmd.option_defaults()->always_capture_default();
+  // data
+  cmd.add_option("--dataset", s.dataset, "mnist | fashion-mnist | cifar10 | cifar100 | svhn | synthetic-teacher | synthetic-single-index");
+  cmd.add_option("--data-dir", s.data_dir, "Dataset directory (default: $VCLAB_DATA/<name>, then ./data/<name>, ../shared/data/<name>, ~/.local/share/vclab/<name>, /usr/share/datasets/<name>)");
+  cmd.add_option("--train-size", s.train_size, "Use the first N training samples (0 = all)");
+  cmd.add_option("--test-size", s.test_size, "Use the first N test samples (0 = all)");
+  cmd.add_option("--normalize", s.normalize, "unit ([0,1], the paper) | symmetric ([-1,1]) | center | standardize | l2");
+  cmd.add_option("--synthetic-dim", s.synthetic_dim, "Synthetic data: input dimension");
+  cmd.add_option("--synthetic-train", s.synthetic_train, "Synthetic data: training samples");
+  cmd.add_option("--synthetic-test", s.synthetic_test, "Synthetic data: test samples");
+  cmd.add_option("--synthetic-classes", s.synthetic_classes, "Synthetic teacher: number of classes");
+  cmd.add_option("--synthetic-target", s.synthetic_target, "Synthetic single-index: g in tanh | relu | he2");
+  // model
+  cmd.add_option("--hidden", s.hidden, "Hidden widths, comma-separated (e.g. 256 or 512,256)")->delimiter(',');
+  cmd.add_option("--activation", s.activation, "gelu | relu | leaky-relu | tanh | sigmoid | softplus | identity");
+  cmd.add_flag("--bias,!--no-bias", s.bias, "Add biases (the theory has none)");
+  cmd.add_option("--init", s.init, "normal (N(0,1/fan_in)) | pytorch (U(+-1/sqrt(fan_in))) | xavier");
+  cmd.add_option("--init-from", s.init_from, "Start from these weights: HDF5 (/W0,/W1,..,/b0,..) or a directory of W0.npy, W1.npy, ...");
+  cmd.add_option("--loss", s.loss, "cross-entropy | mse (on one-hot targets)");
+  cmd.add_option("--precision", s.precision, "float | double");
+  // optimisation
+  cmd.add_option("--optimizer", s.optimizer, "sgd | vcl (Virtual Covariance Learning, Algorithm 1)");
+  cmd.add_option("--lr", s.lr, "Learning rate gamma");
+  cmd.add_option("--batch", s.batch, "Mini-batch size");
+  cmd.add_option("--epochs", s.epochs, "Epochs");
+  cmd.add_option("--seed", s.seed, "Seed (initialisation; shuffling uses seed+1)");
+  cmd.add_option("--momentum", s.momentum, "SGD momentum (breaks Theorem 2's exact identity)");
+  cmd.add_option("--weight-decay", s.weight_decay, "SGD weight decay (breaks Theorem 2's exact identity)");
+  cmd.add_option("--threads", s.threads, "BLAS threads (0 = all cores); results are bit-identical only for the same count");
+  cmd.add_option("--divergence-loss", s.divergence_loss, "A batch loss above this stops the run as diverged");
+  // VCL
+  cmd.add_option("--vcl-alpha", s.vcl_alpha, "VCL: matrix power alpha of the eigenvalues");
+  cmd.add_option("--vcl-gram", s.vcl_gram, "VCL: current (W^T W + V, as printed) | initial (W_0^T W_0 + V) | per-step (W^T W + v)");
+  cmd.add_option("--vcl-solver", s.vcl_solver, "VCL: full (eig_sym reference) | fast (warm-started top-k eigensolver)");
+  cmd.add_flag("--vcl-clip,!--no-vcl-clip", s.vcl_clip, "VCL: clip negative eigenvalues to 0 before the power");
+  cmd.add_option("--vcl-warmup-epochs", s.vcl_warmup_epochs, "VCL: epochs training only the last layer first");
+  cmd.add_flag("--vcl-train-last,!--no-vcl-train-last", s.vcl_train_last, "VCL: keep training the last layer by SGD during VCL");
+  cmd.add_option("--vcl-last-lr", s.vcl_last_lr, "VCL: SGD learning rate of the last layer");
+  // recording
+  cmd.add_option("--record", s.record, "Comma list of gram,dgram,gram_dw,vc,agop,egop (or none)");
+  cmd.add_option("--record-mode", s.record_mode, "diag (O(d) memory) | full (d x d)");
+  cmd.add_option("--record-every", s.record_every, "Checkpoint schedule: N or Nepochs or Nsteps (init and end always)");
+  cmd.add_option("--agop-samples", s.agop_samples, "AGOP/EGOP over the first N training samples (0 = all)");
+  cmd.add_flag("--agop-centered", s.agop_centered, "AGOP with centred Jacobians");
+  // output
+  cmd.add_option("--out", s.out, "Run directory to create");
+  cmd.add_flag("--overwrite", s.overwrite, "Reuse a non-empty --out directory");
+}
+
+int run_cli(int argc, char** argv) {
+  CLI::App app{"vclab: feature learning as virtual covariance learning (Cha & Lee 2025) -- training, recording, analysis"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("vclab ") + VCLAB_APP_VERSION);
+
+  TrainSettings train_settings;
+  auto* train = app.add_subcommand("train", "Train an MLP by SGD or VCL, recording Gram, AGOP and virtual covariance shift");
+  add_train_options(*train, train_settings);
+
+  auto* datasets = app.add_subcommand("datasets", "Show which datasets are found where (list) or decode and checksum them (verify)");
+  std::string datasets_action = "list", datasets_dir, datasets_name;
+  datasets->add_option("action", datasets_action, "list | verify")->check(CLI::IsMember({"list", "verify"}));
+  datasets->add_option("--data-dir", datasets_dir, "Look here first");
+  datasets->add_option("--dataset", datasets_name, "verify only this dataset");
+
+  CommandRegistry extra;
+  register_commands(app, extra);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "vclab: " << e.what() << "\nRun 'vclab --help' or 'vclab <command> --help' for the options.\n";
+    return 2;
+  }
+
+  try {
+    if (train->parsed()) {
+      const TrainOutcome outcome = run_training(train_settings);
+      std::cout << "run directory: " << outcome.run_dir.string() << "\n"
+                << "final test accuracy: " << outcome.final_test_accuracy << " (" << outcome.result.steps << " steps, "
+                << outcome.seconds << " s)\n";
+      return outcome.result.diverged ? 1 : 0;
+    }
+    if (datasets->parsed()) {
+      std::vector<DatasetStatus> statuses;
+      if (datasets_action == "list") {
+        statuses = list_datasets(datasets_dir);
+      } else {
+        for (const auto& name : dataset_names())
+          if (datasets_name.empty() || datasets_name == name) statuses.push_back(verify_dataset(name, datasets_dir));
+        if (statuses.empty()) throw UsageError("--dataset " + datasets_name + " is not a known dataset");
+      }
+      std::cout << format_status(statuses);
+      bool ok = true;
+      if (datasets_action == "verify")
+        for (const auto& s : statuses) ok = ok && (s.ok || s.synthetic || !s.found);
+      return ok ? 0 : 1;
+    }
+    return extra.dispatch();
+  } catch (const UsageError& e) {
+    std::cerr << "vclab: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "vclab: error: " << e.what() << "\n";
+    return 1;
+  }
 }
 
 }  // namespace vclab

@@ -1,0 +1,35 @@
+// Registry of subcommands beyond train/datasets (analyze, plot, reproduce, bench): each module adds its own.
+#pragma once
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <vector>
+
+#include "app/train_settings.hpp"
+
+namespace vclab {
+
+class CommandRegistry {
+ public:
+  // `run` is called when `cmd` was parsed; it returns the exit code.
+  void add(CLI::App* cmd, std::function<int()> run) { commands_.push_back({cmd, std::move(run)}); }
+  int dispatch() const {
+    for (const auto& c : commands_)
+      if (c.cmd->parsed()) return c.run();
+    return 2;
+  }
+
+ private:
+  struct Entry {
+    CLI::App* cmd;
+    std::function<int()> run;
+  };
+  std::vector<Entry> commands_;
+};
+
+// Adds the train flags (shared by `train` and the reproduce commands that train).
+void add_train_options(CLI::App& cmd, TrainSettings& settings);
+
+// Adds analyze, plot, reproduce and bench.
+void register_commands(CLI::App& app, CommandRegistry& registry);
+
+}  // namespace vclab

@@ -1,0 +1,247 @@
+// Orchestrates one training run and writes its run directory (DESIGN.md "Command line").
+#include "app/train_run.hpp"
+
+#include <cblas.h>
+
+#include <chrono>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include "app/update_rules.hpp"
+#include "data/load_dataset.hpp"
+#include "data/normalization.hpp"
+#include "io/csv_table.hpp"
+#include "io/json_io.hpp"
+#include "io/recordings.hpp"
+#include "io/run_dir.hpp"
+#include "io/run_info.hpp"
+#include "io/usage_error.hpp"
+#include "io/weights_io.hpp"
+#include "model/loss.hpp"
+#include "record/recorders.hpp"
+
+namespace vclab {
+namespace {
+
+void require(bool ok, const std::string& message) {
+  if (!ok) throw UsageError(message);
+}
+
+void validate(const TrainSettings& s) {
+  require(s.lr > 0, "--lr must be positive (got " + std::to_string(s.lr) + ")");
+  require(s.batch > 0, "--batch must be positive");
+  for (auto h : s.hidden) require(h > 0, "--hidden widths must be positive");
+  require(s.precision == "float" || s.precision == "double", "--precision must be float or double (got '" + s.precision + "')");
+  require(s.momentum >= 0 && s.momentum < 1, "--momentum must be in [0, 1)");
+  require(s.weight_decay >= 0, "--weight-decay must be non-negative");
+  require(s.optimizer == "sgd" || s.optimizer == "vcl", "--optimizer must be sgd or vcl (got '" + s.optimizer + "')");
+  try {
+    parse_activation(s.activation);
+    parse_loss(s.loss);
+    parse_init(s.init);
+    parse_normalization(s.normalize);
+    parse_record_mode(s.record_mode);
+    RecordSchedule::parse(s.record_every);
+    parse_quantities(s.record);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+}
+
+MlpSpec model_spec(const TrainSettings& s, const Dataset& train) {
+  MlpSpec spec;
+  spec.input_dim = train.dim();
+  spec.hidden = s.hidden;
+  spec.output_dim = train.targets.is_empty() ? train.n_classes : train.targets.n_rows;
+  spec.activation = parse_activation(s.activation);
+  spec.bias = s.bias;
+  spec.init = parse_init(s.init);
+  return spec;
+}
+
+WeightSet to_weight_set(const auto& model) {
+  WeightSet w;
+  for (const auto& m : model.weights) w.weights.push_back(arma::conv_to<arma::mat>::from(m));
+  for (const auto& b : model.biases) w.biases.push_back(arma::conv_to<arma::vec>::from(b));
+  return w;
+}
+
+template <class T> void load_initial_weights(Mlp<T>& model, const std::string& path) {
+  const WeightSet w = load_weights(path);
+  if (w.weights.size() != model.n_layers())
+    throw UsageError("--init-from " + path + ": has " + std::to_string(w.weights.size()) + " weight matrices, the model needs " +
+                     std::to_string(model.n_layers()) + " (check --hidden)");
+  for (std::size_t l = 0; l < model.n_layers(); ++l) {
+    if (w.weights[l].n_rows != model.weights[l].n_rows || w.weights[l].n_cols != model.weights[l].n_cols)
+      throw UsageError("--init-from " + path + ": W" + std::to_string(l) + " has shape (" + std::to_string(w.weights[l].n_rows) +
+                       ", " + std::to_string(w.weights[l].n_cols) + "), the model needs (" + std::to_string(model.weights[l].n_rows) +
+                       ", " + std::to_string(model.weights[l].n_cols) + ") (check --hidden and --dataset)");
+    model.weights[l] = arma::conv_to<arma::Mat<T>>::from(w.weights[l]);
+  }
+  if (model.has_bias()) {
+    if (w.biases.size() != model.n_layers())
+      throw UsageError("--init-from " + path + ": the model has biases (--bias) but the file has " + std::to_string(w.biases.size()) +
+                       " bias vectors; pass --no-bias or a file with b0..b" + std::to_string(model.n_layers() - 1));
+    for (std::size_t l = 0; l < model.n_layers(); ++l) {
+      if (w.biases[l].n_elem != model.biases[l].n_elem)
+        throw UsageError("--init-from " + path + ": b" + std::to_string(l) + " has the wrong length");
+      model.biases[l] = arma::conv_to<arma::Col<T>>::from(w.biases[l]);
+    }
+  } else if (!w.biases.empty()) {
+    throw UsageError("--init-from " + path + ": the file has biases but the model has none; pass --bias");
+  }
+}
+
+// metrics.csv, rewritten atomically after every epoch so a killed run leaves a complete file.
+template <class T> class MetricsWriter : public Observer<T> {
+ public:
+  explicit MetricsWriter(std::filesystem::path path)
+      : path_(std::move(path)),
+        table_({"epoch", "steps", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "seconds", "status"}) {}
+  void on_epoch_end(const Mlp<T>&, const EpochMetrics& m) override {
+    table_.append_row({std::int64_t(m.epoch), m.steps, m.train_loss, m.train_accuracy, m.test_loss, m.test_accuracy, m.seconds,
+                       std::string("ok")});
+    table_.write(path_);
+  }
+  void mark_diverged(std::int64_t steps, const std::string&) {
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    table_.append_row({std::int64_t(-1), steps, nan, nan, nan, nan, nan, std::string("diverged")});
+    table_.write(path_);
+  }
+
+ private:
+  std::filesystem::path path_;
+  CsvTable table_;
+};
+
+template <class T> TrainOutcome train_typed(const TrainSettings& s, const DatasetSplit& data, nlohmann::json config) {
+  const auto start = std::chrono::steady_clock::now();
+  const std::filesystem::path dir = s.out;
+  Mlp<T> model(model_spec(s, data.train), s.seed);
+  if (!s.init_from.empty()) load_initial_weights(model, s.init_from);
+  save_weights(dir / "weights_init.h5", to_weight_set(model));
+
+  TrainOptions options;
+  options.lr = s.lr;
+  options.batch = s.batch;
+  options.epochs = s.epochs;
+  options.seed = s.seed + 1;  // shuffling stream distinct from the initialisation stream
+  options.loss = parse_loss(s.loss);
+  options.schedule = RecordSchedule::parse(s.record_every);
+  options.divergence_loss = s.divergence_loss;
+  options.progress_label = s.dataset + " " + s.optimizer;
+
+  const auto quantities = parse_quantities(s.record);
+  const RecordMode mode = parse_record_mode(s.record_mode);
+  RecordingWriter writer(dir / "recordings.h5");
+  writer.set_root_attribute("vclab_config", config.dump());
+  writer.set_root_attribute("record_mode", to_string(mode));
+  writer.set_root_attribute("n_layers", std::int64_t(model.n_layers()));
+  if (!data.train.image_shape.empty()) {
+    std::string shape;
+    for (auto v : data.train.image_shape) shape += (shape.empty() ? "" : ",") + std::to_string(v);
+    writer.set_root_attribute("image_shape", shape);
+  }
+
+  auto rule = make_update_rule<T>(s);
+  Trainer<T> trainer(options, *rule);
+  MetricsWriter<T> metrics(dir / "metrics.csv");
+  trainer.add_observer(metrics);
+  std::unique_ptr<GramRecorder<T>> gram;
+  std::unique_ptr<VcShiftRecorder<T>> vc;
+  std::unique_ptr<AgopRecorder<T>> agop;
+  if (quantities.count("gram") || quantities.count("dgram") || quantities.count("gram_dw")) {
+    gram = std::make_unique<GramRecorder<T>>(writer, mode, quantities);
+    trainer.add_observer(*gram);
+  }
+  if (quantities.count("vc")) {
+    vc = std::make_unique<VcShiftRecorder<T>>(&writer, mode);
+    trainer.add_observer(*vc);
+  }
+  if (quantities.count("agop") || quantities.count("egop")) {
+    AgopOptions agop_options{mode, s.agop_samples, s.agop_centered};
+    agop = std::make_unique<AgopRecorder<T>>(writer, data.train, options.loss, agop_options, quantities.count("agop") > 0,
+                                             quantities.count("egop") > 0);
+    trainer.add_observer(*agop);
+  }
+
+  TrainOutcome outcome;
+  outcome.run_dir = dir;
+  outcome.result = trainer.run(model, data.train, data.test, quantities.count("vc") > 0);
+  if (outcome.result.diverged) {
+    metrics.mark_diverged(outcome.result.steps, outcome.result.divergence_message);
+    std::cerr << "vclab: " << outcome.result.divergence_message << "\n";
+  } else {
+    save_weights(dir / "weights_final.h5", to_weight_set(model));
+  }
+  writer.close();
+  outcome.final_test_accuracy = outcome.result.epochs.empty() ? 0 : outcome.result.epochs.back().test_accuracy;
+  outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  config["status"] = outcome.result.diverged ? "diverged" : "completed";
+  if (outcome.result.diverged) config["divergence"] = outcome.result.divergence_message;
+  config["result"] = {{"steps", outcome.result.steps},
+                      {"final_test_accuracy", outcome.final_test_accuracy},
+                      {"seconds", outcome.seconds}};
+  config["finished_utc"] = utc_timestamp();
+  write_json(dir / "config.json", config);
+  return outcome;
+}
+
+}  // namespace
+
+std::size_t set_blas_threads(std::size_t threads) {
+  const std::size_t n = threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : threads;
+  openblas_set_num_threads(int(n));
+  return n;
+}
+
+DatasetSplit load_training_data(const TrainSettings& s) {
+  DatasetRequest request;
+  request.name = s.dataset;
+  request.data_dir = s.data_dir;
+  request.train_size = s.train_size;
+  request.test_size = s.test_size;
+  request.normalize = parse_normalization(s.normalize);
+  request.seed = s.seed;
+  request.synthetic.input_dim = s.synthetic_dim;
+  request.synthetic.n_train = s.synthetic_train;
+  request.synthetic.n_test = s.synthetic_test;
+  request.synthetic.n_classes = s.synthetic_classes;
+  request.synthetic.target = s.synthetic_target;
+  return load_dataset(request);
+}
+
+TrainOutcome run_training(const TrainSettings& settings) {
+  validate(settings);
+  return run_training(settings, load_training_data(settings));
+}
+
+TrainOutcome run_training(const TrainSettings& s, const DatasetSplit& data) {
+  validate(s);
+  prepare_output_dir(s.out, s.overwrite);
+  const std::size_t threads = set_blas_threads(s.threads);
+  nlohmann::json config;
+  config["settings"] = to_json(s);
+  config["threads_in_use"] = threads;
+  config["environment"] = environment_info();
+  config["started_utc"] = utc_timestamp();
+  config["status"] = "running";
+  config["data"] = {{"name", data.train.name},
+                    {"n_train", data.train.size()},
+                    {"n_test", data.test.size()},
+                    {"dim", data.train.dim()},
+                    {"n_classes", data.train.n_classes},
+                    {"image_shape", data.train.image_shape},
+                    {"source_files", data.train.source_files}};
+  config["notes"] = {
+      {"vc", "V_l = sum over steps of sum_i (h+ h+^T - h h^T), h+ = h - lr * dL_batch/dh (g carries 1/B)"},
+      {"agop", "A_l = (1/N) sum_i sum_c grad_{h_l} f_c grad_{h_l} f_c^T over the first agop_samples training samples"},
+      {"metrics", "train_* are means over the epoch's mini-batches before each update; test_* are full passes after the epoch"}};
+  write_json(std::filesystem::path(s.out) / "config.json", config);
+  if (s.precision == "double") return train_typed<double>(s, data, config);
+  return train_typed<float>(s, data, config);
+}
+
+}  // namespace vclab

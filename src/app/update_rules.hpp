@@ -1,0 +1,12 @@
+// Builds the update rule (SGD or VCL) named by the settings.
+#pragma once
+#include <memory>
+
+#include "app/train_settings.hpp"
+#include "train/update_rule.hpp"
+
+namespace vclab {
+
+template <class T> std::unique_ptr<UpdateRule<T>> make_update_rule(const TrainSettings& settings);
+
+}  // namespace vclab
