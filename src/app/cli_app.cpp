@@ -82,6 +82,18 @@ int run_cli(int argc, char** argv) {
   CommandRegistry extra;
   register_commands(app, extra);
 
+  if (argc >= 2 && argv[1][0] != '-') {
+    bool known = false;
+    std::string valid;
+    for (const auto* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+      known = known || sub->get_name() == argv[1];
+      valid += (valid.empty() ? "" : ", ") + sub->get_name();
+    }
+    if (!known) {
+      std::cerr << "vclab: unknown command '" << argv[1] << "'; valid commands: " << valid << "\n";
+      return 2;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

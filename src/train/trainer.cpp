@@ -158,7 +158,8 @@ TrainResult Trainer<T>::run(Mlp<T>& model, const Dataset& train, const Dataset& 
 
         if (options_.schedule.unit == RecordSchedule::Unit::step && step % std::int64_t(options_.schedule.every) == 0) {
           check_finite_weights(model, step);
-          checkpoint(model, checkpoint_index, step, state.epoch_progress, false);
+          checkpoint(model, checkpoint_index, step, state.epoch_progress,
+                     std::size_t(step) == options_.epochs * steps_per_epoch);
           last_checkpoint_step = step;
         }
       }

@@ -1,0 +1,168 @@
+// load_dataset: finds the files, decodes them with the format readers, keeps the first N samples,
+// converts bytes to float columns and applies the requested normalisation (train statistics).
+#include "data/load_dataset.hpp"
+
+#include "data/cifar_reader.hpp"
+#include "data/data_error.hpp"
+#include "data/idx_reader.hpp"
+#include "data/normalization.hpp"
+#include "data/svhn_reader.hpp"
+
+namespace vclab {
+namespace fs = std::filesystem;
+namespace {
+
+const std::vector<std::string> kDigitNames{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
+const std::vector<std::string> kFashionNames{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                             "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
+const std::vector<std::string> kCifar10Names{"airplane", "automobile", "bird", "cat", "deer",
+                                             "dog", "frog", "horse", "ship", "truck"};
+
+fs::path file_for(const fs::path& dir, const DatasetInfo& info, const std::string& role) {
+  for (const DataFileSpec& file : info.files) {
+    if (file.role != role) continue;
+    if (auto path = find_dataset_file(dir, info, file)) return *path;
+    throw DataError((dir / file.names.front()).string() + ": file not found (" + info.name + " " + role +
+                    ", plain or .gz). Put it there or pass --data-dir to the folder holding it.");
+  }
+  throw DataError("internal: dataset '" + info.name + "' has no file role '" + role + "'");
+}
+
+std::optional<fs::path> optional_file(const fs::path& dir, const DatasetInfo& info, const std::string& role) {
+  for (const DataFileSpec& file : info.files)
+    if (file.role == role) return find_dataset_file(dir, info, file);
+  return std::nullopt;
+}
+
+void append_images(RawImages& all, RawImages&& part) {
+  if (all.pixels.empty()) {
+    all = std::move(part);
+    return;
+  }
+  all.pixels.insert(all.pixels.end(), part.pixels.begin(), part.pixels.end());
+  all.labels.insert(all.labels.end(), part.labels.begin(), part.labels.end());
+}
+
+std::string join_paths(const std::vector<std::string>& files) {
+  std::string text;
+  for (const std::string& f : files) text += (text.empty() ? "" : ", ") + f;
+  return text;
+}
+
+// The first `limit` images (0 = all) as a Dataset of float pixel values 0..255.
+Dataset to_dataset(const RawImages& raw, std::size_t limit, const std::string& name, std::size_t n_classes,
+                   const std::vector<std::string>& files, const char* size_flag) {
+  const std::size_t available = raw.count();
+  if (limit > available) {
+    throw DataError(join_paths(files) + ": " + size_flag + "=" + std::to_string(limit) + " requested, but the files hold only " +
+                    std::to_string(available) + " samples. Ask for at most " + std::to_string(available) + " (0 = all).");
+  }
+  const std::size_t n = limit ? limit : available;
+  const std::size_t d = raw.dim();
+  Dataset ds;
+  ds.name = name;
+  ds.n_classes = n_classes;
+  ds.image_shape = {raw.channels, raw.height, raw.width};
+  ds.source_files = files;
+  ds.x.set_size(d, n);  // (d, N): image i is column i, already in vclab's c*H*W + row*W + col order
+  float* out = ds.x.memptr();
+  for (std::size_t k = 0; k < d * n; ++k) out[k] = raw.pixels[k];
+  ds.y.set_size(n);
+  for (std::size_t i = 0; i < n; ++i) ds.y[i] = raw.labels[i];
+  return ds;
+}
+
+DatasetSplit load_idx_dataset(const fs::path& dir, const DatasetInfo& info, const DatasetRequest& request,
+                              const std::vector<std::string>& class_names) {
+  const fs::path train_images = file_for(dir, info, "train-images"), train_labels = file_for(dir, info, "train-labels");
+  const fs::path test_images = file_for(dir, info, "test-images"), test_labels = file_for(dir, info, "test-labels");
+  DatasetSplit split;
+  split.train = to_dataset(read_idx_pair(train_images, train_labels, info.n_classes), request.train_size, info.name,
+                           info.n_classes, {train_images.string(), train_labels.string()}, "train_size");
+  split.test = to_dataset(read_idx_pair(test_images, test_labels, info.n_classes), request.test_size, info.name,
+                          info.n_classes, {test_images.string(), test_labels.string()}, "test_size");
+  split.train.class_names = split.test.class_names = class_names;
+  return split;
+}
+
+DatasetSplit load_cifar10(const fs::path& dir, const DatasetInfo& info, const DatasetRequest& request) {
+  RawImages train;
+  std::vector<std::string> train_files;
+  for (int batch = 1; batch <= 5; ++batch) {  // stop early when the first train_size samples are in hand
+    if (request.train_size && train.count() >= request.train_size) break;
+    const fs::path path = file_for(dir, info, "data_batch_" + std::to_string(batch));
+    append_images(train, read_cifar10(path));
+    train_files.push_back(path.string());
+  }
+  const fs::path test_path = file_for(dir, info, "test_batch");
+  DatasetSplit split;
+  split.train = to_dataset(train, request.train_size, info.name, 10, train_files, "train_size");
+  split.test = to_dataset(read_cifar10(test_path), request.test_size, info.name, 10, {test_path.string()}, "test_size");
+  std::vector<std::string> names = kCifar10Names;
+  if (auto meta = optional_file(dir, info, "class-names")) names = read_class_names(*meta, 10);
+  split.train.class_names = split.test.class_names = names;
+  return split;
+}
+
+DatasetSplit load_cifar100(const fs::path& dir, const DatasetInfo& info, const DatasetRequest& request) {
+  const Cifar100Labels which = request.cifar100_coarse ? Cifar100Labels::coarse : Cifar100Labels::fine;
+  const std::size_t n_classes = request.cifar100_coarse ? 20 : 100;
+  const fs::path train_path = file_for(dir, info, "train"), test_path = file_for(dir, info, "test");
+  DatasetSplit split;
+  split.train = to_dataset(read_cifar100(train_path, which), request.train_size, info.name, n_classes,
+                           {train_path.string()}, "train_size");
+  split.test = to_dataset(read_cifar100(test_path, which), request.test_size, info.name, n_classes,
+                          {test_path.string()}, "test_size");
+  if (auto names = optional_file(dir, info, request.cifar100_coarse ? "coarse-class-names" : "fine-class-names")) {
+    split.train.class_names = split.test.class_names = read_class_names(*names, n_classes);
+  }
+  return split;
+}
+
+DatasetSplit load_svhn(const fs::path& dir, const DatasetInfo& info, const DatasetRequest& request) {
+  const fs::path train_path = file_for(dir, info, "train"), test_path = file_for(dir, info, "test");
+  DatasetSplit split;
+  split.train = to_dataset(read_svhn_mat(train_path), request.train_size, info.name, 10, {train_path.string()},
+                           "train_size");
+  split.test = to_dataset(read_svhn_mat(test_path), request.test_size, info.name, 10, {test_path.string()}, "test_size");
+  split.train.class_names = split.test.class_names = kDigitNames;
+  return split;
+}
+
+// Keeps the first n columns (0 = all) of a generated dataset.
+void take_first(Dataset& ds, std::size_t n, const char* size_flag) {
+  if (n == 0) return;
+  if (n > ds.size()) {
+    throw DataError(ds.name + ": " + size_flag + "=" + std::to_string(n) + " requested, but only " +
+                    std::to_string(ds.size()) + " samples are generated; raise the synthetic sample count.");
+  }
+  ds.x = ds.x.cols(0, n - 1);
+  ds.y = ds.y.subvec(0, n - 1);
+  if (!ds.targets.is_empty()) ds.targets = ds.targets.cols(0, n - 1);
+}
+
+}  // namespace
+
+DatasetSplit load_dataset(const DatasetRequest& request) {
+  const std::string name = canonical_dataset_name(request.name);
+  if (is_synthetic_dataset(name)) {
+    DatasetSplit split = name == "synthetic-teacher" ? make_teacher_dataset(request.synthetic, request.seed)
+                                                     : make_single_index_dataset(request.synthetic, request.seed);
+    take_first(split.train, request.train_size, "train_size");
+    take_first(split.test, request.test_size, "test_size");
+    normalize_split(split, request.normalize, InputScale::real);
+    return split;
+  }
+  const DatasetInfo& info = dataset_info(name);
+  const fs::path dir = resolve_data_dir(name, request.data_dir);
+  DatasetSplit split;
+  if (name == "mnist") split = load_idx_dataset(dir, info, request, kDigitNames);
+  else if (name == "fashion-mnist") split = load_idx_dataset(dir, info, request, kFashionNames);
+  else if (name == "cifar10") split = load_cifar10(dir, info, request);
+  else if (name == "cifar100") split = load_cifar100(dir, info, request);
+  else split = load_svhn(dir, info, request);
+  normalize_split(split, request.normalize, InputScale::bytes);
+  return split;
+}
+
+}  // namespace vclab

@@ -1,0 +1,177 @@
+// End-to-end `vclab train`: run directory contents, an independent HDF5 reader, determinism, errors and exit codes.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "cli_test_util.hpp"
+#include "io/csv_table.hpp"
+#include "io/recordings.hpp"
+#include "test_util.hpp"
+
+using namespace vclab;
+using namespace vclab::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kTinyData =
+    "train --dataset synthetic-teacher --synthetic-dim 12 --synthetic-train 96 --synthetic-test 32 --synthetic-classes 3 "
+    "--lr 0.1 --batch 16 --epochs 3 --threads 1 --record gram,dgram,vc,agop,egop ";
+const std::string kTinyRun = kTinyData + "--hidden 8,6 ";
+
+bool contains(const std::string& text, const std::string& what) { return text.find(what) != std::string::npos; }
+
+}  // namespace
+
+TEST_CASE("train writes config.json, metrics.csv, recordings.h5 and weights") {
+  const fs::path dir = fresh_temp_dir("basic");
+  const auto r = run_vclab(kTinyRun + "--record-mode full --out " + (dir / "run").string());
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  for (const char* f : {"config.json", "metrics.csv", "recordings.h5", "weights_init.h5", "weights_final.h5"})
+    CHECK(fs::exists(dir / "run" / f));
+  CHECK_FALSE(fs::exists(dir / "run" / "recordings.h5.partial"));
+
+  const auto config = nlohmann::json::parse(std::ifstream(dir / "run" / "config.json"));
+  CHECK(config["status"] == "completed");
+  CHECK(config["settings"]["lr"] == 0.1);
+  CHECK(config["settings"]["hidden"] == std::vector<int>{8, 6});
+  CHECK(config["threads_in_use"] == 1);
+  CHECK(config["environment"].contains("git"));
+
+  const CsvData metrics = read_csv(dir / "run" / "metrics.csv");
+  CHECK(metrics.header.front() == "epoch");
+  CHECK(metrics.rows.size() == 4);  // epoch 0 (initial) + 3 epochs
+
+  const RecordingsReader rec = RecordingsReader::load(dir / "run" / "recordings.h5");
+  CHECK(rec.quantities() == std::vector<std::string>{"agop", "dgram", "egop", "gram", "vc"});
+  CHECK(rec.layers("vc") == std::vector<std::size_t>{0, 1, 2});
+  CHECK(rec.checkpoints("gram", 0) == std::vector<std::size_t>{0, 1, 2, 3});
+  const Recording last = rec.last("dgram", 0);
+  CHECK(last.meta.step == 18);  // 96 / 16 = 6 steps per epoch
+  CHECK(last.data.n_rows == 12);
+  CHECK(last.data.n_cols == 12);
+  // ΔG at checkpoint 0 is zero, and G(0) + ΔG(t) = G(t)
+  CHECK(arma::norm(rec.series("dgram", 1).front().data) == 0.0);
+  require_close(rec.series("gram", 1).front().data + rec.last("dgram", 1).data, rec.last("gram", 1).data, 1e-12, "G0 + dG");
+}
+
+TEST_CASE("recordings.h5 is readable by h5py with the documented layout") {
+  if (!have_python_h5py()) {
+    MESSAGE("SKIP: /usr/bin/python3 with h5py not available");
+    return;
+  }
+  const fs::path dir = fresh_temp_dir("h5py");
+  REQUIRE(run_vclab(kTinyRun + "--out " + (dir / "run").string()).exit_code == 0);
+  const std::string script =
+      "import h5py,sys\n"
+      "f=h5py.File(sys.argv[1],'r')\n"
+      "d=f['vc/layer0/000003']\n"
+      "print(d.shape, d.attrs['step'], d.attrs['mode'].decode() if isinstance(d.attrs['mode'], bytes) else d.attrs['mode'])\n"
+      "print(sorted(f.keys()))\n";
+  std::ofstream(dir / "read.py") << script;
+  const auto r = run_command("/usr/bin/python3 " + (dir / "read.py").string() + " " + (dir / "run" / "recordings.h5").string());
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.output, "(12,) 18 diag"));
+  CHECK(contains(r.output, "['agop', 'dgram', 'egop', 'gram', 'vc']"));
+}
+
+TEST_CASE("two identical runs give identical recordings and metrics") {
+  const fs::path dir = fresh_temp_dir("determinism");
+  REQUIRE(run_vclab(kTinyRun + "--out " + (dir / "a").string()).exit_code == 0);
+  REQUIRE(run_vclab(kTinyRun + "--out " + (dir / "b").string()).exit_code == 0);
+  REQUIRE(run_vclab(kTinyRun + "--seed 9 --out " + (dir / "c").string()).exit_code == 0);
+  const auto a = RecordingsReader::load(dir / "a" / "recordings.h5"), b = RecordingsReader::load(dir / "b" / "recordings.h5"),
+             c = RecordingsReader::load(dir / "c" / "recordings.h5");
+  for (const auto& q : a.quantities())
+    for (auto l : a.layers(q)) {
+      CHECK(arma::approx_equal(a.last(q, l).data, b.last(q, l).data, "absdiff", 0.0));
+    }
+  CHECK_FALSE(arma::approx_equal(a.last("vc", 0).data, c.last("vc", 0).data, "absdiff", 0.0));
+  const CsvData ma = read_csv(dir / "a" / "metrics.csv"), mb = read_csv(dir / "b" / "metrics.csv");
+  for (std::size_t i = 0; i < ma.rows.size(); ++i)
+    for (std::size_t j = 0; j < ma.header.size(); ++j)
+      if (ma.header[j] != "seconds") CHECK(ma.rows[i][j] == mb.rows[i][j]);
+}
+
+TEST_CASE("--init-from restarts from given weights and rejects wrong shapes") {
+  const fs::path dir = fresh_temp_dir("init_from");
+  REQUIRE(run_vclab(kTinyRun + "--seed 3 --out " + (dir / "a").string()).exit_code == 0);
+  const std::string from = (dir / "a" / "weights_init.h5").string();
+  // a different --seed, but the same initial weights and shuffling seed... only the init comes from the file
+  const auto r = run_vclab(kTinyRun + "--seed 3 --init-from " + from + " --init xavier --out " + (dir / "b").string());
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  const auto a = RecordingsReader::load(dir / "a" / "recordings.h5"), b = RecordingsReader::load(dir / "b" / "recordings.h5");
+  CHECK(arma::approx_equal(a.last("gram", 0).data, b.last("gram", 0).data, "absdiff", 0.0));
+  const auto bad = run_vclab(kTinyData + "--hidden 7,6 --init-from " + from + " --out " + (dir / "c").string());
+  CHECK(bad.exit_code == 2);
+  CHECK(contains(bad.output, "W0 has shape (8, 12), the model needs (7, 12)"));
+}
+
+TEST_CASE("usage errors exit 2 with a message naming the problem") {
+  const fs::path dir = fresh_temp_dir("usage");
+  struct Case {
+    std::string args, expected;
+  };
+  const std::vector<Case> cases{
+      {"train --no-such-flag", "no-such-flag"},
+      {"train --lr", "--lr"},
+      {"train --dataset synthetic-teacher --lr -0.1 --out " + (dir / "a").string(), "--lr must be positive"},
+      {"train --dataset synthetic-teacher --lr 0 --out " + (dir / "a").string(), "--lr must be positive"},
+      {"train --dataset synthetic-teacher --batch 0 --out " + (dir / "a").string(), "--batch must be positive"},
+      {"train --dataset synthetic-teacher --hidden 0 --out " + (dir / "a").string(), "--hidden widths must be positive"},
+      {"train --dataset synthetic-teacher --activation swish --out " + (dir / "a").string(), "unknown activation 'swish'"},
+      {"train --dataset synthetic-teacher --record gram,foo --out " + (dir / "a").string(), "unknown quantity 'foo'"},
+      {"train --dataset synthetic-teacher --precision half --out " + (dir / "a").string(), "--precision must be float or double"},
+      {"frobnicate", "frobnicate"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.args);
+    const auto r = run_vclab(c.args);
+    INFO(r.output);
+    CHECK(r.exit_code == 2);
+    CHECK(contains(r.output, c.expected));
+  }
+  // an existing non-empty output directory
+  fs::create_directories(dir / "full");
+  std::ofstream(dir / "full" / "keep.txt") << "x";
+  const auto r = run_vclab(kTinyRun + "--out " + (dir / "full").string());
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.output, "--overwrite"));
+  CHECK(fs::exists(dir / "full" / "keep.txt"));
+}
+
+TEST_CASE("data errors exit 1 and name the file or the places searched") {
+  const fs::path dir = fresh_temp_dir("data_errors");
+  const auto missing = run_vclab("train --dataset mnist --data-dir " + (dir / "nothing").string() + " --out " + (dir / "a").string());
+  INFO(missing.output);
+  CHECK(missing.exit_code == 1);
+  CHECK(contains(missing.output, (dir / "nothing").string()));
+  // a truncated labels file next to good-looking names
+  fs::create_directories(dir / "mnist");
+  for (const char* f : {"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"})
+    std::ofstream(dir / "mnist" / f) << std::string("\x00\x00\x08", 3);
+  const auto truncated = run_vclab("train --dataset mnist --data-dir " + (dir / "mnist").string() + " --out " + (dir / "b").string());
+  INFO(truncated.output);
+  CHECK(truncated.exit_code == 1);
+  CHECK(contains(truncated.output, "idx"));
+}
+
+TEST_CASE("fashion-mnist is found without --data-dir (Debian package)") {
+  if (!fs::exists("/usr/share/datasets/fashion-mnist")) {
+    MESSAGE("SKIP: /usr/share/datasets/fashion-mnist absent (apt-get install dataset-fashion-mnist)");
+    return;
+  }
+  const fs::path dir = fresh_temp_dir("fashion");
+  const auto r = run_vclab("train --dataset fashion-mnist --train-size 600 --test-size 200 --hidden 32 --epochs 1 --threads 1 --out " +
+                           (dir / "run").string());
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  const auto config = nlohmann::json::parse(std::ifstream(dir / "run" / "config.json"));
+  CHECK(config["data"]["n_train"] == 600);
+  CHECK(contains(config["data"]["source_files"].dump(), "/usr/share/datasets/fashion-mnist"));
+}

@@ -1,0 +1,188 @@
+// The shared training loop: hooks, schedules, determinism, divergence, and the cumulative Theorem 2 identity.
+#include <doctest/doctest.h>
+
+#include "record/vc_shift.hpp"
+#include "train/sgd.hpp"
+#include "train/trainer.hpp"
+#include "test_util.hpp"
+
+using namespace vclab;
+using vclab::test::require_close;
+
+namespace {
+
+Dataset blobs(std::size_t n, std::uint64_t seed) {
+  arma::arma_rng::set_seed(seed);
+  Dataset d;
+  d.name = "blobs";
+  d.n_classes = 3;
+  d.y = arma::randi<arma::uvec>(n, arma::distr_param(0, 2));
+  d.x = arma::randn<arma::fmat>(6, n) * 0.3f;
+  for (std::size_t i = 0; i < n; ++i) d.x(d.y(i), i) += 1.0f;  // class c shifts feature c
+  return d;
+}
+
+MlpSpec small_spec() {
+  MlpSpec spec;
+  spec.input_dim = 6;
+  spec.hidden = {8, 5};
+  spec.output_dim = 3;
+  spec.activation = Activation::gelu;
+  spec.init = Init::normal;
+  return spec;
+}
+
+// Records every checkpoint's weights and, in double, the full Grams and V, plus Σ of the exact γ² residuals.
+struct CumulativeObserver : Observer<double> {
+  std::vector<CheckpointInfo> checkpoints;
+  std::vector<arma::mat> gram0;
+  VcShiftAccumulator vc;
+  std::vector<arma::mat> residual_sum;  // Σ_τ γ² (∇Wᵀ∇W − Σ_i g gᵀ)
+  void on_begin(const Mlp<double>& m) override {
+    std::vector<std::size_t> widths;
+    for (std::size_t l = 0; l < m.n_layers(); ++l) {
+      gram0.push_back(m.weights[l].t() * m.weights[l]);
+      widths.push_back(m.spec.width(l));
+      residual_sum.push_back(arma::zeros(m.spec.width(l), m.spec.width(l)));
+    }
+    vc = VcShiftAccumulator(widths, RecordMode::full);
+  }
+  void on_backward(const Mlp<double>& m, const StepState<double>& s) override {
+    for (std::size_t l = 0; l < m.n_layers(); ++l) {
+      vc.add(l, s.pass->h[l], s.grads->grad_h[l], s.lr);
+      const arma::mat& gw = s.grads->grad_w[l];
+      const arma::mat& g = s.grads->grad_h[l];
+      residual_sum[l] += s.lr * s.lr * (gw.t() * gw - g * g.t());
+    }
+  }
+  void on_checkpoint(const Mlp<double>&, const CheckpointInfo& info) override { checkpoints.push_back(info); }
+};
+
+}  // namespace
+
+TEST_CASE("cumulative Theorem 2: G_t − G_0 − V_t equals the summed γ² residuals to rounding error") {
+  const Dataset train = blobs(40, 1), test = blobs(20, 2);
+  Mlp<double> model(small_spec(), 3);
+  TrainOptions options;
+  options.lr = 0.2;
+  options.batch = 8;
+  options.epochs = 3;
+  Sgd<double> sgd;
+  Trainer<double> trainer(options, sgd);
+  CumulativeObserver observer;
+  trainer.add_observer(observer);
+  const TrainResult result = trainer.run(model, train, test, true);
+  REQUIRE_FALSE(result.diverged);
+  CHECK(result.steps == 15);
+  for (std::size_t l = 0; l < model.n_layers(); ++l) {
+    const arma::mat dgram = model.weights[l].t() * model.weights[l] - observer.gram0[l];
+    const arma::mat lhs = dgram - observer.vc.value(l);
+    require_close(lhs, observer.residual_sum[l], 1e-12, "cumulative identity layer " + std::to_string(l));
+    // and V is the leading term: the residual is small relative to ΔG
+    CHECK(arma::norm(lhs, "fro") < 0.5 * arma::norm(dgram, "fro"));
+  }
+}
+
+TEST_CASE("checkpoint schedule: initial, every N, and the end") {
+  const Dataset train = blobs(30, 1), test = blobs(10, 2);
+  auto run = [&](const std::string& every, std::size_t epochs) {
+    Mlp<double> model(small_spec(), 3);
+    TrainOptions options;
+    options.batch = 10;
+    options.epochs = epochs;
+    options.schedule = RecordSchedule::parse(every);
+    Sgd<double> sgd;
+    Trainer<double> trainer(options, sgd);
+    CumulativeObserver observer;
+    trainer.add_observer(observer);
+    trainer.run(model, train, test, true);
+    std::vector<std::int64_t> steps;
+    for (const auto& c : observer.checkpoints) steps.push_back(c.step);
+    for (std::size_t i = 0; i < observer.checkpoints.size(); ++i) CHECK(observer.checkpoints[i].index == i);
+    CHECK(observer.checkpoints.back().final);
+    return steps;
+  };
+  CHECK(run("1", 3) == std::vector<std::int64_t>{0, 3, 6, 9});
+  CHECK(run("2epochs", 3) == std::vector<std::int64_t>{0, 6, 9});
+  CHECK(run("4steps", 3) == std::vector<std::int64_t>{0, 4, 8, 9});
+  CHECK(run("3steps", 2) == std::vector<std::int64_t>{0, 3, 6});
+  CHECK_THROWS_AS(RecordSchedule::parse("0"), std::invalid_argument);
+  CHECK_THROWS_AS(RecordSchedule::parse("3 weeks"), std::invalid_argument);
+}
+
+TEST_CASE("same seed gives bit-identical weights and metrics; another seed does not") {
+  const Dataset train = blobs(50, 1), test = blobs(20, 2);
+  auto run = [&](std::uint64_t seed) {
+    Mlp<float> model(small_spec(), seed);
+    TrainOptions options;
+    options.batch = 7;
+    options.epochs = 2;
+    options.seed = seed + 1;
+    Sgd<float> sgd;
+    Trainer<float> trainer(options, sgd);
+    const TrainResult r = trainer.run(model, train, test);
+    return std::make_pair(model, r);
+  };
+  const auto [a, ra] = run(4);
+  const auto [b, rb] = run(4);
+  const auto [c, rc] = run(5);
+  for (std::size_t l = 0; l < a.n_layers(); ++l) CHECK(arma::approx_equal(a.weights[l], b.weights[l], "absdiff", 0.0f));
+  CHECK(ra.epochs.back().test_loss == rb.epochs.back().test_loss);
+  CHECK_FALSE(arma::approx_equal(a.weights[0], c.weights[0], "absdiff", 0.0f));
+}
+
+TEST_CASE("training learns a separable problem") {
+  const Dataset train = blobs(300, 1), test = blobs(100, 2);
+  Mlp<double> model(small_spec(), 3);
+  TrainOptions options;
+  options.lr = 0.5;
+  options.batch = 16;
+  options.epochs = 10;
+  Sgd<double> sgd;
+  Trainer<double> trainer(options, sgd);
+  const TrainResult r = trainer.run(model, train, test);
+  CHECK(r.epochs.front().test_accuracy < 0.6);
+  CHECK(r.epochs.back().test_accuracy > 0.9);
+}
+
+TEST_CASE("a diverging learning rate is caught, reported with its step, and recordings stop at the last finite state") {
+  const Dataset train = blobs(40, 1), test = blobs(10, 2);
+  Mlp<double> model(small_spec(), 3);
+  TrainOptions options;
+  options.lr = 1e6;
+  options.batch = 8;
+  options.epochs = 3;
+  Sgd<double> sgd;
+  Trainer<double> trainer(options, sgd);
+  CumulativeObserver observer;
+  trainer.add_observer(observer);
+  const TrainResult r = trainer.run(model, train, test, true);
+  CHECK(r.diverged);
+  CHECK(r.divergence_message.find("diverged at step") != std::string::npos);
+  CHECK(r.steps < 15);
+  for (const auto& c : observer.checkpoints) CHECK_FALSE(c.final);
+}
+
+TEST_CASE("momentum and weight decay follow PyTorch's SGD convention") {
+  Mlp<double> model(small_spec(), 3);
+  const Mlp<double> start = model;
+  const Dataset train = blobs(8, 1);
+  ForwardPass<double> pass;
+  BackwardPass<double> grads;
+  const arma::uvec idx = arma::regspace<arma::uvec>(0, 7);
+  Sgd<double> sgd(SgdOptions{0.9, 0.01});
+  StepState<double> state;
+  state.lr = 0.1;
+  state.grads = &grads;
+  // two steps with the same gradient: buf1 = g + λW0; W1 = W0 − γ buf1; buf2 = μ buf1 + g' + λW1; W2 = W1 − γ buf2
+  loss_and_backward(model, batch_inputs<double>(train, idx), batch_targets<double>(train, idx, 3), Loss::cross_entropy, pass, grads, false);
+  const arma::mat g1 = grads.grad_w[0];
+  sgd.update(model, state);
+  const arma::mat buf1 = g1 + 0.01 * start.weights[0];
+  require_close(model.weights[0], start.weights[0] - 0.1 * buf1, 1e-15, "step 1");
+  const arma::mat w1 = model.weights[0];
+  loss_and_backward(model, batch_inputs<double>(train, idx), batch_targets<double>(train, idx, 3), Loss::cross_entropy, pass, grads, false);
+  const arma::mat buf2 = 0.9 * buf1 + grads.grad_w[0] + 0.01 * w1;
+  sgd.update(model, state);
+  require_close(model.weights[0], w1 - 0.1 * buf2, 1e-15, "step 2");
+}
