@@ -62,9 +62,11 @@ void add_train_options(CLI::App& cmd, TrainSettings& s) {
   // output
   cmd.add_option("--out", s.out, "Run directory to create");
   cmd.add_flag("--overwrite", s.overwrite, "Reuse a non-empty --out directory");
+  cmd.add_flag("--save-weights,!--no-save-weights", s.save_weights, "Write weights_init.h5 and weights_final.h5");
 }
 
 int run_cli(int argc, char** argv) {
+  set_invocation(argc, argv);
   CLI::App app{"vclab: feature learning as virtual covariance learning (Cha & Lee 2025) -- training, recording, analysis"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("vclab ") + VCLAB_APP_VERSION);

@@ -2,11 +2,22 @@
 #include "app/commands.hpp"
 
 namespace vclab {
+namespace {
+std::string g_invocation = "vclab";
+}
+
+const std::string& invocation() { return g_invocation; }
+
+void set_invocation(int argc, char** argv) {
+  g_invocation = "vclab";
+  for (int i = 1; i < argc; ++i) g_invocation += std::string(" ") + argv[i];
+}
 
 void register_commands(CLI::App& app, CommandRegistry& registry) {
+  register_run_commands(app, registry);
   auto* reproduce = app.add_subcommand("reproduce", "Regenerate the paper's results into reports/ (figure1, figure2, theorem2, theorem3)");
   reproduce->require_subcommand(1);
-  (void)registry;
+  register_reproduce_figure1(*reproduce, registry);
 }
 
 }  // namespace vclab

@@ -26,10 +26,18 @@ class CommandRegistry {
   std::vector<Entry> commands_;
 };
 
+// The command line of this process, for reports ("vclab reproduce figure1 --seeds 3").
+const std::string& invocation();
+void set_invocation(int argc, char** argv);
+
 // Adds the train flags (shared by `train` and the reproduce commands that train).
 void add_train_options(CLI::App& cmd, TrainSettings& settings);
 
 // Adds analyze, plot, reproduce and bench.
 void register_commands(CLI::App& app, CommandRegistry& registry);
+
+// Each module registers its own commands (called by register_commands).
+void register_run_commands(CLI::App& app, CommandRegistry& registry);             // analyze, plot
+void register_reproduce_figure1(CLI::App& reproduce, CommandRegistry& registry);
 
 }  // namespace vclab

@@ -120,7 +120,7 @@ template <class T> TrainOutcome train_typed(const TrainSettings& s, const Datase
   const std::filesystem::path dir = s.out;
   Mlp<T> model(model_spec(s, data.train), s.seed);
   if (!s.init_from.empty()) load_initial_weights(model, s.init_from);
-  save_weights(dir / "weights_init.h5", to_weight_set(model));
+  if (s.save_weights) save_weights(dir / "weights_init.h5", to_weight_set(model));
 
   TrainOptions options;
   options.lr = s.lr;
@@ -172,7 +172,7 @@ template <class T> TrainOutcome train_typed(const TrainSettings& s, const Datase
   if (outcome.result.diverged) {
     metrics.mark_diverged(outcome.result.steps, outcome.result.divergence_message);
     std::cerr << "vclab: " << outcome.result.divergence_message << "\n";
-  } else {
+  } else if (s.save_weights) {
     save_weights(dir / "weights_final.h5", to_weight_set(model));
   }
   writer.close();

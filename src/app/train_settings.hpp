@@ -54,6 +54,7 @@ struct TrainSettings {
   // output
   std::string out = "runs/latest";
   bool overwrite = false;
+  bool save_weights = true;             // weights_init.h5 / weights_final.h5
   bool quiet = false;
 };
 

@@ -1,0 +1,144 @@
+// Run-level analysis and figures: reads recordings.h5 and metrics.csv, writes analysis/ and figures/.
+#include "app/run_analysis.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include "io/csv_table.hpp"
+#include "io/io_error.hpp"
+#include "plot/heatmap.hpp"
+#include "plot/line_plot.hpp"
+
+namespace vclab {
+namespace {
+
+RecordingsReader open_run(const std::filesystem::path& run_dir) {
+  const auto path = run_dir / "recordings.h5";
+  if (!std::filesystem::exists(path))
+    throw IoError(path.string() + ": no recordings found; is '" + run_dir.string() +
+                  "' a run directory written by `vclab train --record ...`?");
+  return RecordingsReader::load(path);
+}
+
+std::string rho_text(double rho) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", rho);
+  return buf;
+}
+
+arma::vec diagonal_of(const Recording& r) { return r.diag ? arma::vec(r.data.col(0)) : arma::vec(r.data.diag()); }
+
+}  // namespace
+
+std::vector<std::size_t> recorded_image_shape(const RecordingsReader& rec) {
+  std::vector<std::size_t> shape;
+  if (!rec.has_root_attribute("image_shape")) return shape;
+  std::stringstream ss(rec.root_attribute_string("image_shape"));
+  std::string item;
+  while (std::getline(ss, item, ',')) shape.push_back(std::stoul(item));
+  return shape;
+}
+
+std::vector<CorrelationRow> analyze_run(const std::filesystem::path& run_dir) {
+  const RecordingsReader rec = open_run(run_dir);
+  const auto rows = run_correlations(rec);
+  write_correlations(run_dir / "analysis", rows);
+  return rows;
+}
+
+std::vector<std::string> plot_run(const std::filesystem::path& run_dir) {
+  std::vector<std::string> written;
+  const auto figures = run_dir / "figures";
+  std::filesystem::create_directories(figures);
+
+  // Training curves from metrics.csv.
+  const auto metrics_path = run_dir / "metrics.csv";
+  if (std::filesystem::exists(metrics_path)) {
+    const CsvData m = read_csv(metrics_path);
+    auto column = [&](const std::string& name) {
+      for (std::size_t j = 0; j < m.header.size(); ++j)
+        if (m.header[j] == name) return j;
+      throw IoError(metrics_path.string() + ": no column '" + name + "'");
+    };
+    const std::size_t ce = column("epoch"), cs = column("status");
+    std::vector<double> epoch, train_loss, test_loss, train_acc, test_acc;
+    for (const auto& row : m.rows) {
+      if (row[cs] != "ok") continue;
+      epoch.push_back(std::stod(row[ce]));
+      train_loss.push_back(std::stod(row[column("train_loss")]));
+      test_loss.push_back(std::stod(row[column("test_loss")]));
+      train_acc.push_back(std::stod(row[column("train_accuracy")]));
+      test_acc.push_back(std::stod(row[column("test_accuracy")]));
+    }
+    if (epoch.size() >= 2) {
+      LinePanel loss{"Loss", "epoch", "loss", false, false,
+                     {{"train", arma::vec(epoch), arma::vec(train_loss), {}, {}, true},
+                      {"test", arma::vec(epoch), arma::vec(test_loss), {}, {}, true}}};
+      LinePanel acc{"Accuracy", "epoch", "accuracy", false, false,
+                    {{"train", arma::vec(epoch), arma::vec(train_acc), {}, {}, true},
+                     {"test", arma::vec(epoch), arma::vec(test_acc), {}, {}, true}}};
+      acc.key = "bottom right";
+      plot_line_panels(figures, "training_curves", {loss, acc}, FigureSize{FigureWidth::full, 2.3, 8}, 2);
+      written.push_back("training_curves");
+    }
+  }
+
+  const auto recordings = run_dir / "recordings.h5";
+  if (!std::filesystem::exists(recordings)) return written;
+  const RecordingsReader rec = open_run(run_dir);
+  const auto rows = run_correlations(rec);
+
+  // ρ over training, layer 0, diagonals, Pearson.
+  std::vector<Series> series;
+  for (const auto& [reference, quantity, label] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{{"gram", "vc", "ρ(diag V, diag G)"},
+                                                                       {"gram", "agop", "ρ(diag AGOP, diag G)"},
+                                                                       {"dgram", "vc", "ρ(diag V, diag ΔG)"},
+                                                                       {"dgram", "agop", "ρ(diag AGOP, diag ΔG)"}}) {
+    std::vector<double> x, y;
+    for (const auto& r : rows)
+      if (r.layer == 0 && r.reference == reference && r.quantity == quantity && r.part == "diagonal" &&
+          std::isfinite(r.value.pearson)) {
+        x.push_back(r.epoch);
+        y.push_back(r.value.pearson);
+      }
+    if (x.size() >= 2) series.push_back({label, arma::vec(x), arma::vec(y), {}, {}, true});
+  }
+  if (!series.empty()) {
+    LinePanel panel{"Pearson ρ of diagonals, layer 0", "epoch", "ρ", false, false, series};
+    panel.key = "bottom right";
+    plot_lines(figures, "rho_over_training", panel, FigureSize{FigureWidth::column, 2.4, 8});
+    written.push_back("rho_over_training");
+  }
+
+  // Figure 1 heatmaps: diag(G), diag(AGOP), diag(V) of layer 0 at the last checkpoint.
+  const auto shape = recorded_image_shape(rec);
+  if (!shape.empty() && rec.has("gram") && (rec.has("vc") || rec.has("agop"))) {
+    for (const std::string reference : {"gram", "dgram"}) {
+      if (!rec.has(reference)) continue;
+      std::vector<HeatmapPanel> panels;
+      panels.push_back({reference == "gram" ? "Weight covariance diag(W₀ᵀW₀)" : "Weight covariance change diag(ΔG₀)",
+                        diagonal_of(rec.last(reference, 0))});
+      if (rec.has("agop")) {
+        const double rho = last_diagonal_correlation(rows, 0, reference, "agop").pearson;
+        panels.push_back({"AGOP  ρ = " + rho_text(rho), diagonal_of(rec.last("agop", 0))});
+      }
+      if (rec.has("vc")) {
+        const double rho = last_diagonal_correlation(rows, 0, reference, "vc").pearson;
+        panels.push_back({"Virtual covariance  ρ = " + rho_text(rho), diagonal_of(rec.last("vc", 0))});
+      }
+      const std::string name = reference == "gram" ? "figure1_heatmaps" : "figure1_heatmaps_dgram";
+      plot_diagonal_heatmaps(figures, name, panels, shape, FigureSize{FigureWidth::full, 2.2, 8}, false);
+      written.push_back(name);
+      if (shape.size() == 3 && shape[0] > 1) {
+        plot_diagonal_heatmaps(figures, name + "_per_channel", panels, shape,
+                               FigureSize{FigureWidth::full, 1.9 * double(panels.size()), 8}, true);
+        written.push_back(name + "_per_channel");
+      }
+    }
+  }
+  return written;
+}
+
+}  // namespace vclab

@@ -1,0 +1,21 @@
+// `vclab analyze RUN` and `vclab plot RUN`: every analysis and figure that applies to a run directory.
+#pragma once
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "analyses/run_correlations.hpp"
+
+namespace vclab {
+
+// Writes RUN/analysis/correlations.{json,csv}; returns the rows.
+std::vector<CorrelationRow> analyze_run(const std::filesystem::path& run_dir);
+
+// Writes RUN/figures/: training curves, ρ over training, and (image data) Figure-1 heatmaps of layer 0.
+// Returns the figure names written.
+std::vector<std::string> plot_run(const std::filesystem::path& run_dir);
+
+// Image shape {C, H, W} stored in recordings.h5 (empty if the data are not images).
+std::vector<std::size_t> recorded_image_shape(const RecordingsReader& recordings);
+
+}  // namespace vclab

@@ -1,0 +1,95 @@
+// Hdf5File: RAII wrapper over the HDF5 C API for matrices, vectors and attributes.
+// Orientation: a d1 x d2 Armadillo matrix appears in h5py/h5dump with shape (d1, d2) and the same
+// element at [i, j] (Armadillo is column-major, HDF5 row-major: we transpose on write and read).
+#pragma once
+#include <armadillo>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace vclab {
+
+class Hdf5File {
+ public:
+  // Creates (truncating) a new file. Throws IoError.
+  static Hdf5File create(const std::filesystem::path& path);
+  // Opens an existing file read-only / read-write. Throws IoError naming the file when it is
+  // missing or not an HDF5 file.
+  static Hdf5File open_read(const std::filesystem::path& path);
+  static Hdf5File open_rw(const std::filesystem::path& path);
+
+  Hdf5File(Hdf5File&& other) noexcept;
+  Hdf5File& operator=(Hdf5File&& other) noexcept;
+  Hdf5File(const Hdf5File&) = delete;
+  Hdf5File& operator=(const Hdf5File&) = delete;
+  ~Hdf5File();
+
+  const std::filesystem::path& path() const { return path_; }
+  bool is_open() const { return file_id_ >= 0; }
+
+  // Deflate level for datasets of at least kCompressMinElements elements (chunked storage;
+  // h5py reads it transparently). 0 disables compression. Default 4.
+  void set_compression(int level) { compression_level_ = level; }
+  static constexpr std::size_t kCompressMinElements = 4096;
+
+  // 2-D datasets of shape (n_rows, n_cols); float64 for mat, float32 for fmat. Intermediate
+  // groups are created; an existing dataset at obj_path is replaced.
+  void write_matrix(const std::string& obj_path, const arma::mat& m);
+  void write_matrix(const std::string& obj_path, const arma::fmat& m);
+  // 1-D datasets of length n_elem.
+  void write_vector(const std::string& obj_path, const arma::vec& v);
+  void write_vector(const std::string& obj_path, const arma::fvec& v);
+
+  // Reads a 1-D (as an n x 1 column), 2-D or scalar (1 x 1) dataset of any float or integer
+  // type, converting to double.
+  arma::mat read_matrix(const std::string& obj_path) const;
+  // Shape as stored: {n} for 1-D, {rows, cols} for 2-D, {} for scalars.
+  std::vector<std::size_t> dataset_shape(const std::string& obj_path) const;
+
+  // True when every component of obj_path exists ("/" always exists).
+  bool exists(const std::string& obj_path) const;
+  bool is_group(const std::string& obj_path) const;
+  bool is_dataset(const std::string& obj_path) const;
+  // Sorted names of the children of a group.
+  std::vector<std::string> list(const std::string& group_path) const;
+  // Creates a group (and its parents) if it does not exist yet.
+  void create_group(const std::string& group_path);
+
+  // Scalar attributes on any object ("/" is the root group). Existing attributes are replaced.
+  void set_attribute(const std::string& obj_path, const std::string& name, double value);
+  void set_attribute(const std::string& obj_path, const std::string& name, std::int64_t value);
+  void set_attribute(const std::string& obj_path, const std::string& name, const std::string& value);
+  void set_attribute(const std::string& obj_path, const std::string& name, const char* value) {
+    set_attribute(obj_path, name, std::string(value));
+  }
+  void set_attribute(const std::string& obj_path, const std::string& name, int value) {
+    set_attribute(obj_path, name, static_cast<std::int64_t>(value));
+  }
+  bool has_attribute(const std::string& obj_path, const std::string& name) const;
+  double get_attribute_double(const std::string& obj_path, const std::string& name) const;
+  // Integer attributes; a float attribute is accepted when it holds an integral value.
+  std::int64_t get_attribute_int(const std::string& obj_path, const std::string& name) const;
+  std::string get_attribute_string(const std::string& obj_path, const std::string& name) const;
+  // Sorted attribute names of an object.
+  std::vector<std::string> attribute_names(const std::string& obj_path) const;
+
+  // Flushes everything written so far to disk (a killed process leaves a readable file).
+  void flush();
+  // Closes the file; further calls throw. Also done by the destructor.
+  void close();
+
+ private:
+  Hdf5File(std::filesystem::path path, std::int64_t file_id, bool writable);
+  std::int64_t require_open(const std::string& what) const;
+  // data is row-major (HDF5 order), float32 or float64 as flagged.
+  void write_dataset(const std::string& obj_path, const void* data,
+                     const std::vector<std::size_t>& dims, bool float32);
+
+  std::filesystem::path path_;
+  std::int64_t file_id_ = -1;  // hid_t (int64_t in HDF5 >= 1.10)
+  bool writable_ = false;
+  int compression_level_ = 4;
+};
+
+}  // namespace vclab

@@ -1,0 +1,64 @@
+// JSON read/write. See json_io.hpp.
+#include "io/json_io.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include "io/atomic_write.hpp"
+#include "io/io_error.hpp"
+
+namespace vclab {
+
+namespace {
+
+std::string slurp(const std::filesystem::path& path, const std::string& what) {
+  if (!std::filesystem::exists(path)) {
+    throw IoError(path, "file not found (expected a " + what + ")",
+                  "Check the path; it is resolved relative to " +
+                      std::filesystem::current_path().string());
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw IoError(path, "cannot open for reading", "Check its permissions");
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  if (in.bad()) throw IoError(path, "read error", "Check the file system");
+  return buf.str();
+}
+
+}  // namespace
+
+nlohmann::json read_json(const std::filesystem::path& path) {
+  const std::string text = slurp(path, "JSON file");
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    // e.byte is 1-based; translate it into line:column for the user.
+    std::size_t line = 1, column = 1;
+    const std::size_t end = std::min<std::size_t>(e.byte > 0 ? e.byte - 1 : 0, text.size());
+    for (std::size_t i = 0; i < end; ++i) {
+      if (text[i] == '\n') {
+        ++line;
+        column = 1;
+      } else {
+        ++column;
+      }
+    }
+    throw IoError(path, "invalid JSON at line " + std::to_string(line) + ", column " +
+                            std::to_string(column) + " (byte " + std::to_string(e.byte) +
+                            "): " + e.what(),
+                  "Fix the file by hand or regenerate it");
+  }
+}
+
+void write_json(const std::filesystem::path& path, const nlohmann::json& value) {
+  std::string text;
+  try {
+    text = value.dump(2) + "\n";
+  } catch (const nlohmann::json::type_error& e) {
+    throw IoError(path, std::string("cannot serialise the JSON value: ") + e.what(),
+                  "Make sure every string in it is valid UTF-8");
+  }
+  write_file_atomically(path, text);
+}
+
+}  // namespace vclab

@@ -1,0 +1,113 @@
+// The on-disk recording format (HDF5, readable with h5py): /<quantity>/layer<l>/<k>, k = checkpoint
+// index as 6 digits. Diag mode stores a 1-D dataset of length d, full mode a 2-D (d, d) dataset.
+// Each dataset carries attributes step (int64), epoch (double), lr (double), mode ("diag"|"full").
+#pragma once
+#include <armadillo>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "io/hdf5_file.hpp"
+
+namespace vclab {
+
+struct CheckpointMeta {
+  std::int64_t step = 0;  // optimiser steps done
+  double epoch = 0;       // fractional epochs done
+  double lr = 0;          // learning rate in use
+};
+
+struct Recording {
+  std::string quantity;
+  std::size_t layer = 0;
+  std::size_t checkpoint = 0;
+  CheckpointMeta meta;
+  bool diag = false;
+  arma::mat data;  // diag: (d, 1); full: (d, d)
+};
+
+// "/<quantity>/layer<l>/<k as 6 digits>", e.g. "/gram/layer0/000012".
+std::string recording_path(const std::string& quantity, std::size_t layer, std::size_t checkpoint);
+
+enum class StoredPrecision { Float64, Float32 };
+
+// Writes recordings to final_path + ".partial"; close() renames it onto final_path. A process that
+// dies (or a writer destroyed without close()) leaves only the .partial file, readable up to the
+// last flush().
+class RecordingWriter {
+ public:
+  explicit RecordingWriter(const std::filesystem::path& final_path,
+                           StoredPrecision precision = StoredPrecision::Float64);
+  RecordingWriter(RecordingWriter&&) noexcept = default;
+  RecordingWriter& operator=(RecordingWriter&&) noexcept = default;
+  ~RecordingWriter() = default;  // closes the HDF5 file, leaves the .partial
+
+  const std::filesystem::path& final_path() const { return final_path_; }
+  const std::filesystem::path& partial_path() const { return partial_path_; }
+
+  // diag: data is (d, 1), stored 1-D; otherwise data is stored 2-D as is. Throws
+  // std::invalid_argument for an empty or '/'-containing quantity name or a diag matrix with more
+  // than one column; IoError when writing fails or after close().
+  void add(const std::string& quantity, std::size_t layer, std::size_t checkpoint, const CheckpointMeta& meta,
+           const arma::mat& data, bool diag);
+
+  void set_root_attribute(const std::string& name, const std::string& value);
+  void set_root_attribute(const std::string& name, const char* value) { set_root_attribute(name, std::string(value)); }
+  void set_root_attribute(const std::string& name, double value);
+  void set_root_attribute(const std::string& name, std::int64_t value);
+  void set_root_attribute(const std::string& name, int value) { set_root_attribute(name, std::int64_t{value}); }
+
+  void flush();
+  // Flushes, closes and renames the .partial file onto final_path. Idempotent.
+  void close();
+  bool closed() const { return closed_; }
+
+ private:
+  Hdf5File& file();
+
+  std::filesystem::path final_path_;
+  std::filesystem::path partial_path_;
+  std::optional<Hdf5File> file_;
+  StoredPrecision precision_;
+  bool closed_ = false;
+};
+
+// Reads a recording file. The index (which quantities, layers and checkpoints exist) is built on
+// load; data is read on demand. Copies share the open file.
+class RecordingsReader {
+ public:
+  // Throws IoError naming the file when it is missing (mentioning a .partial file if one exists),
+  // not HDF5, or not laid out as /<quantity>/layer<l>/<k>.
+  static RecordingsReader load(const std::filesystem::path& path);
+
+  const std::filesystem::path& path() const;
+  std::vector<std::string> quantities() const;  // sorted
+  bool has(const std::string& quantity) const;
+  std::vector<std::size_t> layers(const std::string& quantity) const;  // ascending
+  std::vector<std::size_t> checkpoints(const std::string& quantity, std::size_t layer) const;  // ascending
+
+  // All checkpoints of one quantity and layer, sorted by checkpoint. Throws IoError naming what
+  // is available when the quantity or layer is absent.
+  std::vector<Recording> series(const std::string& quantity, std::size_t layer) const;
+  Recording last(const std::string& quantity, std::size_t layer) const;
+  std::optional<Recording> at(const std::string& quantity, std::size_t layer, std::size_t checkpoint) const;
+
+  bool has_root_attribute(const std::string& name) const;
+  double root_attribute_double(const std::string& name) const;
+  std::int64_t root_attribute_int(const std::string& name) const;
+  std::string root_attribute_string(const std::string& name) const;
+  std::vector<std::string> root_attribute_names() const;
+
+ private:
+  struct Index;
+  std::shared_ptr<const Index> index_;
+  std::shared_ptr<const Hdf5File> file_;
+
+  const std::vector<std::size_t>& checkpoint_list(const std::string& quantity, std::size_t layer) const;
+  Recording read(const std::string& quantity, std::size_t layer, std::size_t checkpoint) const;
+};
+
+}  // namespace vclab

@@ -1,0 +1,29 @@
+// Network weights on disk: save to HDF5 (/W0, /W1, ..., /b0, ...; root attribute n_layers) and
+// load from such a file or from a directory of W0.npy, W1.npy, ... (+ optional b0.npy, ...).
+// W_l has shape (d_{l+1}, d_l), exactly like PyTorch's nn.Linear.weight.
+#pragma once
+#include <armadillo>
+#include <filesystem>
+#include <vector>
+
+namespace vclab {
+
+struct WeightSet {
+  std::vector<arma::mat> weights;  // W_l: (d_{l+1}, d_l)
+  std::vector<arma::vec> biases;   // b_l: (d_{l+1}); empty when the network has no biases
+};
+
+// Throws std::invalid_argument (with layer index and shapes) when consecutive layers do not chain
+// (W_{l+1}.n_cols != W_l.n_rows), when biases are neither empty nor one per layer, or a bias has
+// the wrong length.
+void check_weight_shapes(const WeightSet& w);
+
+// Writes an HDF5 file atomically. Throws IoError / std::invalid_argument.
+void save_weights(const std::filesystem::path& path, const WeightSet& w);
+
+// Reads an HDF5 file written by save_weights (or by h5py with the same layout), or a directory
+// holding W0.npy, W1.npy, ... and optionally b0.npy, b1.npy, .... Throws IoError naming the file
+// and what was missing or inconsistent.
+WeightSet load_weights(const std::filesystem::path& path);
+
+}  // namespace vclab

@@ -1,0 +1,157 @@
+// Tests for Hdf5File: orientation, float32/float64, 1-D, groups, attributes, compression.
+#include "io/hdf5_file.hpp"
+
+#include "io/io_error.hpp"
+#include "io_test_util.hpp"
+
+using namespace vclab;
+using vclab::test::TempDir;
+
+TEST_CASE("Hdf5File round-trips non-square float64 and float32 matrices element by element") {
+  TempDir dir;
+  const auto path = dir / "m.h5";
+  const arma::mat m = test::position_matrix(3, 5);
+  const arma::fmat f = arma::conv_to<arma::fmat>::from(test::position_matrix(4, 2));
+  {
+    Hdf5File file = Hdf5File::create(path);
+    file.write_matrix("/m", m);
+    file.write_matrix("/f", f);
+  }
+  const Hdf5File file = Hdf5File::open_read(path);
+  CHECK(file.dataset_shape("/m") == std::vector<std::size_t>{3, 5});
+  CHECK(file.dataset_shape("/f") == std::vector<std::size_t>{4, 2});
+  test::require_equal_elements(file.read_matrix("/m"), m, "float64 matrix");
+  test::require_equal_elements(file.read_matrix("f"), f, "float32 matrix");  // leading '/' optional
+}
+
+TEST_CASE("Hdf5File stores vectors as 1-D datasets and reads them as columns") {
+  TempDir dir;
+  const auto path = dir / "v.h5";
+  const arma::vec v = {1.5, -2.0, 3.25, 1e-310};
+  const arma::fvec fv = {0.5f, 7.0f};
+  {
+    Hdf5File file = Hdf5File::create(path);
+    file.write_vector("/v", v);
+    file.write_vector("/fv", fv);
+  }
+  const Hdf5File file = Hdf5File::open_read(path);
+  CHECK(file.dataset_shape("/v") == std::vector<std::size_t>{4});
+  const arma::mat back = file.read_matrix("/v");
+  CHECK(back.n_cols == 1);
+  test::require_equal_elements(back, arma::mat(v), "vector");
+  test::require_equal_elements(file.read_matrix("/fv"), arma::mat(arma::conv_to<arma::vec>::from(fv)), "fvec");
+}
+
+TEST_CASE("Hdf5File creates intermediate groups and lists children sorted") {
+  TempDir dir;
+  Hdf5File file = Hdf5File::create(dir / "g.h5");
+  file.write_matrix("/b/layer1/x", arma::mat(2, 2, arma::fill::ones));
+  file.write_matrix("/b/layer0/x", arma::mat(2, 2, arma::fill::zeros));
+  file.write_vector("/a", arma::vec{1.0});
+  CHECK(file.exists("/"));
+  CHECK(file.exists("/b"));
+  CHECK(file.exists("/b/layer1/x"));
+  CHECK_FALSE(file.exists("/b/layer2"));
+  CHECK_FALSE(file.exists("/b/layer2/x"));
+  CHECK_FALSE(file.exists("/a/under_a_dataset"));
+  CHECK(file.is_group("/b/layer0"));
+  CHECK(file.is_dataset("/b/layer0/x"));
+  CHECK_FALSE(file.is_dataset("/b"));
+  CHECK(file.list("/") == std::vector<std::string>{"a", "b"});
+  CHECK(file.list("/b") == std::vector<std::string>{"layer0", "layer1"});
+  CHECK_THROWS_AS(file.list("/a"), IoError);
+  const std::string msg = test::thrown_message<IoError>([&] { file.write_vector("/a/b", arma::vec{1.0}); });
+  CHECK(msg.find("g.h5") != std::string::npos);
+  CHECK(msg.find("parent '/a' is a dataset") != std::string::npos);
+}
+
+TEST_CASE("Hdf5File replaces an existing dataset, even with another shape") {
+  TempDir dir;
+  Hdf5File file = Hdf5File::create(dir / "r.h5");
+  file.write_matrix("/x", test::position_matrix(2, 3));
+  file.write_matrix("/x", test::position_matrix(4, 1));
+  test::require_equal_elements(file.read_matrix("/x"), test::position_matrix(4, 1), "replaced");
+}
+
+TEST_CASE("Hdf5File round-trips empty matrices") {
+  TempDir dir;
+  Hdf5File file = Hdf5File::create(dir / "e.h5");
+  file.write_matrix("/e", arma::mat(0, 3));
+  const arma::mat back = file.read_matrix("/e");
+  CHECK(back.n_rows == 0);
+  CHECK(back.n_cols == 3);
+}
+
+TEST_CASE("Hdf5File compresses large datasets and still reads them back exactly") {
+  TempDir dir;
+  const auto path = dir / "big.h5";
+  arma::arma_rng::set_seed(7);
+  const arma::mat big = arma::randn(100, 83);  // 8300 >= kCompressMinElements
+  arma::mat smooth = test::position_matrix(120, 90);
+  {
+    Hdf5File file = Hdf5File::create(path);
+    file.write_matrix("/big", big);
+    file.write_matrix("/smooth", smooth);
+  }
+  const Hdf5File file = Hdf5File::open_read(path);
+  test::require_equal_elements(file.read_matrix("/big"), big, "compressed random");
+  test::require_equal_elements(file.read_matrix("/smooth"), smooth, "compressed smooth");
+  // 120*90 doubles are 86400 bytes raw; deflate must shrink this very regular data.
+  CHECK(std::filesystem::file_size(path) < 100 * 83 * 8 + 86400);
+}
+
+TEST_CASE("Hdf5File attributes: double, int64, string; replaced on rewrite; typed reads") {
+  TempDir dir;
+  const auto path = dir / "attr.h5";
+  {
+    Hdf5File file = Hdf5File::create(path);
+    file.write_vector("/d", arma::vec{1.0, 2.0});
+    file.set_attribute("/", "title", "run ü-42");
+    file.set_attribute("/", "n", std::int64_t{1} << 40);
+    file.set_attribute("/d", "lr", 0.05);
+    file.set_attribute("/d", "lr", 0.025);  // replaces
+    file.set_attribute("/d", "whole", 3.0);
+  }
+  Hdf5File file = Hdf5File::open_rw(path);
+  CHECK(file.get_attribute_string("/", "title") == "run ü-42");
+  CHECK(file.get_attribute_int("/", "n") == (std::int64_t{1} << 40));
+  CHECK(file.get_attribute_double("/", "n") == static_cast<double>(std::int64_t{1} << 40));
+  CHECK(file.get_attribute_double("/d", "lr") == 0.025);
+  CHECK(file.get_attribute_int("/d", "whole") == 3);
+  CHECK(file.has_attribute("/d", "lr"));
+  CHECK_FALSE(file.has_attribute("/d", "momentum"));
+  CHECK_FALSE(file.has_attribute("/nope", "lr"));
+  CHECK(file.attribute_names("/d") == std::vector<std::string>{"lr", "whole"});
+  CHECK_THROWS_AS(file.get_attribute_int("/d", "lr"), IoError);        // 0.025 is not an integer
+  CHECK_THROWS_AS(file.get_attribute_double("/", "title"), IoError);   // a string
+  CHECK_THROWS_AS(file.get_attribute_string("/d", "lr"), IoError);     // a number
+  const std::string msg = test::thrown_message<IoError>([&] { file.get_attribute_double("/d", "momentum"); });
+  CHECK(msg.find("attr.h5") != std::string::npos);
+  CHECK(msg.find("momentum") != std::string::npos);
+}
+
+TEST_CASE("Hdf5File opened read-only refuses writes; open_rw appends") {
+  TempDir dir;
+  const auto path = dir / "rw.h5";
+  { Hdf5File::create(path).write_vector("/a", arma::vec{1.0}); }
+  {
+    Hdf5File ro = Hdf5File::open_read(path);
+    CHECK_THROWS_AS(ro.write_vector("/b", arma::vec{2.0}), IoError);
+  }
+  {
+    Hdf5File rw = Hdf5File::open_rw(path);
+    rw.write_vector("/b", arma::vec{2.0});
+    rw.flush();
+  }
+  const Hdf5File file = Hdf5File::open_read(path);
+  CHECK(file.list("/") == std::vector<std::string>{"a", "b"});
+  CHECK(file.read_matrix("/b")(0, 0) == 2.0);
+}
+
+TEST_CASE("Hdf5File after close() throws instead of touching a dead handle") {
+  TempDir dir;
+  Hdf5File file = Hdf5File::create(dir / "c.h5");
+  file.close();
+  CHECK_FALSE(file.is_open());
+  CHECK_THROWS_AS(file.write_vector("/x", arma::vec{1.0}), IoError);
+}
