@@ -1,0 +1,103 @@
+// One VCL layer step (Cha & Lee 2025, Appendix B Algorithm 1, Proposition 4): W̃ = Λ_k^α Q_kᵀ from
+// the top-k eigenpairs of M = WᵀW + V, then the Procrustes rotation W⁺ = P Rᵀ W̃.
+#include "train/vcl_step.hpp"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace vclab {
+
+namespace {
+
+template <class T>
+void require_finite(const arma::Mat<T>& x, const std::string& what) {
+  if (!x.is_finite()) throw std::runtime_error("vcl_layer_update: " + what + " contains NaN or Inf");
+}
+
+}  // namespace
+
+template <class T>
+arma::Mat<T> procrustes_align(const arma::Mat<T>& w, const arma::Mat<T>& w_tilde) {
+  if (w.n_rows != w_tilde.n_rows || w.n_cols != w_tilde.n_cols) {
+    throw std::invalid_argument("procrustes_align: W and W~ must have the same shape (k, d)");
+  }
+  const arma::Mat<T> cross = w * w_tilde.t();  // (k, k) W W̃ᵀ = P Σ Rᵀ
+  arma::Mat<T> p;                               // (k, k)
+  arma::Col<T> sigma;                           // (k)
+  arma::Mat<T> r;                               // (k, k)
+  if (!arma::svd(p, sigma, r, cross, "dc") && !arma::svd(p, sigma, r, cross, "std")) {
+    throw std::runtime_error("procrustes_align: SVD of W W~^T failed (NaN/Inf in the weights?)");
+  }
+  return (p * r.t()) * w_tilde;  // (k, d)
+}
+
+template <class T>
+arma::Mat<T> vcl_target_weights(const TopEigen<T>& top, double alpha, std::size_t* n_clipped) {
+  if (top.vectors.n_cols != top.values.n_elem) {
+    throw std::invalid_argument("vcl_target_weights: eigenvalue and eigenvector counts differ");
+  }
+  std::size_t clipped = 0;
+  arma::Col<T> scale(top.values.n_elem);  // (k) max(λ, 0)^α
+  for (arma::uword i = 0; i < top.values.n_elem; ++i) {
+    const double lambda = top.values(i);
+    if (lambda < 0.0) ++clipped;
+    scale(i) = static_cast<T>(lambda > 0.0 ? std::pow(lambda, alpha) : 0.0);
+  }
+  if (n_clipped != nullptr) *n_clipped = clipped;
+  arma::Mat<T> w_tilde = top.vectors.t();  // (k, d) Q_kᵀ
+  w_tilde.each_col() %= scale;
+  return w_tilde;
+}
+
+template <class T>
+VclLayerResult<T> vcl_layer_update(const arma::Mat<T>& w, const arma::Mat<T>& target_gram,
+                                   const VclStepOptions& options, TopEigenTracker<T>* tracker) {
+  const arma::uword k = w.n_rows;
+  const arma::uword d = w.n_cols;
+  if (target_gram.n_rows != d || target_gram.n_cols != d) {
+    throw std::invalid_argument("vcl_layer_update: target Gram must be (d, d) with d = W.n_cols");
+  }
+  if (k == 0 || k > d) throw std::invalid_argument("vcl_layer_update: need 0 < k = W.n_rows <= d");
+  if (tracker != nullptr && tracker->k() != k) {
+    throw std::invalid_argument("vcl_layer_update: tracker k differs from W.n_rows");
+  }
+  require_finite(w, "weights W");
+  require_finite(target_gram, "target Gram W^T W + V");
+
+  VclLayerResult<T> result;
+  TopEigen<T> full;
+  const TopEigen<T>* top = nullptr;
+  if (tracker != nullptr) {
+    top = &tracker->update(target_gram);
+    result.solver = tracker->stats();
+  } else {
+    full = top_eigenpairs_full(target_gram, k);
+    top = &full;
+    result.solver.updates = 1;
+    result.solver.converged = true;
+    result.solver.used_full = true;
+    result.solver.full_evd_count = 1;
+  }
+  result.min_kept_eigenvalue = top->values(k - 1);
+  if (!options.clip_negative && result.min_kept_eigenvalue < 0.0) {
+    throw std::runtime_error("vcl_layer_update: target Gram has a negative kept eigenvalue (" +
+                             std::to_string(result.min_kept_eigenvalue) +
+                             ") and clip_negative is off");
+  }
+  const arma::Mat<T> w_tilde = vcl_target_weights(*top, options.alpha, &result.n_clipped);  // (k, d)
+  result.weights = procrustes_align(w, w_tilde);
+  require_finite(result.weights, "updated weights W+");
+  return result;
+}
+
+template arma::Mat<float> procrustes_align<float>(const arma::Mat<float>&, const arma::Mat<float>&);
+template arma::Mat<double> procrustes_align<double>(const arma::Mat<double>&, const arma::Mat<double>&);
+template arma::Mat<float> vcl_target_weights<float>(const TopEigen<float>&, double, std::size_t*);
+template arma::Mat<double> vcl_target_weights<double>(const TopEigen<double>&, double, std::size_t*);
+template VclLayerResult<float> vcl_layer_update<float>(const arma::Mat<float>&, const arma::Mat<float>&,
+                                                       const VclStepOptions&, TopEigenTracker<float>*);
+template VclLayerResult<double> vcl_layer_update<double>(const arma::Mat<double>&, const arma::Mat<double>&,
+                                                         const VclStepOptions&, TopEigenTracker<double>*);
+
+}  // namespace vclab
