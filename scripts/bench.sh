@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Issue-6 benchmark suite: micro-benchmarks, CIFAR-10 epoch times, PyTorch peer comparison, rho check.
+# Usage: scripts/bench.sh [all|micro|vcl|epoch|peer|pair|rho]   (env: BUILD=build-perf THREADS=2 REPS=3 PEER_EPOCHS=2)
+# Every comparison runs its sides interleaved (A, B, A, B, ...) in one session; raw outputs go to
+# reports/performance/raw/. The numbers in reports/performance/README.md come from these files.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build-perf}
+THREADS=${THREADS:-2}
+REPS=${REPS:-3}
+PEER_EPOCHS=${PEER_EPOCHS:-2}
+DATA=${DATA:-../shared/data/cifar10}
+RAW=reports/performance/raw
+WORK=${WORK:-/tmp/vclab-bench-runs}
+export VCLAB_NO_PROGRESS=1
+mkdir -p "$RAW" "$WORK"
+what=${1:-all}
+
+build() {
+  cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$BUILD" --target vclab bench_training bench_vcl_step bench_batch_order -j2 >/dev/null
+}
+
+stamp() { echo "# commit $(git rev-parse --short HEAD) (tree $(git diff --quiet && echo clean || echo modified)), $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)"; }
+
+micro() {
+  { stamp; "$BUILD"/bench_training --threads "$THREADS" --reps "${MICRO_REPS:-5}" --brute-n 4 --dat "$RAW/scaling.dat"; } | tee "$RAW/bench_training.txt"
+}
+
+vcl() {
+  { stamp; for r in $(seq "${VCL_REPS:-3}"); do "$BUILD"/bench_vcl_step --precision float --steps 6; done; } | tee "$RAW/bench_vcl_step.txt"
+}
+
+# One CIFAR-10 epoch (782 steps, batch 64) per recording setting; prints wall s, max RSS KiB, metrics' epoch seconds.
+epoch_run() {  # label, extra flags...
+  local label=$1; shift
+  local dir="$WORK/epoch_$label"
+  /usr/bin/time -f "%e %M" -o "$WORK/time_$label" "$BUILD"/vclab train --dataset cifar10 --data-dir "$DATA" --epochs 1 \
+    --threads "$THREADS" --out "$dir" --overwrite "$@" >/dev/null
+  local epoch_s
+  epoch_s=$(awk -F, '$1==1 {print $7}' "$dir/metrics.csv")
+  echo "$label wall_s $(cut -d' ' -f1 "$WORK/time_$label") max_rss_kib $(cut -d' ' -f2 "$WORK/time_$label") epoch_train_s $epoch_s"
+}
+
+epoch() {
+  { stamp
+    for r in $(seq "$REPS"); do
+      epoch_run none --record none
+      epoch_run diag --record gram,dgram,vc --record-mode diag
+      epoch_run full --record gram,dgram,vc --record-mode full
+    done; } | tee "$RAW/epoch.txt"
+}
+
+# End to end, one seed: vclab train + analyze versus bench/peer_figure1.py, identical init and batch order.
+peer_pair() {  # epochs, tag
+  local e=$1 tag=$2 dir="$WORK/vclab_e$1_$2"
+  local t0 t1
+  t0=$(date +%s.%N)
+  "$BUILD"/vclab train --dataset cifar10 --data-dir "$DATA" --epochs "$e" --threads "$THREADS" \
+    --record gram,dgram,vc,agop --record-mode diag --record-every "${e}epochs" --out "$dir" --overwrite >/dev/null
+  "$BUILD"/vclab analyze "$dir" >/dev/null
+  t1=$(date +%s.%N)
+  echo "vclab epochs $e wall_s $(echo "$t1 - $t0" | bc)"
+  t0=$(date +%s.%N)
+  /usr/bin/python3 bench/peer_figure1.py --data-dir "$DATA" --init "$WORK/vclab_init/weights_init.h5" --order "$WORK/order.bin" \
+    --epochs "$e" --threads "$THREADS" --out "$WORK/peer_e$1_$2.json" --compare-run "$dir" >/dev/null
+  t1=$(date +%s.%N)
+  echo "peer  epochs $e wall_s $(echo "$t1 - $t0" | bc)"
+}
+
+prepare_peer() {
+  "$BUILD"/bench_batch_order --n 50000 --seed 0 --epochs 12 --out "$WORK/order.bin"
+  [ -f "$WORK/vclab_init/weights_init.h5" ] || "$BUILD"/vclab train --dataset cifar10 --data-dir "$DATA" --epochs 1 \
+    --train-size 64 --record none --threads "$THREADS" --out "$WORK/vclab_init" --overwrite >/dev/null
+}
+
+peer() {
+  prepare_peer
+  { stamp; for r in $(seq "$REPS"); do peer_pair "$PEER_EPOCHS" "r$r"; done; } | tee "$RAW/peer_timing.txt"
+  for r in $(seq "$REPS"); do
+    cp "$WORK/peer_e${PEER_EPOCHS}_r$r.json" "$RAW/"
+    cp "$WORK/vclab_e${PEER_EPOCHS}_r$r/analysis/correlations.csv" "$RAW/vclab_e${PEER_EPOCHS}_r$r.correlations.csv"
+  done
+}
+
+rho() {
+  prepare_peer
+  { stamp; peer_pair 12 rho; } | tee "$RAW/rho_12epochs_timing.txt"
+  cp "$WORK/peer_e12_rho.json" "$RAW/"
+  cp "$WORK/vclab_e12_rho/analysis/correlations.csv" "$RAW/vclab_e12_rho.correlations.csv"
+  cp "$WORK/vclab_e12_rho/metrics.csv" "$RAW/vclab_e12_rho.metrics.csv"
+}
+
+[ "${SKIP_BUILD:-0}" = 1 ] || build
+case $what in
+  all) peer; rho; epoch; micro; vcl ;;
+  micro|vcl|epoch|peer|rho) $what ;;
+  pair) prepare_peer; { stamp; peer_pair "$PEER_EPOCHS" "${TAG:-r2}"; } | tee -a "$RAW/peer_timing.txt"
+        cp "$WORK/peer_e${PEER_EPOCHS}_${TAG:-r2}.json" "$RAW/" ;;
+  *) echo "usage: scripts/bench.sh [all|micro|vcl|epoch|peer|rho]" >&2; exit 2 ;;
+esac
