@@ -46,11 +46,11 @@ void add_train_options(CLI::App& cmd, TrainSettings& s) {
   cmd.add_option("--threads", s.threads, "BLAS threads (0 = all cores); results are bit-identical only for the same count");
   cmd.add_option("--divergence-loss", s.divergence_loss, "A batch loss above this stops the run as diverged");
   // VCL
-  cmd.add_option("--vcl-alpha", s.vcl_alpha, "VCL: matrix power alpha of the eigenvalues");
-  cmd.add_option("--vcl-gram", s.vcl_gram, "VCL: current (W^T W + V, as printed) | initial (W_0^T W_0 + V) | per-step (W^T W + v)");
-  cmd.add_option("--vcl-solver", s.vcl_solver, "VCL: full (eig_sym reference) | fast (warm-started top-k eigensolver)");
-  cmd.add_flag("--vcl-clip,!--no-vcl-clip", s.vcl_clip, "VCL: clip negative eigenvalues to 0 before the power");
-  cmd.add_option("--vcl-warmup-epochs", s.vcl_warmup_epochs, "VCL: epochs training only the last layer first");
+  cmd.add_option("--vcl-alpha", s.vcl_alpha, "VCL: matrix power alpha of the kept eigenvalues (paper: 0.1; 0.5 makes the new Gram the rank-k truncation of the target)");
+  cmd.add_option("--vcl-gram", s.vcl_gram, "VCL target Gram: current (W^T W + V, Algorithm 1 as printed; default: best of the three on MNIST) | initial (W(0)^T W(0) + V, Theorem 2 cumulative) | per-step (W^T W + v, Prop. 4). V = sum of v since the warm-up");
+  cmd.add_option("--vcl-solver", s.vcl_solver, "VCL: full (LAPACK EVD) | fast (warm-started top-k tracker; only pays off for d_0 >> 256, e.g. CIFAR: ~5x; slower than full on MNIST)");
+  cmd.add_flag("--vcl-clip,!--no-vcl-clip", s.vcl_clip, "VCL: clip negative kept eigenvalues to 0 before the power (counted in DIR/vcl_stats.csv); off: a negative one stops the run");
+  cmd.add_option("--vcl-warmup-epochs", s.vcl_warmup_epochs, "VCL: warm-up epochs training only the last layer (by SGD at --vcl-last-lr); they count in --epochs");
   cmd.add_flag("--vcl-train-last,!--no-vcl-train-last", s.vcl_train_last, "VCL: keep training the last layer by SGD during VCL");
   cmd.add_option("--vcl-last-lr", s.vcl_last_lr, "VCL: SGD learning rate of the last layer");
   // recording
@@ -63,6 +63,18 @@ void add_train_options(CLI::App& cmd, TrainSettings& s) {
   cmd.add_option("--out", s.out, "Run directory to create");
   cmd.add_flag("--overwrite", s.overwrite, "Reuse a non-empty --out directory");
   cmd.add_flag("--save-weights,!--no-save-weights", s.save_weights, "Write weights_init.h5 and weights_final.h5");
+  cmd.add_option("--checkpoint-every", s.checkpoint_every,
+                 "Write DIR/checkpoint.h5 (weights, optimiser, shuffle state, recordings so far) every N epochs (0 = never)");
+  // Unsigned options: CLI11 would wrap "-4" around to 2^64 - 4; refuse negative numbers instead.
+  const CLI::Validator non_negative(
+      [](std::string& value) {
+        return value.find('-') != std::string::npos ? "expected a whole number >= 0, got '" + value + "'" : std::string();
+      },
+      "UINT");
+  for (const char* name : {"--train-size", "--test-size", "--synthetic-dim", "--synthetic-train", "--synthetic-test",
+                           "--synthetic-classes", "--hidden", "--batch", "--epochs", "--seed", "--threads",
+                           "--vcl-warmup-epochs", "--agop-samples", "--checkpoint-every"})
+    cmd.get_option(name)->check(non_negative);
 }
 
 int run_cli(int argc, char** argv) {
@@ -74,6 +86,10 @@ int run_cli(int argc, char** argv) {
   TrainSettings train_settings;
   auto* train = app.add_subcommand("train", "Train an MLP by SGD or VCL, recording Gram, AGOP and virtual covariance shift");
   add_train_options(*train, train_settings);
+  std::string resume_dir;
+  auto* resume = train->add_option("--resume", resume_dir,
+                                   "Finish an interrupted run: settings from DIR/config.json, state from DIR/checkpoint.h5 "
+                                   "(give no other flag)");
 
   auto* datasets = app.add_subcommand("datasets", "Show which datasets are found where (list) or decode and checksum them (verify)");
   std::string datasets_action = "list", datasets_dir, datasets_name;
@@ -111,7 +127,12 @@ int run_cli(int argc, char** argv) {
 
   try {
     if (train->parsed()) {
-      const TrainOutcome outcome = run_training(train_settings);
+      if (resume->count() > 0) {
+        for (const CLI::Option* option : train->get_options())
+          if (option != resume && option->count() > 0)
+            throw UsageError("--resume takes every setting from " + resume_dir + "/config.json; drop " + option->get_name());
+      }
+      const TrainOutcome outcome = resume->count() > 0 ? resume_training(resume_dir) : run_training(train_settings);
       std::cout << "run directory: " << outcome.run_dir.string() << "\n"
                 << "final test accuracy: " << outcome.final_test_accuracy << " (" << outcome.result.steps << " steps, "
                 << outcome.seconds << " s)\n";

@@ -18,6 +18,7 @@ void register_commands(CLI::App& app, CommandRegistry& registry) {
   auto* reproduce = app.add_subcommand("reproduce", "Regenerate the paper's results into reports/ (figure1, figure2, theorem2, theorem3)");
   reproduce->require_subcommand(1);
   register_reproduce_figure1(*reproduce, registry);
+  register_reproduce_figure2(*reproduce, registry);
   register_reproduce_theorems(*reproduce, registry);
 }
 

@@ -39,6 +39,7 @@ void register_commands(CLI::App& app, CommandRegistry& registry);
 // Each module registers its own commands (called by register_commands).
 void register_run_commands(CLI::App& app, CommandRegistry& registry);             // analyze, plot
 void register_reproduce_figure1(CLI::App& reproduce, CommandRegistry& registry);
+void register_reproduce_figure2(CLI::App& reproduce, CommandRegistry& registry);  // VCL vs SGD
 void register_reproduce_theorems(CLI::App& reproduce, CommandRegistry& registry);  // theorem2, theorem3
 
 }  // namespace vclab

@@ -4,11 +4,15 @@
 #include <cblas.h>
 
 #include <chrono>
+#include <csignal>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <thread>
 
 #include "app/update_rules.hpp"
+#include "data/data_error.hpp"
+#include "data/dataset_catalog.hpp"
 #include "data/load_dataset.hpp"
 #include "data/normalization.hpp"
 #include "io/csv_table.hpp"
@@ -20,6 +24,10 @@
 #include "io/weights_io.hpp"
 #include "model/loss.hpp"
 #include "record/recorders.hpp"
+#include "record/recordings_snapshot.hpp"
+#include "train/vcl_stats_writer.hpp"
+#include "io/hdf5_file.hpp"
+#include "io/io_error.hpp"
 
 namespace vclab {
 namespace {
@@ -31,11 +39,18 @@ void require(bool ok, const std::string& message) {
 void validate(const TrainSettings& s) {
   require(s.lr > 0, "--lr must be positive (got " + std::to_string(s.lr) + ")");
   require(s.batch > 0, "--batch must be positive");
+  require(s.epochs > 0, "--epochs must be positive");
   for (auto h : s.hidden) require(h > 0, "--hidden widths must be positive");
   require(s.precision == "float" || s.precision == "double", "--precision must be float or double (got '" + s.precision + "')");
   require(s.momentum >= 0 && s.momentum < 1, "--momentum must be in [0, 1)");
   require(s.weight_decay >= 0, "--weight-decay must be non-negative");
+  try {
+    canonical_dataset_name(s.dataset);
+  } catch (const DataError& e) {
+    throw UsageError(std::string("--dataset: ") + e.what());
+  }
   require(s.optimizer == "sgd" || s.optimizer == "vcl", "--optimizer must be sgd or vcl (got '" + s.optimizer + "')");
+  if (s.optimizer == "vcl") vcl_options(s);  // UsageError naming the bad --vcl-* flag, before anything is written
   try {
     parse_activation(s.activation);
     parse_loss(s.loss);
@@ -45,6 +60,8 @@ void validate(const TrainSettings& s) {
     RecordSchedule::parse(s.record_every);
     parse_quantities(s.record);
   } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  } catch (const DataError& e) {  // e.g. an unknown --normalize
     throw UsageError(e.what());
   }
 }
@@ -100,27 +117,66 @@ template <class T> class MetricsWriter : public Observer<T> {
       : path_(std::move(path)),
         table_({"epoch", "steps", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "seconds", "status"}) {}
   void on_epoch_end(const Mlp<T>&, const EpochMetrics& m) override {
-    table_.append_row({std::int64_t(m.epoch), m.steps, m.train_loss, m.train_accuracy, m.test_loss, m.test_accuracy, m.seconds,
-                       std::string("ok")});
+    append(m);
     table_.write(path_);
   }
-  void mark_diverged(std::int64_t steps, const std::string&) {
+  // A resumed run rewrites metrics.csv from the checkpoint's rows, dropping rows of later epochs.
+  void save_state(Hdf5File& file, const std::string& prefix) const override {
+    arma::mat rows(rows_.size(), 7);
+    for (std::size_t i = 0; i < rows_.size(); ++i) {
+      const EpochMetrics& m = rows_[i];
+      rows.row(i) = arma::rowvec{double(m.epoch), double(m.steps), m.train_loss, m.train_accuracy, m.test_loss, m.test_accuracy, m.seconds};
+    }
+    file.write_matrix(prefix + "/rows", rows);
+  }
+  void load_state(const Hdf5File& file, const std::string& prefix) override {
+    const arma::mat rows = file.read_matrix(prefix + "/rows");
+    if (rows.n_elem > 0 && rows.n_cols != 7) throw IoError(file.path(), prefix + "/rows: expected 7 columns");
+    for (std::size_t i = 0; i < rows.n_rows; ++i)
+      append(EpochMetrics{std::size_t(rows(i, 0)), std::int64_t(rows(i, 1)), rows(i, 2), rows(i, 3), rows(i, 4), rows(i, 5), rows(i, 6)});
+    table_.write(path_);
+  }
+  void mark_diverged(std::int64_t steps) {
     const double nan = std::numeric_limits<double>::quiet_NaN();
     table_.append_row({std::int64_t(-1), steps, nan, nan, nan, nan, nan, std::string("diverged")});
     table_.write(path_);
   }
 
  private:
+  void append(const EpochMetrics& m) {
+    rows_.push_back(m);
+    table_.append_row({std::int64_t(m.epoch), m.steps, m.train_loss, m.train_accuracy, m.test_loss, m.test_accuracy, m.seconds,
+                       std::string("ok")});
+  }
   std::filesystem::path path_;
   CsvTable table_;
+  std::vector<EpochMetrics> rows_;
 };
 
-template <class T> TrainOutcome train_typed(const TrainSettings& s, const DatasetSplit& data, nlohmann::json config) {
+// Test hook for the checkpoint/resume tests: VCLAB_TEST_KILL_AT_EPOCH=k makes the process SIGKILL
+// itself when epoch k ends (after metrics.csv has its row, before that epoch's checkpoints). Always
+// attached, so a run and its resumption have the same observers.
+template <class T> class KillAtEpoch : public Observer<T> {
+ public:
+  KillAtEpoch() {
+    if (const char* k = std::getenv("VCLAB_TEST_KILL_AT_EPOCH")) epoch_ = std::stoll(k);
+  }
+  void on_epoch_end(const Mlp<T>&, const EpochMetrics& m) override {
+    if (epoch_ >= 0 && std::int64_t(m.epoch) == epoch_) std::raise(SIGKILL);
+  }
+
+ private:
+  std::int64_t epoch_ = -1;
+};
+
+template <class T>
+TrainOutcome train_typed(const TrainSettings& s, const DatasetSplit& data, nlohmann::json config, bool resume) {
   const auto start = std::chrono::steady_clock::now();
   const std::filesystem::path dir = s.out;
+  const std::filesystem::path checkpoint_path = dir / "checkpoint.h5";
   Mlp<T> model(model_spec(s, data.train), s.seed);
-  if (!s.init_from.empty()) load_initial_weights(model, s.init_from);
-  if (s.save_weights) save_weights(dir / "weights_init.h5", to_weight_set(model));
+  if (!resume && !s.init_from.empty()) load_initial_weights(model, s.init_from);
+  if (!resume && s.save_weights) save_weights(dir / "weights_init.h5", to_weight_set(model));
 
   TrainOptions options;
   options.lr = s.lr;
@@ -131,22 +187,31 @@ template <class T> TrainOutcome train_typed(const TrainSettings& s, const Datase
   options.schedule = RecordSchedule::parse(s.record_every);
   options.divergence_loss = s.divergence_loss;
   options.progress_label = s.dataset + " " + s.optimizer;
+  auto rule = make_update_rule<T>(s);
+  if (resume && !rule->resumable())
+    throw UsageError("--resume: optimizer '" + s.optimizer + "' does not save its state in checkpoints; rerun from the start");
+  options.checkpoint_every = rule->resumable() ? s.checkpoint_every : 0;
+  options.checkpoint_path = checkpoint_path;
+  if (resume) options.resume_from = checkpoint_path;
 
   const auto quantities = parse_quantities(s.record);
   const RecordMode mode = parse_record_mode(s.record_mode);
-  RecordingWriter writer(dir / "recordings.h5");
-  writer.set_root_attribute("vclab_config", config.dump());
-  writer.set_root_attribute("record_mode", to_string(mode));
-  writer.set_root_attribute("n_layers", std::int64_t(model.n_layers()));
-  if (!data.train.image_shape.empty()) {
-    std::string shape;
-    for (auto v : data.train.image_shape) shape += (shape.empty() ? "" : ",") + std::to_string(v);
-    writer.set_root_attribute("image_shape", shape);
+  RecordingWriter writer(dir / "recordings.h5");  // on resume, replaced by the checkpoint's snapshot
+  if (!resume) {
+    writer.set_root_attribute("vclab_config", config.dump());
+    writer.set_root_attribute("record_mode", to_string(mode));
+    writer.set_root_attribute("n_layers", std::int64_t(model.n_layers()));
+    if (!data.train.image_shape.empty()) {
+      std::string shape;
+      for (auto v : data.train.image_shape) shape += (shape.empty() ? "" : ",") + std::to_string(v);
+      writer.set_root_attribute("image_shape", shape);
+    }
   }
 
-  auto rule = make_update_rule<T>(s);
   Trainer<T> trainer(options, *rule);
   MetricsWriter<T> metrics(dir / "metrics.csv");
+  RecordingsSnapshot<T> snapshot(writer);
+  trainer.add_observer(snapshot);  // first: a resume restores the recordings before anything else
   trainer.add_observer(metrics);
   std::unique_ptr<GramRecorder<T>> gram;
   std::unique_ptr<VcShiftRecorder<T>> vc;
@@ -165,17 +230,28 @@ template <class T> TrainOutcome train_typed(const TrainSettings& s, const Datase
                                              quantities.count("egop") > 0);
     trainer.add_observer(*agop);
   }
+  std::unique_ptr<VclStatsWriter<T>> vcl_stats;  // DIR/vcl_stats.csv (clipped eigenvalues, solver cost)
+  if (const auto* vcl = dynamic_cast<const Vcl<T>*>(rule.get())) {
+    vcl_stats = std::make_unique<VclStatsWriter<T>>(dir / "vcl_stats.csv", *vcl);
+    trainer.add_observer(*vcl_stats);
+  }
+  KillAtEpoch<T> kill;
+  trainer.add_observer(kill);
 
   TrainOutcome outcome;
   outcome.run_dir = dir;
   outcome.result = trainer.run(model, data.train, data.test, quantities.count("vc") > 0);
   if (outcome.result.diverged) {
-    metrics.mark_diverged(outcome.result.steps, outcome.result.divergence_message);
+    metrics.mark_diverged(outcome.result.steps);
     std::cerr << "vclab: " << outcome.result.divergence_message << "\n";
   } else if (s.save_weights) {
     save_weights(dir / "weights_final.h5", to_weight_set(model));
   }
   writer.close();
+  if (!outcome.result.diverged) {  // finished: nothing left to resume (a diverged run keeps its last checkpoint)
+    std::error_code ignored;
+    std::filesystem::remove(checkpoint_path, ignored);
+  }
   outcome.final_test_accuracy = outcome.result.epochs.empty() ? 0 : outcome.result.epochs.back().test_accuracy;
   outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
@@ -238,10 +314,37 @@ TrainOutcome run_training(const TrainSettings& s, const DatasetSplit& data) {
   config["notes"] = {
       {"vc", "V_l = sum over steps of sum_i (h+ h+^T - h h^T), h+ = h - lr * dL_batch/dh (g carries 1/B)"},
       {"agop", "A_l = (1/N) sum_i sum_c grad_{h_l} f_c grad_{h_l} f_c^T over the first agop_samples training samples"},
-      {"metrics", "train_* are means over the epoch's mini-batches before each update; test_* are full passes after the epoch"}};
+      {"metrics", "train_* are means over the epoch's mini-batches before each update; test_* are full passes after the epoch"},
+      {"checkpoint", "checkpoint.h5 (every checkpoint_every epochs) lets 'vclab train --resume DIR' finish an interrupted run"}};
   write_json(std::filesystem::path(s.out) / "config.json", config);
-  if (s.precision == "double") return train_typed<double>(s, data, config);
-  return train_typed<float>(s, data, config);
+  if (s.precision == "double") return train_typed<double>(s, data, config, false);
+  return train_typed<float>(s, data, config, false);
+}
+
+TrainOutcome resume_training(const std::filesystem::path& dir) {
+  const std::filesystem::path config_path = dir / "config.json";
+  if (!std::filesystem::exists(config_path))
+    throw UsageError("--resume " + dir.string() + ": no config.json there; pass the run directory of an interrupted `vclab train`");
+  nlohmann::json config = read_json(config_path);
+  const std::string status = config.value("status", "");
+  if (status == "completed")
+    throw UsageError("--resume " + dir.string() + ": config.json says the run completed; nothing to resume");
+  if (!std::filesystem::exists(dir / "checkpoint.h5"))
+    throw UsageError("--resume " + dir.string() + ": no checkpoint.h5 (the run stopped before its first checkpoint, or ran with "
+                     "--checkpoint-every 0); start it again");
+  TrainSettings s = train_settings_from_json(config.at("settings"));
+  s.out = dir.string();  // the directory may have moved since
+  validate(s);
+  const DatasetSplit data = load_training_data(s);
+  const std::size_t threads = set_blas_threads(s.threads);
+  if (config.contains("threads_in_use") && config["threads_in_use"] != threads)
+    std::cerr << "vclab: note: resuming with " << threads << " BLAS threads, the run started with " << config["threads_in_use"]
+              << "; results may differ at rounding level\n";
+  config["status"] = "running";
+  config["resumed_utc"].push_back(utc_timestamp());
+  write_json(config_path, config);
+  if (s.precision == "double") return train_typed<double>(s, data, config, true);
+  return train_typed<float>(s, data, config, true);
 }
 
 }  // namespace vclab

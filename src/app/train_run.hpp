@@ -23,6 +23,11 @@ TrainOutcome run_training(const TrainSettings& settings);
 // Same, on data already loaded (sweeps load a dataset once and train many times).
 TrainOutcome run_training(const TrainSettings& settings, const DatasetSplit& data);
 
+// `vclab train --resume DIR`: reads DIR/config.json's settings and DIR/checkpoint.h5 and finishes the
+// run; the result equals an uninterrupted run's (metrics except seconds, every recorded dataset).
+// Throws UsageError when DIR holds no interrupted run.
+TrainOutcome resume_training(const std::filesystem::path& dir);
+
 DatasetSplit load_training_data(const TrainSettings& settings);
 
 // Sets OpenBLAS's thread count (0 = all cores); returns the count in use.

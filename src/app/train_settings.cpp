@@ -9,7 +9,7 @@ namespace vclab {
   X(loss) X(precision) X(optimizer) X(lr) X(batch) X(epochs) X(seed) X(momentum) X(weight_decay) X(threads)      \
   X(divergence_loss) X(vcl_alpha) X(vcl_gram) X(vcl_solver) X(vcl_clip) X(vcl_warmup_epochs) X(vcl_train_last)   \
   X(vcl_last_lr) X(record) X(record_mode) X(record_every) X(agop_samples) X(agop_centered) X(out) X(overwrite)   \
-  X(quiet) X(save_weights)
+  X(quiet) X(save_weights) X(checkpoint_every)
 
 nlohmann::json to_json(const TrainSettings& s) {
   nlohmann::json j;

@@ -55,6 +55,7 @@ struct TrainSettings {
   std::string out = "runs/latest";
   bool overwrite = false;
   bool save_weights = true;             // weights_init.h5 / weights_final.h5
+  std::size_t checkpoint_every = 1;     // epochs between DIR/checkpoint.h5 writes (0 = none); see --resume
   bool quiet = false;
 };
 

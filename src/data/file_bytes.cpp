@@ -25,13 +25,25 @@ void require_regular_file(const fs::path& path) {
     throw DataError(path.string() + ": expected a regular file, found a directory. "
                     "Remove or rename the directory and put the dataset file there.");
   }
+  if (!fs::is_regular_file(path, ec)) {  // a FIFO, socket or device would block, fail or never end
+    throw DataError(path.string() + ": expected a regular file, found a FIFO, socket or device. "
+                    "Put the dataset file itself there.");
+  }
 }
 
-std::vector<std::uint8_t> read_raw_file_bytes(const fs::path& path) {
+void require_readable_file(const fs::path& path) {
   require_regular_file(path);
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    throw DataError(path.string() + ": cannot open for reading (check its permissions).");
+    throw DataError(path.string() + ": cannot open for reading (check its permissions: chmod u+r, or run as its owner).");
+  }
+}
+
+std::vector<std::uint8_t> read_raw_file_bytes(const fs::path& path) {
+  require_readable_file(path);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw DataError(path.string() + ": cannot open for reading (check its permissions: chmod u+r, or run as its owner).");
   }
   in.seekg(0, std::ios::end);
   const std::streamoff size = in.tellg();

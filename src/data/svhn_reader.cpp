@@ -10,6 +10,7 @@
 
 #include "data/data_error.hpp"
 #include "data/file_bytes.hpp"
+#include "data/mat_file_check.hpp"
 
 namespace vclab {
 namespace {
@@ -64,15 +65,35 @@ bool numeric_at(const matvar_t* var, std::size_t k, double& value) {
   }
 }
 
+void require_svhn_x_shape(const matvar_t* x, const std::string& file) {
+  if (x->class_type != MAT_C_UINT8 || x->isComplex || x->rank != 4 || x->dims[0] != 32 || x->dims[1] != 32 ||
+      x->dims[2] != 3 || x->dims[3] == 0) {
+    throw DataError(file + ": expected X as real uint8 of shape (32, 32, 3, N>0), found class " +
+                    std::to_string(static_cast<int>(x->class_type)) + " with shape " + dims_text(x) +
+                    ". Use the cropped-digits files train_32x32.mat / test_32x32.mat.");
+  }
+}
+
+void require_svhn_y_shape(const matvar_t* y, std::size_t n, const std::string& file) {
+  const bool column_or_row = y->rank == 2 && ((y->dims[0] == n && y->dims[1] == 1) || (y->dims[0] == 1 && y->dims[1] == n));
+  const bool numeric = y->class_type >= MAT_C_DOUBLE && y->class_type <= MAT_C_UINT64;  // the classes numeric_at reads
+  if (!column_or_row || y->isComplex || !numeric) {
+    throw DataError(file + ": expected y as a real numeric (" + std::to_string(n) + ", 1) array matching X's " +
+                    std::to_string(n) + " images, found class " + std::to_string(static_cast<int>(y->class_type)) +
+                    " with shape " + dims_text(y) + ".");
+  }
+}
+
 }  // namespace
 
 RawImages read_svhn_mat(const std::filesystem::path& path) {
   const std::string file = path.string();
-  require_regular_file(path);
+  require_readable_file(path);
   if (std::filesystem::file_size(path) == 0) {
     throw DataError(file + ": empty file; expected an SVHN .mat file (train_32x32.mat / test_32x32.mat). "
                     "Re-download it.");
   }
+  check_mat5_structure(path);  // before libmatio, which allocates whatever a damaged header declares
   install_matio_log();
   last_matio_message().clear();
   std::unique_ptr<mat_t, MatCloser> mat(Mat_Open(file.c_str(), MAT_ACC_RDONLY));
@@ -81,17 +102,32 @@ RawImages read_svhn_mat(const std::filesystem::path& path) {
                     ". Re-download it (and do not gzip it: SVHN files are read as plain .mat).");
   }
 
+  // Shapes first, from the headers alone (Mat_VarReadInfo), so a corrupt header declaring billions of
+  // images is rejected against the file size before matio allocates anything for the data.
+  const std::uintmax_t file_size = std::filesystem::file_size(path);
+  std::unique_ptr<matvar_t, VarFreer> x_info(Mat_VarReadInfo(mat.get(), "X"));
+  if (!x_info) {
+    throw DataError(file + ": expected a variable X (32x32x3xN uint8 images), found none" + matio_detail() +
+                    ". Is this the cropped-digits (Format 2) file, complete?");
+  }
+  require_svhn_x_shape(x_info.get(), file);
+  constexpr std::size_t kMaxDeflateRatio = 1032;  // zlib's bound: MAT v5 variables may be compressed
+  if (static_cast<unsigned __int128>(x_info->dims[3]) * 3072 > static_cast<unsigned __int128>(file_size) * kMaxDeflateRatio) {
+    throw DataError(file + ": X declares " + std::to_string(x_info->dims[3]) + " images, more than a file of " +
+                    std::to_string(file_size) + " bytes can hold even compressed (corrupt header; re-download it).");
+  }
+  std::unique_ptr<matvar_t, VarFreer> y_info(Mat_VarReadInfo(mat.get(), "y"));
+  if (!y_info) {
+    throw DataError(file + ": expected a variable y (N x 1 labels 1..10), found none" + matio_detail() + ".");
+  }
+  require_svhn_y_shape(y_info.get(), x_info->dims[3], file);
+
   std::unique_ptr<matvar_t, VarFreer> x(Mat_VarRead(mat.get(), "X"));
   if (!x || !x->data) {
     throw DataError(file + ": expected a variable X (32x32x3xN uint8 images), found none or unreadable data" +
                     matio_detail() + ". Is this the cropped-digits (Format 2) file, complete?");
   }
-  if (x->class_type != MAT_C_UINT8 || x->isComplex || x->rank != 4 || x->dims[0] != 32 || x->dims[1] != 32 ||
-      x->dims[2] != 3 || x->dims[3] == 0) {
-    throw DataError(file + ": expected X as real uint8 of shape (32, 32, 3, N>0), found class " +
-                    std::to_string(static_cast<int>(x->class_type)) + " with shape " + dims_text(x.get()) +
-                    ". Use the cropped-digits files train_32x32.mat / test_32x32.mat.");
-  }
+  require_svhn_x_shape(x.get(), file);
   const std::size_t n = x->dims[3];
   constexpr std::size_t kH = 32, kW = 32, kC = 3, kDim = kC * kH * kW;
   if (x->nbytes < n * kDim) {
@@ -104,12 +140,11 @@ RawImages read_svhn_mat(const std::filesystem::path& path) {
     throw DataError(file + ": expected a variable y (N x 1 labels 1..10), found none or unreadable data" +
                     matio_detail() + ".");
   }
-  const bool column_or_row = y->rank == 2 && ((y->dims[0] == n && y->dims[1] == 1) || (y->dims[0] == 1 && y->dims[1] == n));
+  require_svhn_y_shape(y.get(), n, file);
   double probe = 0;
-  if (!column_or_row || y->isComplex || !numeric_at(y.get(), 0, probe)) {
-    throw DataError(file + ": expected y as a real numeric (" + std::to_string(n) + ", 1) array matching X's " +
-                    std::to_string(n) + " images, found class " + std::to_string(static_cast<int>(y->class_type)) +
-                    " with shape " + dims_text(y.get()) + ".");
+  if (y->nbytes < n * Mat_SizeOfClass(y->class_type) || !numeric_at(y.get(), 0, probe)) {
+    throw DataError(file + ": y declares " + std::to_string(n) + " labels but holds " + std::to_string(y->nbytes) +
+                    " bytes (truncated file; re-download it).");
   }
 
   RawImages images;

@@ -80,6 +80,36 @@ std::string normalise(const std::string& obj_path) {
   return out.empty() ? "/" : out;
 }
 
+// Before H5Dread: a damaged file can declare a shape its stored bytes do not cover, or an element size no
+// number has, and libhdf5 1.10 then reads past its buffers (found by fuzz/fuzz_recordings). Checks that the
+// element size is 1, 2, 4 or 8 bytes, that the dataset was opened with a valid layout, and for contiguous and
+// compact layouts that the storage holds every element and lies inside the file.
+void require_plausible_storage(const std::filesystem::path& file, const std::string& obj_path, hid_t dset, hid_t type,
+                               const std::vector<std::size_t>& dims) {
+  const std::size_t element = H5Tget_size(type);
+  if (element != 1 && element != 2 && element != 4 && element != 8) {
+    fail(file, obj_path, "has elements of " + std::to_string(element) + " bytes, expected 1, 2, 4 or 8",
+         "The file is damaged; re-create it");
+  }
+  unsigned __int128 needed = element;
+  for (auto d : dims) needed *= d;
+  Handle dcpl(H5Dget_create_plist(dset), H5Pclose);
+  const H5D_layout_t layout = dcpl.valid() ? H5Pget_layout(dcpl.get()) : H5D_LAYOUT_ERROR;
+  if (layout == H5D_LAYOUT_ERROR) fail(file, obj_path, "has no readable storage layout", "The file is damaged; re-create it");
+  if (layout != H5D_CONTIGUOUS && layout != H5D_COMPACT) return;  // chunked: libhdf5 checks each chunk as it inflates it
+  const hsize_t stored = H5Dget_storage_size(dset);
+  std::error_code ec;
+  const std::uintmax_t file_size = std::filesystem::file_size(file, ec);
+  const haddr_t offset = layout == H5D_CONTIGUOUS ? H5Dget_offset(dset) : 0;
+  H5Eclear2(H5E_DEFAULT);
+  if (layout == H5D_CONTIGUOUS && offset == HADDR_UNDEF && stored == 0) return;  // never written: reads the fill value
+  if (needed > 0 && (stored < needed || (!ec && needed > file_size) ||
+                     (layout == H5D_CONTIGUOUS && !ec && (offset == HADDR_UNDEF || offset + needed > file_size)))) {
+    fail(file, obj_path, "its shape needs more bytes than the file stores for it (damaged or truncated file)",
+         "Re-create the file; a run that was killed leaves a readable .partial up to its last flush");
+  }
+}
+
 }  // namespace
 
 Hdf5File::Hdf5File(std::filesystem::path path, std::int64_t file_id, bool writable)
@@ -156,7 +186,7 @@ std::int64_t Hdf5File::require_open(const std::string& what) const {
 }
 
 void Hdf5File::write_dataset(const std::string& obj_path_in, const void* data,
-                             const std::vector<std::size_t>& dims, bool float32) {
+                             const std::vector<std::size_t>& dims, Element element) {
   const hid_t file = require_open("write '" + obj_path_in + "'");
   const std::string obj_path = normalise(obj_path_in);
   if (!writable_) fail(path_, obj_path, "cannot write: the file was opened read-only", "Use Hdf5File::open_rw");
@@ -185,7 +215,7 @@ void Hdf5File::write_dataset(const std::string& obj_path_in, const void* data,
   if (!space.valid() || !lcpl.valid() || !dcpl.valid()) fail(path_, obj_path, "cannot set up the dataset", "");
   H5Pset_create_intermediate_group(lcpl.get(), 1);
 
-  if (compression_level_ > 0 && n_elem >= kCompressMinElements && H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0) {
+  if (element != Element::u8 && compression_level_ > 0 && n_elem >= kCompressMinElements && H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0) {
     // Chunks of about kChunkElements elements, whole rows where possible (row-major on disk).
     constexpr hsize_t kChunkElements = 1 << 18;  // 2 MiB of doubles: large enough for deflate
     std::vector<hsize_t> chunk(hdims);
@@ -201,8 +231,8 @@ void Hdf5File::write_dataset(const std::string& obj_path_in, const void* data,
     H5Pset_deflate(dcpl.get(), static_cast<unsigned>(compression_level_));
   }
 
-  const hid_t file_type = float32 ? H5T_IEEE_F32LE : H5T_IEEE_F64LE;
-  const hid_t mem_type = float32 ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE;
+  const hid_t file_type = element == Element::u8 ? H5T_STD_U8LE : element == Element::f32 ? H5T_IEEE_F32LE : H5T_IEEE_F64LE;
+  const hid_t mem_type = element == Element::u8 ? H5T_NATIVE_UCHAR : element == Element::f32 ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE;
   Handle dset(H5Dcreate2(file, obj_path.c_str(), file_type, space.get(), lcpl.get(), dcpl.get(), H5P_DEFAULT),
               H5Dclose);
   if (!dset.valid()) {
@@ -218,20 +248,41 @@ void Hdf5File::write_matrix(const std::string& obj_path, const arma::mat& m) {
   // (n_cols, n_rows) column-major == (n_rows, n_cols) row-major. (Armadillo's transpose of an
   // empty matrix trips UBSan, hence the guard.)
   const arma::mat row_major = m.n_elem > 0 ? arma::mat(m.t()) : arma::mat();
-  write_dataset(obj_path, row_major.memptr(), {m.n_rows, m.n_cols}, false);
+  write_dataset(obj_path, row_major.memptr(), {m.n_rows, m.n_cols}, Element::f64);
 }
 
 void Hdf5File::write_matrix(const std::string& obj_path, const arma::fmat& m) {
   const arma::fmat row_major = m.n_elem > 0 ? arma::fmat(m.t()) : arma::fmat();
-  write_dataset(obj_path, row_major.memptr(), {m.n_rows, m.n_cols}, true);
+  write_dataset(obj_path, row_major.memptr(), {m.n_rows, m.n_cols}, Element::f32);
 }
 
 void Hdf5File::write_vector(const std::string& obj_path, const arma::vec& v) {
-  write_dataset(obj_path, v.memptr(), {v.n_elem}, false);
+  write_dataset(obj_path, v.memptr(), {v.n_elem}, Element::f64);
 }
 
 void Hdf5File::write_vector(const std::string& obj_path, const arma::fvec& v) {
-  write_dataset(obj_path, v.memptr(), {v.n_elem}, true);
+  write_dataset(obj_path, v.memptr(), {v.n_elem}, Element::f32);
+}
+
+void Hdf5File::write_bytes(const std::string& obj_path, const std::vector<std::uint8_t>& bytes) {
+  write_dataset(obj_path, bytes.data(), {bytes.size()}, Element::u8);
+}
+
+std::vector<std::uint8_t> Hdf5File::read_bytes(const std::string& obj_path_in) const {
+  const hid_t file = require_open("read '" + obj_path_in + "'");
+  const std::string obj_path = normalise(obj_path_in);
+  const std::vector<std::size_t> dims = dataset_shape(obj_path);
+  Handle dset(H5Dopen2(file, obj_path.c_str(), H5P_DEFAULT), H5Dclose);
+  Handle type(H5Dget_type(dset.get()), H5Tclose);
+  if (dims.size() != 1 || H5Tget_class(type.get()) != H5T_INTEGER || H5Tget_size(type.get()) != 1) {
+    fail(path_, obj_path, "expected a 1-D dataset of bytes (uint8)", "The file was not written by vclab");
+  }
+  require_plausible_storage(path_, obj_path, dset.get(), type.get(), dims);
+  std::vector<std::uint8_t> bytes(dims[0]);
+  if (!bytes.empty() && H5Dread(dset.get(), H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()) < 0) {
+    fail(path_, obj_path, "cannot read the dataset's data", "The file may be truncated or corrupt");
+  }
+  return bytes;
 }
 
 std::vector<std::size_t> Hdf5File::dataset_shape(const std::string& obj_path_in) const {
@@ -266,6 +317,7 @@ arma::mat Hdf5File::read_matrix(const std::string& obj_path_in) const {
     fail(path_, obj_path, "has a non-numeric element type, expected float or integer",
          "Store numbers as float32/float64/int");
   }
+  require_plausible_storage(path_, obj_path, dset.get(), type.get(), dims);
   arma::mat out;
   if (dims.size() == 2) {
     out.set_size(dims[1], dims[0]);  // row-major (d1, d2) on disk == column-major (d2, d1)

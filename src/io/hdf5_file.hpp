@@ -41,6 +41,11 @@ class Hdf5File {
   void write_vector(const std::string& obj_path, const arma::vec& v);
   void write_vector(const std::string& obj_path, const arma::fvec& v);
 
+  // 1-D uint8 dataset of raw bytes (uncompressed; e.g. a whole file embedded in a checkpoint).
+  void write_bytes(const std::string& obj_path, const std::vector<std::uint8_t>& bytes);
+  // Reads a 1-D 8-bit integer dataset. Throws IoError for any other shape or type.
+  std::vector<std::uint8_t> read_bytes(const std::string& obj_path) const;
+
   // Reads a 1-D (as an n x 1 column), 2-D or scalar (1 x 1) dataset of any float or integer
   // type, converting to double.
   arma::mat read_matrix(const std::string& obj_path) const;
@@ -82,9 +87,10 @@ class Hdf5File {
  private:
   Hdf5File(std::filesystem::path path, std::int64_t file_id, bool writable);
   std::int64_t require_open(const std::string& what) const;
-  // data is row-major (HDF5 order), float32 or float64 as flagged.
+  enum class Element { f64, f32, u8 };
+  // data is row-major (HDF5 order), of the given element type.
   void write_dataset(const std::string& obj_path, const void* data,
-                     const std::vector<std::size_t>& dims, bool float32);
+                     const std::vector<std::size_t>& dims, Element element);
 
   std::filesystem::path path_;
   std::int64_t file_id_ = -1;  // hid_t (int64_t in HDF5 >= 1.10)

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <stdexcept>
 #include <string_view>
@@ -92,6 +94,24 @@ void RecordingWriter::set_root_attribute(const std::string& name, std::int64_t v
 }
 
 void RecordingWriter::flush() { file().flush(); }
+
+std::vector<std::uint8_t> RecordingWriter::snapshot() {
+  file().flush();
+  std::ifstream in(partial_path_, std::ios::binary);
+  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) throw IoError(partial_path_, "cannot read it back for a training checkpoint", "Check the disk");
+  return bytes;
+}
+
+void RecordingWriter::restore(const std::vector<std::uint8_t>& bytes) {
+  file().close();
+  {
+    std::ofstream out(partial_path_, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    if (!out.good()) throw IoError(partial_path_, "cannot write the recordings restored from a checkpoint", "Check free disk space");
+  }
+  file_.emplace(Hdf5File::open_rw(partial_path_));
+}
 
 void RecordingWriter::close() {
   if (closed_) return;

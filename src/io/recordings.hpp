@@ -61,6 +61,11 @@ class RecordingWriter {
   void set_root_attribute(const std::string& name, int value) { set_root_attribute(name, std::int64_t{value}); }
 
   void flush();
+  // Training checkpoints: snapshot() flushes and returns the bytes of the .partial file as it stands;
+  // restore(bytes) replaces the .partial file with such a snapshot and continues writing into it, so
+  // a resumed run's file holds the same datasets as an uninterrupted one. Throw IoError.
+  std::vector<std::uint8_t> snapshot();
+  void restore(const std::vector<std::uint8_t>& bytes);
   // Flushes, closes and renames the .partial file onto final_path. Idempotent.
   void close();
   bool closed() const { return closed_; }

@@ -4,6 +4,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "io/hdf5_file.hpp"
+#include "io/io_error.hpp"
 #include "train/divergence.hpp"
 
 namespace vclab {
@@ -56,16 +58,35 @@ template <class T> void GramRecorder<T>::on_begin(const Mlp<T>& model) {
 }
 
 template <class T> void GramRecorder<T>::on_checkpoint(const Mlp<T>& model, const CheckpointInfo& info) {
+  // Every layer is computed and checked before anything is written: a checkpoint is recorded whole or not at all.
   const bool diag = mode_ == RecordMode::diag;
+  std::vector<arma::mat> w, gram;
   for (std::size_t l = 0; l < model.n_layers(); ++l) {
-    const arma::mat w = arma::conv_to<arma::mat>::from(model.weights[l]);
-    const arma::mat gram = gram_of(w, mode_);
-    check_finite(gram, "gram", l, info.step);
-    if (quantities_.count("gram")) writer_.add("gram", l, info.index, meta_of(info), gram, diag);
-    if (quantities_.count("dgram")) writer_.add("dgram", l, info.index, meta_of(info), gram - gram0_[l], diag);
-    if (quantities_.count("gram_dw")) writer_.add("gram_dw", l, info.index, meta_of(info), gram_of(w - w0_[l], mode_), diag);
+    w.push_back(arma::conv_to<arma::mat>::from(model.weights[l]));
+    gram.push_back(gram_of(w.back(), mode_));
+    check_finite(gram.back(), "gram", l, info.step);
+  }
+  for (std::size_t l = 0; l < model.n_layers(); ++l) {
+    if (quantities_.count("gram")) writer_.add("gram", l, info.index, meta_of(info), gram[l], diag);
+    if (quantities_.count("dgram")) writer_.add("dgram", l, info.index, meta_of(info), gram[l] - gram0_[l], diag);
+    if (quantities_.count("gram_dw")) writer_.add("gram_dw", l, info.index, meta_of(info), gram_of(w[l] - w0_[l], mode_), diag);
   }
   writer_.flush();
+}
+
+template <class T> void GramRecorder<T>::save_state(Hdf5File& file, const std::string& prefix) const {
+  file.set_attribute(prefix, "n_layers", std::int64_t(w0_.size()));
+  for (std::size_t l = 0; l < w0_.size(); ++l) file.write_matrix(prefix + "/w0_" + std::to_string(l), w0_[l]);
+}
+
+template <class T> void GramRecorder<T>::load_state(const Hdf5File& file, const std::string& prefix) {
+  const std::int64_t n = file.get_attribute_int(prefix, "n_layers");
+  if (n != std::int64_t(w0_.size()))
+    throw IoError(file.path(), prefix + ": holds W(0) of " + std::to_string(n) + " layers, the model has " + std::to_string(w0_.size()));
+  for (std::size_t l = 0; l < w0_.size(); ++l) {
+    w0_[l] = file.read_matrix(prefix + "/w0_" + std::to_string(l));
+    gram0_[l] = gram_of(w0_[l], mode_);
+  }
 }
 
 template <class T> VcShiftRecorder<T>::VcShiftRecorder(RecordingWriter* writer, RecordMode mode) : writer_(writer), mode_(mode) {}
@@ -85,12 +106,32 @@ template <class T> void VcShiftRecorder<T>::on_backward(const Mlp<T>& model, con
 
 template <class T> void VcShiftRecorder<T>::on_checkpoint(const Mlp<T>& model, const CheckpointInfo& info) {
   if (!writer_) return;
+  std::vector<arma::mat> v;
   for (std::size_t l = 0; l < model.n_layers(); ++l) {
-    const arma::mat v = accumulator_.value(l);
-    check_finite(v, "vc", l, info.step);
-    writer_->add("vc", l, info.index, meta_of(info), v, mode_ == RecordMode::diag);
+    v.push_back(accumulator_.value(l));
+    check_finite(v.back(), "vc", l, info.step);
   }
+  for (std::size_t l = 0; l < model.n_layers(); ++l) writer_->add("vc", l, info.index, meta_of(info), v[l], mode_ == RecordMode::diag);
   writer_->flush();
+}
+
+template <class T> void VcShiftRecorder<T>::save_state(Hdf5File& file, const std::string& prefix) const {
+  const auto& v = accumulator_.raw();
+  file.set_attribute(prefix, "n_layers", std::int64_t(v.size()));
+  for (std::size_t l = 0; l < v.size(); ++l) file.write_matrix(prefix + "/v" + std::to_string(l), v[l]);
+}
+
+template <class T> void VcShiftRecorder<T>::load_state(const Hdf5File& file, const std::string& prefix) {
+  const std::size_t n = accumulator_.n_layers();
+  if (file.get_attribute_int(prefix, "n_layers") != std::int64_t(n))
+    throw IoError(file.path(), prefix + ": holds V of another number of layers than the model's " + std::to_string(n));
+  std::vector<arma::mat> v;
+  for (std::size_t l = 0; l < n; ++l) {
+    v.push_back(file.read_matrix(prefix + "/v" + std::to_string(l)));
+    if (arma::size(v.back()) != arma::size(accumulator_.raw()[l]))
+      throw IoError(file.path(), prefix + "/v" + std::to_string(l) + ": shape differs from this run's (another --record-mode?)");
+  }
+  accumulator_.set_raw(std::move(v));
 }
 
 template <class T>
@@ -99,20 +140,13 @@ AgopRecorder<T>::AgopRecorder(RecordingWriter& writer, const Dataset& data, Loss
 
 template <class T> void AgopRecorder<T>::on_checkpoint(const Mlp<T>& model, const CheckpointInfo& info) {
   const bool diag = options_.mode == RecordMode::diag;
-  if (agop_) {
-    const auto a = compute_agop(model, data_, options_);
-    for (std::size_t l = 0; l < a.size(); ++l) {
-      check_finite(a[l], "agop", l, info.step);
-      writer_.add("agop", l, info.index, meta_of(info), a[l], diag);
-    }
-  }
-  if (egop_) {
-    const auto e = compute_egop(model, data_, loss_, options_);
-    for (std::size_t l = 0; l < e.size(); ++l) {
-      check_finite(e[l], "egop", l, info.step);
-      writer_.add("egop", l, info.index, meta_of(info), e[l], diag);
-    }
-  }
+  std::vector<arma::mat> a, e;
+  if (agop_) a = compute_agop(model, data_, options_);
+  if (egop_) e = compute_egop(model, data_, loss_, options_);
+  for (std::size_t l = 0; l < a.size(); ++l) check_finite(a[l], "agop", l, info.step);
+  for (std::size_t l = 0; l < e.size(); ++l) check_finite(e[l], "egop", l, info.step);
+  for (std::size_t l = 0; l < a.size(); ++l) writer_.add("agop", l, info.index, meta_of(info), a[l], diag);
+  for (std::size_t l = 0; l < e.size(); ++l) writer_.add("egop", l, info.index, meta_of(info), e[l], diag);
   writer_.flush();
 }
 

@@ -15,9 +15,10 @@ template <class T> void add_vc_shift(const arma::Mat<T>& h, const arma::Mat<T>& 
   }
   const arma::mat hd = arma::conv_to<arma::mat>::from(h), gd = arma::conv_to<arma::mat>::from(g);  // (d, B)
   const int d = int(hd.n_rows), b = int(hd.n_cols);
-  // V ← V − γ (G Hᵀ + H Gᵀ) + γ² G Gᵀ   (upper triangle)
-  cblas_dsyr2k(CblasColMajor, CblasUpper, CblasNoTrans, d, b, -lr, gd.memptr(), d, hd.memptr(), d, 1.0, v.memptr(), d);
-  cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, d, b, lr * lr, gd.memptr(), d, 1.0, v.memptr(), d);
+  // V ← V − γ (G Hᵀ + H Gᵀ) + γ² G Gᵀ = V + G Pᵀ + P Gᵀ with P = −γ H + (γ²/2) G: one rank-2k update
+  // (upper triangle) instead of syr2k + syrk, a third fewer flops.
+  const arma::mat p = (-lr) * hd + (0.5 * lr * lr) * gd;  // (d, B)
+  cblas_dsyr2k(CblasColMajor, CblasUpper, CblasNoTrans, d, b, 1.0, gd.memptr(), d, p.memptr(), d, 1.0, v.memptr(), d);
 }
 
 arma::mat symmetrised_upper(const arma::mat& upper) { return arma::symmatu(upper); }

@@ -24,6 +24,9 @@ class VcShiftAccumulator {
   }
   arma::mat value(std::size_t layer) const;  // diag (d,1) or symmetric (d,d)
   RecordMode mode() const { return mode_; }
+  // The accumulated matrices as stored (full mode: upper triangle only), for training checkpoints.
+  const std::vector<arma::mat>& raw() const { return v_; }
+  void set_raw(std::vector<arma::mat> v) { v_ = std::move(v); }
   std::size_t n_layers() const { return v_.size(); }
 
  private:

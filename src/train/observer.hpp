@@ -2,11 +2,14 @@
 #pragma once
 #include <armadillo>
 #include <cstdint>
+#include <string>
 
 #include "model/backprop.hpp"
 #include "model/mlp.hpp"
 
 namespace vclab {
+
+class Hdf5File;
 
 // What one optimiser step saw. Fired twice: on_backward with the model before the update,
 // on_step with the model after it.
@@ -48,6 +51,11 @@ template <class T> struct Observer {
   virtual void on_checkpoint(const Mlp<T>&, const CheckpointInfo&) {}
   virtual void on_epoch_end(const Mlp<T>&, const EpochMetrics&) {}
   virtual void on_end(const Mlp<T>&) {}
+  // Training checkpoints (vclab train --checkpoint-every / --resume): an observer that keeps state
+  // across steps writes it under `prefix` (a group path) and reads it back after on_begin, so a
+  // resumed run continues bit-identically. Stateless observers keep the no-op defaults.
+  virtual void save_state(Hdf5File&, const std::string& /*prefix*/) const {}
+  virtual void load_state(const Hdf5File&, const std::string& /*prefix*/) {}
 };
 
 }  // namespace vclab

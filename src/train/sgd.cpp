@@ -1,6 +1,8 @@
 // SGD step: buf ← μ buf + (∇W + λ W);  W ← W − γ buf   (μ = λ = 0: W ← W − γ ∇W).
 #include "train/sgd.hpp"
 
+#include "io/hdf5_file.hpp"
+
 namespace vclab {
 
 template <class T> void Sgd<T>::update(Mlp<T>& model, const StepState<T>& state) {
@@ -33,6 +35,27 @@ void Sgd<T>::update_layers(Mlp<T>& model, const StepState<T>& state, std::size_t
       model.biases[l] -= lr * velocity_b_[l];
     }
   }
+}
+
+// Buffers are stored as float64 (exact for float32 too): prefix/velocity_w<l>, prefix/velocity_b<l>.
+template <class T> void Sgd<T>::save_state(Hdf5File& file, const std::string& prefix) const {
+  file.create_group(prefix);
+  file.set_attribute(prefix, "n_velocity_w", std::int64_t(velocity_w_.size()));
+  file.set_attribute(prefix, "n_velocity_b", std::int64_t(velocity_b_.size()));
+  for (std::size_t l = 0; l < velocity_w_.size(); ++l)
+    file.write_matrix(prefix + "/velocity_w" + std::to_string(l), arma::conv_to<arma::mat>::from(velocity_w_[l]));
+  for (std::size_t l = 0; l < velocity_b_.size(); ++l)
+    file.write_vector(prefix + "/velocity_b" + std::to_string(l), arma::conv_to<arma::vec>::from(velocity_b_[l]));
+}
+
+template <class T> void Sgd<T>::load_state(const Hdf5File& file, const std::string& prefix) {
+  velocity_w_.clear();
+  velocity_b_.clear();
+  const std::int64_t n_w = file.get_attribute_int(prefix, "n_velocity_w"), n_b = file.get_attribute_int(prefix, "n_velocity_b");
+  for (std::int64_t l = 0; l < n_w; ++l)
+    velocity_w_.push_back(arma::conv_to<arma::Mat<T>>::from(file.read_matrix(prefix + "/velocity_w" + std::to_string(l))));
+  for (std::int64_t l = 0; l < n_b; ++l)
+    velocity_b_.push_back(arma::conv_to<arma::Col<T>>::from(arma::vec(file.read_matrix(prefix + "/velocity_b" + std::to_string(l)))));
 }
 
 template class Sgd<float>;

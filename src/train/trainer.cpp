@@ -6,8 +6,10 @@
 #include <cmath>
 #include <numeric>
 #include <random>
+#include <sstream>
 #include <stdexcept>
 
+#include "train/checkpoint.hpp"
 #include "train/divergence.hpp"
 #include "train/progress.hpp"
 
@@ -101,26 +103,44 @@ TrainResult Trainer<T>::run(Mlp<T>& model, const Dataset& train, const Dataset& 
   const std::size_t n = train.size();
   const std::size_t steps_per_epoch = (n + options_.batch - 1) / options_.batch;
   std::mt19937_64 shuffle_rng(options_.seed);
-  std::vector<arma::uword> order(n);
-  std::iota(order.begin(), order.end(), 0);
+  TrainState state;
+  state.order.resize(n);
+  std::iota(state.order.begin(), state.order.end(), 0);
 
   for (auto* o : observers_) o->on_begin(model);
-  std::size_t checkpoint_index = 0;
-  checkpoint(model, checkpoint_index, 0, 0.0, false);
-  if (options_.evaluate_initial) {
-    const Evaluation tr = evaluate(model, train, options_.loss), te = evaluate(model, test, options_.loss);
-    EpochMetrics m{0, 0, tr.loss, tr.accuracy, te.loss, te.accuracy, 0.0};
-    result.epochs.push_back(m);
-    for (auto* o : observers_) o->on_epoch_end(model, m);
+  const bool resuming = !options_.resume_from.empty();
+  if (resuming) {
+    if (!rule_.resumable()) throw std::invalid_argument("update rule '" + rule_.name() + "' cannot resume from a checkpoint");
+    state = load_checkpoint(options_.resume_from, model, rule_, observers_);
+    std::istringstream rng_text(state.shuffle_rng);
+    rng_text >> shuffle_rng;
+    const bool order_ok = std::all_of(state.order.begin(), state.order.end(), [n](arma::uword i) { return i < n; });
+    if (!rng_text || state.order.size() != n || !order_ok || state.epochs_done > options_.epochs)
+      throw std::invalid_argument(options_.resume_from.string() + ": checkpoint does not fit this run (" +
+                                  std::to_string(state.order.size()) + " samples, " + std::to_string(state.epochs_done) +
+                                  " epochs done; this run has " + std::to_string(n) + " samples, " +
+                                  std::to_string(options_.epochs) + " epochs)");
+    result.epochs = state.epochs;
   }
+  std::vector<arma::uword>& order = state.order;
+  std::size_t checkpoint_index = state.next_checkpoint;
+  std::int64_t step = state.steps;
+  std::int64_t last_checkpoint_step = state.last_checkpoint_step;
 
   ProgressBar progress(options_.progress_label, options_.epochs * steps_per_epoch);
   ForwardPass<T> pass;
   BackwardPass<T> grads;
-  std::int64_t step = 0;
-  std::int64_t last_checkpoint_step = 0;
   try {
-    for (std::size_t epoch = 0; epoch < options_.epochs; ++epoch) {
+    if (!resuming) {
+      checkpoint(model, checkpoint_index, 0, 0.0, false);
+      if (options_.evaluate_initial) {
+        const Evaluation tr = evaluate(model, train, options_.loss), te = evaluate(model, test, options_.loss);
+        EpochMetrics m{0, 0, tr.loss, tr.accuracy, te.loss, te.accuracy, 0.0};
+        result.epochs.push_back(m);
+        for (auto* o : observers_) o->on_epoch_end(model, m);
+      }
+    }
+    for (std::size_t epoch = state.epochs_done; epoch < options_.epochs; ++epoch) {
       rule_.on_epoch_begin(epoch);
       std::shuffle(order.begin(), order.end(), shuffle_rng);
       const auto start_time = std::chrono::steady_clock::now();
@@ -141,24 +161,24 @@ TrainResult Trainer<T>::run(Mlp<T>& model, const Dataset& train, const Dataset& 
         loss_sum += loss * double(idx.n_elem);
         correct += count_correct(pass.logits, train.y(idx));
 
-        StepState<T> state;
-        state.step = std::size_t(step);
-        state.epoch = epoch;
-        state.epoch_progress = double(epoch) + double(b + 1) / double(steps_per_epoch);
-        state.lr = options_.lr;
-        state.loss = loss;
-        state.indices = &idx;
-        state.pass = &pass;
-        state.grads = &grads;
-        for (auto* o : observers_) o->on_backward(model, state);
-        rule_.update(model, state);
+        StepState<T> step_state;
+        step_state.step = std::size_t(step);
+        step_state.epoch = epoch;
+        step_state.epoch_progress = double(epoch) + double(b + 1) / double(steps_per_epoch);
+        step_state.lr = options_.lr;
+        step_state.loss = loss;
+        step_state.indices = &idx;
+        step_state.pass = &pass;
+        step_state.grads = &grads;
+        for (auto* o : observers_) o->on_backward(model, step_state);
+        rule_.update(model, step_state);
         ++step;
-        for (auto* o : observers_) o->on_step(model, state);
+        for (auto* o : observers_) o->on_step(model, step_state);
         progress.update(std::size_t(step), "loss " + std::to_string(loss).substr(0, 6));
 
         if (options_.schedule.unit == RecordSchedule::Unit::step && step % std::int64_t(options_.schedule.every) == 0) {
           check_finite_weights(model, step);
-          checkpoint(model, checkpoint_index, step, state.epoch_progress,
+          checkpoint(model, checkpoint_index, step, step_state.epoch_progress,
                      std::size_t(step) == options_.epochs * steps_per_epoch);
           last_checkpoint_step = step;
         }
@@ -174,18 +194,30 @@ TrainResult Trainer<T>::run(Mlp<T>& model, const Dataset& train, const Dataset& 
         checkpoint(model, checkpoint_index, step, double(epoch + 1), false);
         last_checkpoint_step = step;
       }
+      if (options_.checkpoint_every > 0 && !options_.checkpoint_path.empty() &&
+          (epoch + 1) % options_.checkpoint_every == 0 && epoch + 1 < options_.epochs) {
+        std::ostringstream rng_text;
+        rng_text << shuffle_rng;
+        state.epochs_done = epoch + 1;
+        state.steps = step;
+        state.next_checkpoint = checkpoint_index;
+        state.last_checkpoint_step = last_checkpoint_step;
+        state.shuffle_rng = rng_text.str();
+        state.epochs = result.epochs;
+        save_checkpoint(options_.checkpoint_path, model, state, rule_, observers_);
+      }
     }
+    // The final checkpoint: always, unless the schedule just wrote this very state.
+    if (last_checkpoint_step != step)
+      checkpoint(model, checkpoint_index, step, double(result.epochs.empty() ? 0 : result.epochs.back().epoch), true);
     progress.finish();
   } catch (const DivergenceError& e) {
+    // The recordings end at the last checkpoint whose quantities were all finite.
     progress.finish();
     result.diverged = true;
     result.divergence_message = e.what();
   }
   result.steps = step;
-  // The final checkpoint: always, unless the schedule just wrote this very state (or training diverged:
-  // then the recordings end at the last finite checkpoint).
-  if (!result.diverged && last_checkpoint_step != step)
-    checkpoint(model, checkpoint_index, step, double(result.epochs.empty() ? 0 : result.epochs.back().epoch), true);
   for (auto* o : observers_) o->on_end(model);
   return result;
 }

@@ -1,6 +1,7 @@
 // The training loop shared by SGD and VCL: batches → forward → backward → hooks → update → hooks.
 #pragma once
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,12 @@ struct TrainOptions {
   double divergence_loss = 1e4; // a batch loss above this counts as divergence
   bool evaluate_initial = true; // epoch-0 row in metrics (full passes over train and test)
   std::string progress_label = "train";
+  // Training checkpoints (train/checkpoint.hpp): written to checkpoint_path at the end of every
+  // checkpoint_every-th epoch except the last (0 or an empty path: none). A non-empty resume_from
+  // continues from such a checkpoint instead of starting afresh (no initial evaluation or recording).
+  std::size_t checkpoint_every = 0;
+  std::filesystem::path checkpoint_path;
+  std::filesystem::path resume_from;
 };
 
 struct TrainResult {
@@ -55,7 +62,8 @@ template <class T> class Trainer {
  public:
   Trainer(TrainOptions options, UpdateRule<T>& rule) : options_(std::move(options)), rule_(rule) {}
   void add_observer(Observer<T>& observer) { observers_.push_back(&observer); }
-  // Trains in place. Divergence stops training (observers still get on_end) and is reported in the result.
+  // Trains in place. Divergence stops training (observers still get on_end) and is reported in the result;
+  // the recordings then end at the last checkpoint whose quantities were all finite.
   TrainResult run(Mlp<T>& model, const Dataset& train, const Dataset& test, bool need_input_grad = false);
 
  private:

@@ -13,6 +13,11 @@ template <class T> struct UpdateRule {
   virtual bool needs_input_grad() const { return false; }
   virtual void on_epoch_begin(std::size_t /*epoch*/) {}
   virtual void update(Mlp<T>& model, const StepState<T>& state) = 0;
+  // Training checkpoints: a rule with state across steps (momentum buffers, VCL's V) must write it
+  // under `prefix` and read it back, or a resumed run differs; resumable() says the rule does so.
+  virtual bool resumable() const { return false; }
+  virtual void save_state(Hdf5File&, const std::string& /*prefix*/) const {}
+  virtual void load_state(const Hdf5File&, const std::string& /*prefix*/) {}
 };
 
 }  // namespace vclab

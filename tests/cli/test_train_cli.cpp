@@ -79,19 +79,28 @@ TEST_CASE("recordings.h5 is readable by h5py with the documented layout") {
   CHECK(contains(r.output, "['agop', 'dgram', 'egop', 'gram', 'vc']"));
 }
 
-TEST_CASE("two identical runs give identical recordings and metrics") {
+TEST_CASE("two identical runs give identical recordings and metrics, in diag and full mode") {
   const fs::path dir = fresh_temp_dir("determinism");
   REQUIRE(run_vclab(kTinyRun + "--out " + (dir / "a").string()).exit_code == 0);
   REQUIRE(run_vclab(kTinyRun + "--out " + (dir / "b").string()).exit_code == 0);
   REQUIRE(run_vclab(kTinyRun + "--seed 9 --out " + (dir / "c").string()).exit_code == 0);
-  const auto a = RecordingsReader::load(dir / "a" / "recordings.h5"), b = RecordingsReader::load(dir / "b" / "recordings.h5"),
-             c = RecordingsReader::load(dir / "c" / "recordings.h5");
-  for (const auto& q : a.quantities())
-    for (auto l : a.layers(q)) {
-      CHECK(arma::approx_equal(a.last(q, l).data, b.last(q, l).data, "absdiff", 0.0));
-    }
+  REQUIRE(run_vclab(kTinyRun + "--record-mode full --out " + (dir / "a_full").string()).exit_code == 0);
+  REQUIRE(run_vclab(kTinyRun + "--record-mode full --out " + (dir / "b_full").string()).exit_code == 0);
+  for (const auto& [first, second] : {std::pair{"a", "b"}, std::pair{"a_full", "b_full"}}) {
+    CAPTURE(first);
+    const auto a = RecordingsReader::load(dir / first / "recordings.h5"), b = RecordingsReader::load(dir / second / "recordings.h5");
+    REQUIRE(a.quantities() == b.quantities());
+    for (const auto& q : a.quantities())
+      for (auto l : a.layers(q)) {
+        const auto sa = a.series(q, l), sb = b.series(q, l);
+        REQUIRE(sa.size() == sb.size());
+        for (std::size_t k = 0; k < sa.size(); ++k) CHECK(arma::approx_equal(sa[k].data, sb[k].data, "absdiff", 0.0));
+      }
+  }
+  const auto a = RecordingsReader::load(dir / "a" / "recordings.h5"), c = RecordingsReader::load(dir / "c" / "recordings.h5");
   CHECK_FALSE(arma::approx_equal(a.last("vc", 0).data, c.last("vc", 0).data, "absdiff", 0.0));
   const CsvData ma = read_csv(dir / "a" / "metrics.csv"), mb = read_csv(dir / "b" / "metrics.csv");
+  REQUIRE(ma.rows.size() == mb.rows.size());
   for (std::size_t i = 0; i < ma.rows.size(); ++i)
     for (std::size_t j = 0; j < ma.header.size(); ++j)
       if (ma.header[j] != "seconds") CHECK(ma.rows[i][j] == mb.rows[i][j]);

@@ -1,0 +1,134 @@
+// VCL update rule (Cha & Lee 2025, Appendix B Algorithm 1): v_l = Σ_i (h⁺h⁺ᵀ − hhᵀ), V_l += v_l,
+// W_l ← vcl_layer_update(W_l, M_l) with M_l per VclGram; the predictor by SGD.
+#include "train/vcl.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <stdexcept>
+
+#include "train/divergence.hpp"
+
+namespace vclab {
+
+VclGram parse_vcl_gram(const std::string& text) {
+  if (text == "current") return VclGram::current;
+  if (text == "initial") return VclGram::initial;
+  if (text == "per-step") return VclGram::per_step;
+  throw std::invalid_argument("--vcl-gram must be current, initial or per-step (got '" + text + "')");
+}
+
+std::string to_string(VclGram gram) {
+  switch (gram) {
+    case VclGram::current: return "current";
+    case VclGram::initial: return "initial";
+    case VclGram::per_step: return "per-step";
+  }
+  return "?";
+}
+
+template <class T> arma::Mat<T> virtual_covariance_shift(const arma::Mat<T>& h, const arma::Mat<T>& g, double lr) {
+  if (h.n_rows != g.n_rows || h.n_cols != g.n_cols)
+    throw std::invalid_argument("virtual_covariance_shift: h and g must have the same shape (d, B)");
+  // h⁺h⁺ᵀ − hhᵀ = −γ(g hᵀ + h gᵀ) + γ² g gᵀ = −γ (m gᵀ + g mᵀ), m = h − (γ/2) g.
+  const arma::Mat<T> m = h - T(lr / 2) * g;  // (d, B)
+  arma::Mat<T> v = m * g.t();                // (d, d) m gᵀ
+  v += v.t().eval();                         // m gᵀ + g mᵀ
+  v *= T(-lr);
+  return v;
+}
+
+template <class T> Vcl<T>::Vcl(VclOptions options) : options_(options) {
+  if (!(options_.alpha > 0)) throw std::invalid_argument("VCL: alpha must be positive");
+  if (!(options_.last_lr > 0)) throw std::invalid_argument("VCL: the last layer's learning rate must be positive");
+}
+
+template <class T> void Vcl<T>::on_epoch_begin(std::size_t epoch) {
+  epoch_ = epoch;
+  for (auto& s : stats_) s = VclLayerStats{s.layer};
+}
+
+template <class T> void Vcl<T>::start(const Mlp<T>& model) {
+  // Algorithm 1: "Set initial virtual covariance shift of each layer V_l = 0" after the warm-up.
+  const std::size_t n_hidden = model.n_layers() - 1;
+  shift_.clear();
+  w_init_.clear();
+  target_.assign(n_hidden, arma::Mat<T>());
+  trackers_.clear();
+  stats_.clear();
+  for (std::size_t l = 0; l < n_hidden; ++l) {
+    const std::size_t d = model.weights[l].n_cols, k = model.weights[l].n_rows;
+    shift_.emplace_back(options_.gram == VclGram::per_step ? 0 : d, options_.gram == VclGram::per_step ? 0 : d,
+                        arma::fill::zeros);
+    if (options_.gram == VclGram::initial) w_init_.push_back(model.weights[l]);
+    // The tracker pays off only when its basis (k + guards) is well below d; otherwise the full EVD.
+    const TrackerOptions tracker_options;
+    const bool use_tracker =
+        options_.fast_solver && k + tracker_options.oversample + tracker_options.low_guard < d;
+    trackers_.push_back(use_tracker ? std::make_unique<TopEigenTracker<T>>(k, tracker_options) : nullptr);
+    stats_.push_back(VclLayerStats{l});
+  }
+  started_ = true;
+}
+
+template <class T> void Vcl<T>::update(Mlp<T>& model, const StepState<T>& state) {
+  if (model.n_layers() < 2) throw std::invalid_argument("VCL needs at least one hidden layer");
+  if (model.has_bias()) throw std::invalid_argument("VCL (Algorithm 1) has no bias update; train without --bias");
+  const std::size_t last = model.n_layers() - 1;
+  StepState<T> last_state = state;  // the predictor's SGD step uses its own learning rate
+  last_state.lr = options_.last_lr;
+  if (in_warmup()) {
+    last_layer_sgd_.update_layers(model, last_state, last, last);
+    return;
+  }
+  if (!started_) start(model);
+  const auto& h = state.pass->h;
+  const auto& g = state.grads->grad_h;
+  const VclStepOptions step_options{options_.alpha, options_.clip_negative};
+  // All layers use this step's h_l and g_l, computed before any weight changed (Algorithm 1's inner loop).
+  std::vector<arma::Mat<T>> updated(last);
+  for (std::size_t l = 0; l < last; ++l) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const arma::Mat<T> v = virtual_covariance_shift(h[l], g[l], state.lr);  // (d_l, d_l) v_l
+    const arma::Mat<T>& w = model.weights[l];                                // (d_{l+1}, d_l)
+    arma::Mat<T>& m = target_[l];                                            // (d_l, d_l) target Gram
+    switch (options_.gram) {
+      case VclGram::current:
+        shift_[l] += arma::conv_to<arma::mat>::from(v);
+        m = w.t() * w + arma::conv_to<arma::Mat<T>>::from(shift_[l]);
+        break;
+      case VclGram::initial:
+        shift_[l] += arma::conv_to<arma::mat>::from(v);
+        m = w_init_[l].t() * w_init_[l] + arma::conv_to<arma::Mat<T>>::from(shift_[l]);
+        break;
+      case VclGram::per_step:
+        m = w.t() * w + v;
+        break;
+    }
+    m = T(0.5) * (m + m.t());  // exact symmetry for the eigensolver (V's float conversion keeps it; WᵀW may not)
+    VclLayerResult<T> result;
+    try {
+      result = vcl_layer_update(w, m, step_options, trackers_[l].get());
+    } catch (const std::runtime_error& e) {
+      throw DivergenceError(std::int64_t(state.step), "layer " + std::to_string(l), "VCL eigen-step of W" + std::to_string(l),
+                            e.what());
+    }
+    updated[l] = std::move(result.weights);
+    VclLayerStats& s = stats_[l];
+    if (s.vcl_steps == 0 || result.min_kept_eigenvalue < s.min_kept_eigenvalue) s.min_kept_eigenvalue = result.min_kept_eigenvalue;
+    s.vcl_steps += 1;
+    s.clipped_total += result.n_clipped;
+    s.clipped_max = std::max(s.clipped_max, result.n_clipped);
+    s.full_evd += result.solver.used_full ? 1 : 0;
+    s.solver_iterations += result.solver.iterations;
+    s.solver_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
+  for (std::size_t l = 0; l < last; ++l) model.weights[l] = std::move(updated[l]);
+  if (options_.train_last) last_layer_sgd_.update_layers(model, last_state, last, last);
+}
+
+template arma::Mat<float> virtual_covariance_shift<float>(const arma::Mat<float>&, const arma::Mat<float>&, double);
+template arma::Mat<double> virtual_covariance_shift<double>(const arma::Mat<double>&, const arma::Mat<double>&, double);
+template class Vcl<float>;
+template class Vcl<double>;
+
+}  // namespace vclab

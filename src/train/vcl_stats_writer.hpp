@@ -1,0 +1,23 @@
+// DIR/vcl_stats.csv: per epoch and hidden layer, VCL's eigen-steps, clipped eigenvalues (Algorithm 1's
+// W_lᵀW_l + V_l can be indefinite) and solver cost. An observer: it reads the rule, never changes training.
+#pragma once
+#include <filesystem>
+
+#include "io/csv_table.hpp"
+#include "train/observer.hpp"
+#include "train/vcl.hpp"
+
+namespace vclab {
+
+template <class T> class VclStatsWriter : public Observer<T> {
+ public:
+  VclStatsWriter(std::filesystem::path path, const Vcl<T>& rule);
+  void on_epoch_end(const Mlp<T>& model, const EpochMetrics& m) override;  // rewrites the file atomically
+
+ private:
+  std::filesystem::path path_;
+  const Vcl<T>& rule_;
+  CsvTable table_;
+};
+
+}  // namespace vclab

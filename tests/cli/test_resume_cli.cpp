@@ -1,0 +1,128 @@
+// Checkpoint and resume end to end: a run SIGKILLed after its first checkpoint, resumed with `--resume DIR`,
+// ends with the same metrics (all columns but seconds) and the same recordings, bit for bit, as an uninterrupted run.
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "cli_test_util.hpp"
+#include "io/csv_table.hpp"
+#include "io/recordings.hpp"
+#include "io/weights_io.hpp"
+
+using namespace vclab;
+using namespace vclab::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+// 80 samples / batch 16 = 5 steps per epoch.
+const std::string kRun =
+    "train --dataset synthetic-teacher --synthetic-dim 10 --synthetic-train 80 --synthetic-test 24 --synthetic-classes 3 "
+    "--hidden 8,6 --lr 0.1 --batch 16 --threads 1 --record gram,dgram,gram_dw,vc,agop,egop ";
+
+bool contains(const std::string& text, const std::string& what) { return text.find(what) != std::string::npos; }
+
+nlohmann::json read_config(const fs::path& dir) { return nlohmann::json::parse(std::ifstream(dir / "config.json")); }
+
+// Every quantity, layer and checkpoint: same list, same metadata, same values bit for bit.
+void require_same_recordings(const fs::path& a_path, const fs::path& b_path) {
+  const auto a = RecordingsReader::load(a_path), b = RecordingsReader::load(b_path);
+  REQUIRE(a.quantities() == b.quantities());
+  std::size_t compared = 0;
+  for (const auto& q : a.quantities()) {
+    REQUIRE(a.layers(q) == b.layers(q));
+    for (auto l : a.layers(q)) {
+      REQUIRE(a.checkpoints(q, l) == b.checkpoints(q, l));
+      const auto sa = a.series(q, l), sb = b.series(q, l);
+      for (std::size_t k = 0; k < sa.size(); ++k) {
+        CAPTURE(q);
+        CAPTURE(l);
+        CAPTURE(k);
+        CHECK(sa[k].meta.step == sb[k].meta.step);
+        CHECK(sa[k].meta.epoch == sb[k].meta.epoch);
+        CHECK(sa[k].diag == sb[k].diag);
+        REQUIRE(arma::size(sa[k].data) == arma::size(sb[k].data));
+        CHECK(arma::approx_equal(sa[k].data, sb[k].data, "absdiff", 0.0));
+        ++compared;
+      }
+    }
+  }
+  CHECK(compared > 0);
+}
+
+void require_same_metrics(const fs::path& a_path, const fs::path& b_path) {
+  const CsvData a = read_csv(a_path), b = read_csv(b_path);
+  REQUIRE(a.header == b.header);
+  REQUIRE(a.rows.size() == b.rows.size());
+  for (std::size_t i = 0; i < a.rows.size(); ++i)
+    for (std::size_t j = 0; j < a.header.size(); ++j)
+      if (a.header[j] != "seconds") CHECK_MESSAGE(a.rows[i][j] == b.rows[i][j], "row " << i << " column " << a.header[j]);
+}
+
+// Runs `args` uninterrupted into dir/full, and killed at `kill_epoch` then resumed into dir/killed; compares.
+void check_kill_and_resume(const fs::path& dir, const std::string& args, std::size_t kill_epoch, std::size_t checkpoint_epoch) {
+  const auto full = run_vclab(args + "--out " + (dir / "full").string());
+  INFO(full.output);
+  REQUIRE(full.exit_code == 0);
+  CHECK_FALSE(fs::exists(dir / "full" / "checkpoint.h5"));  // a finished run leaves nothing to resume
+
+  const auto killed = run_command("VCLAB_NO_PROGRESS=1 VCLAB_TEST_KILL_AT_EPOCH=" + std::to_string(kill_epoch) + " " + VCLAB_BINARY +
+                                  " " + args + "--out " + (dir / "killed").string());
+  INFO(killed.output);
+  REQUIRE(killed.exit_code != 0);  // SIGKILL: the shell reports 137 (or no exit status at all)
+  REQUIRE(fs::exists(dir / "killed" / "checkpoint.h5"));
+  CHECK_FALSE(fs::exists(dir / "killed" / "recordings.h5"));  // only the .partial of the interrupted run
+  CHECK(fs::exists(dir / "killed" / "recordings.h5.partial"));
+  CHECK(read_config(dir / "killed")["status"] == "running");
+  // metrics.csv already holds the killed epoch's row, which the checkpoint predates
+  CHECK(read_csv(dir / "killed" / "metrics.csv").rows.size() == kill_epoch + 1);
+  CHECK(checkpoint_epoch < kill_epoch);
+
+  const auto resumed = run_vclab("train --resume " + (dir / "killed").string());
+  INFO(resumed.output);
+  REQUIRE(resumed.exit_code == 0);
+  CHECK(read_config(dir / "killed")["status"] == "completed");
+  CHECK(read_config(dir / "killed")["resumed_utc"].size() == 1);
+  CHECK_FALSE(fs::exists(dir / "killed" / "checkpoint.h5"));
+  CHECK_FALSE(fs::exists(dir / "killed" / "recordings.h5.partial"));
+  require_same_metrics(dir / "full" / "metrics.csv", dir / "killed" / "metrics.csv");
+  require_same_recordings(dir / "full" / "recordings.h5", dir / "killed" / "recordings.h5");
+  const WeightSet wa = load_weights(dir / "full" / "weights_final.h5"), wb = load_weights(dir / "killed" / "weights_final.h5");
+  REQUIRE(wa.weights.size() == wb.weights.size());
+  for (std::size_t l = 0; l < wa.weights.size(); ++l) CHECK(arma::approx_equal(wa.weights[l], wb.weights[l], "absdiff", 0.0));
+}
+
+}  // namespace
+
+TEST_CASE("a run killed after a checkpoint and resumed equals an uninterrupted run: momentum, step-recorded, diag") {
+  // Checkpoint at epoch 2; killed when epoch 3 ends, after recordings at steps 12 and 14 were written past it.
+  const fs::path dir = fresh_temp_dir("resume_diag");
+  check_kill_and_resume(dir, kRun + "--epochs 5 --momentum 0.9 --record-every 2steps --checkpoint-every 2 ", 3, 2);
+}
+
+TEST_CASE("a run killed after a checkpoint and resumed equals an uninterrupted run: double, full recordings, biases") {
+  const fs::path dir = fresh_temp_dir("resume_full");
+  check_kill_and_resume(dir, kRun + "--epochs 4 --precision double --bias --record-mode full --checkpoint-every 1 ", 2, 1);
+}
+
+TEST_CASE("--resume refuses what it cannot finish, with exit code 2") {
+  const fs::path dir = fresh_temp_dir("resume_errors");
+  REQUIRE(run_vclab(kRun + "--epochs 1 --out " + (dir / "done").string()).exit_code == 0);
+  const auto completed = run_vclab("train --resume " + (dir / "done").string());
+  CHECK(completed.exit_code == 2);
+  CHECK(contains(completed.output, "completed; nothing to resume"));
+  const auto other_flags = run_vclab("train --resume " + (dir / "done").string() + " --lr 0.5");
+  CHECK(other_flags.exit_code == 2);
+  CHECK(contains(other_flags.output, "drop --lr"));
+  const auto missing = run_vclab("train --resume " + (dir / "nothing").string());
+  CHECK(missing.exit_code == 2);
+  CHECK(contains(missing.output, "no config.json"));
+  // killed before its first checkpoint: nothing to resume from
+  const auto early = run_command("VCLAB_NO_PROGRESS=1 VCLAB_TEST_KILL_AT_EPOCH=1 " + std::string(VCLAB_BINARY) + " " + kRun +
+                                 "--epochs 3 --out " + (dir / "early").string());
+  REQUIRE(early.exit_code != 0);
+  const auto no_checkpoint = run_vclab("train --resume " + (dir / "early").string());
+  CHECK(no_checkpoint.exit_code == 2);
+  CHECK(contains(no_checkpoint.output, "no checkpoint.h5"));
+}
