@@ -353,8 +353,9 @@ int reproduce_figure1(const Figure1Options& o) {
         vlo = std::min(vlo, v.rho_vc_gram);
         vhi = std::max(vhi, v.rho_vc_gram);
       }
-    md << fmt(lo) << " to " << fmt(hi) << " across these settings and ρ(V, G) from " << fmt(vlo) << " to " << fmt(vhi)
-       << ": the AGOP correlation depends strongly on input scaling, the virtual-covariance one much less.";
+    md << fmt(lo) << " to " << fmt(hi) << " (spread " << fmt(hi - lo) << ") across these settings and ρ(V, G) from "
+       << fmt(vlo) << " to " << fmt(vhi) << " (spread " << fmt(vhi - vlo) << "); the "
+       << (hi - lo > vhi - vlo ? "AGOP" : "virtual-covariance") << " correlation is the more sensitive one here.";
   }
   md << "\n- diag(G) = diag(G(0)) + diag(ΔG). The initial Gram is a nearly flat random background: in seed 0, diag(G(0)) has mean "
      << fmt(g0_mean, 4) << " and std " << fmt(g0_std, 4) << " across pixels, while the change training made, diag(ΔG), has mean "
