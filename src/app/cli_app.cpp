@@ -30,7 +30,7 @@ void add_train_options(CLI::App& cmd, TrainSettings& s) {
   // model
   cmd.add_option("--hidden", s.hidden, "Hidden widths, comma-separated (e.g. 256 or 512,256)")->delimiter(',');
   cmd.add_option("--activation", s.activation, "gelu | relu | leaky-relu | tanh | sigmoid | softplus | identity");
-  cmd.add_flag("--bias,!--no-bias", s.bias, "Add biases (the theory has none)");
+  cmd.add_flag("--bias,!--no-bias", s.bias, "Add biases (the theory has none)")->default_str(s.bias ? "true" : "false");
   cmd.add_option("--init", s.init, "normal (N(0,1/fan_in)) | pytorch (U(+-1/sqrt(fan_in))) | xavier");
   cmd.add_option("--init-from", s.init_from, "Start from these weights: HDF5 (/W0,/W1,..,/b0,..) or a directory of W0.npy, W1.npy, ...");
   cmd.add_option("--loss", s.loss, "cross-entropy | mse (on one-hot targets)");
@@ -49,9 +49,9 @@ void add_train_options(CLI::App& cmd, TrainSettings& s) {
   cmd.add_option("--vcl-alpha", s.vcl_alpha, "VCL: matrix power alpha of the kept eigenvalues (paper: 0.1; 0.5 makes the new Gram the rank-k truncation of the target)");
   cmd.add_option("--vcl-gram", s.vcl_gram, "VCL target Gram: current (W^T W + V, Algorithm 1 as printed; default: best of the three on MNIST) | initial (W(0)^T W(0) + V, Theorem 2 cumulative) | per-step (W^T W + v, Prop. 4). V = sum of v since the warm-up");
   cmd.add_option("--vcl-solver", s.vcl_solver, "VCL: full (LAPACK EVD) | fast (warm-started top-k tracker; only pays off for d_0 >> 256, e.g. CIFAR: ~5x; slower than full on MNIST)");
-  cmd.add_flag("--vcl-clip,!--no-vcl-clip", s.vcl_clip, "VCL: clip negative kept eigenvalues to 0 before the power (counted in DIR/vcl_stats.csv); off: a negative one stops the run");
+  cmd.add_flag("--vcl-clip,!--no-vcl-clip", s.vcl_clip, "VCL: clip negative kept eigenvalues to 0 before the power (counted in DIR/vcl_stats.csv); off: a negative one stops the run")->default_str(s.vcl_clip ? "true" : "false");
   cmd.add_option("--vcl-warmup-epochs", s.vcl_warmup_epochs, "VCL: warm-up epochs training only the last layer (by SGD at --vcl-last-lr); they count in --epochs");
-  cmd.add_flag("--vcl-train-last,!--no-vcl-train-last", s.vcl_train_last, "VCL: keep training the last layer by SGD during VCL");
+  cmd.add_flag("--vcl-train-last,!--no-vcl-train-last", s.vcl_train_last, "VCL: keep training the last layer by SGD during VCL")->default_str(s.vcl_train_last ? "true" : "false");
   cmd.add_option("--vcl-last-lr", s.vcl_last_lr, "VCL: SGD learning rate of the last layer");
   // recording
   cmd.add_option("--record", s.record, "Comma list of gram,dgram,gram_dw,vc,agop,egop (or none)");
@@ -62,7 +62,7 @@ void add_train_options(CLI::App& cmd, TrainSettings& s) {
   // output
   cmd.add_option("--out", s.out, "Run directory to create");
   cmd.add_flag("--overwrite", s.overwrite, "Reuse a non-empty --out directory");
-  cmd.add_flag("--save-weights,!--no-save-weights", s.save_weights, "Write weights_init.h5 and weights_final.h5");
+  cmd.add_flag("--save-weights,!--no-save-weights", s.save_weights, "Write weights_init.h5 and weights_final.h5")->default_str(s.save_weights ? "true" : "false");
   cmd.add_option("--checkpoint-every", s.checkpoint_every,
                  "Write DIR/checkpoint.h5 (weights, optimiser, shuffle state, recordings so far) every N epochs (0 = never)");
   // Unsigned options: CLI11 would wrap "-4" around to 2^64 - 4; refuse negative numbers instead.
