@@ -1,6 +1,8 @@
 // Scatter figures with deterministic subsampling and reference curves (gnuplot expressions in x).
 #include "plot/scatter.hpp"
 
+#include <cmath>
+
 #include <algorithm>
 #include <sstream>
 #include <stdexcept>
@@ -44,9 +46,25 @@ void plot_scatter(const std::filesystem::path& dir, const std::string& name, con
        << "# x y\n";
   for (const arma::uword i : kept) data << gnuplot_number(x(i)) << " " << gnuplot_number(y(i)) << "\n";
 
+  // At most ~5 x tick labels: a 1-2-5 step over the plotted range, so long labels never collide.
+  const arma::vec kept_x = x.elem(kept);
+  const double x_range = kept_x.max() - kept_x.min();
+  std::string xtics;
+  if (std::isfinite(x_range) && x_range > 0) {
+    const double raw = x_range / 4.0;
+    const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
+    double step = 10 * magnitude;
+    for (double m : {1.0, 2.0, 5.0})
+      if (m * magnitude >= raw) {
+        step = m * magnitude;
+        break;
+      }
+    xtics = "set xtics " + gnuplot_number(step) + "\nset format x '%g'\n";
+  }
+
   std::ostringstream script;
   if (!title.empty()) script << "set title " << gnuplot_text(title) << "\n";
-  script << "set xlabel " << gnuplot_text(xlabel) << "\n"
+  script << xtics << "set xlabel " << gnuplot_text(xlabel) << "\n"
          << "set ylabel " << gnuplot_text(ylabel) << "\n"
          << "set grid xtics ytics back lc rgb '#e0e0e0' lw 0.5 dt solid\n"
          << "set key top left reverse Left samplen 1.5 spacing 0.9 font small_font nobox\n"
