@@ -50,6 +50,8 @@ set key noautotitle
 set title font font_spec
 # ---- figure body ----
 set title 'GELU, mini-batch B = 64'
+set xtics 5e-05
+set format x '%g'
 set xlabel 'virtual change v = −γg'
 set ylabel 'actual change a = σ(z⁺) − σ(z)'
 set grid xtics ytics back lc rgb '#e0e0e0' lw 0.5 dt solid
