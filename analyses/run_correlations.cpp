@@ -12,9 +12,9 @@ namespace {
 
 bool zero_at_init(const std::string& quantity) { return quantity == "dgram" || quantity == "gram_dw" || quantity == "vc"; }
 
-arma::vec diagonal_of(const Recording& r) { return r.diag ? arma::vec(r.data.col(0)) : arma::vec(r.data.diag()); }
-
 }  // namespace
+
+arma::vec recording_diagonal(const Recording& r) { return r.diag ? arma::vec(r.data.col(0)) : arma::vec(r.data.diag()); }
 
 std::vector<CorrelationRow> run_correlations(const RecordingsReader& rec, const RunCorrelationOptions& options) {
   std::vector<CorrelationRow> rows;
@@ -33,7 +33,7 @@ std::vector<CorrelationRow> run_correlations(const RecordingsReader& rec, const 
           const auto b = rec.at(quantity, layer, k);
           if (!a || !b) continue;
           CorrelationRow row{layer, k, a->meta.step, a->meta.epoch, reference, quantity, "diagonal",
-                             correlate(diagonal_of(*a), diagonal_of(*b))};
+                             correlate(recording_diagonal(*a), recording_diagonal(*b))};
           rows.push_back(row);
           if (!a->diag && !b->diag) {
             row.part = "upper_triangle";
@@ -44,7 +44,7 @@ std::vector<CorrelationRow> run_correlations(const RecordingsReader& rec, const 
               row.value = correlate_matrices(a->data, psd_power(b->data, 0.5), MatrixPart::upper_triangle);
               rows.push_back(row);
               row.part = "diagonal";
-              row.value = correlate(diagonal_of(*a), arma::vec(psd_power(b->data, 0.5).diag()));
+              row.value = correlate(recording_diagonal(*a), arma::vec(psd_power(b->data, 0.5).diag()));
               rows.push_back(row);
             }
           }

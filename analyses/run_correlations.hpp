@@ -28,6 +28,9 @@ struct RunCorrelationOptions {
   bool all_checkpoints = true;  // false: the last checkpoint only
 };
 
+// The diagonal of a recorded d×d quantity: diag-mode data as is, full-mode data's diagonal. (d)
+arma::vec recording_diagonal(const Recording& recording);
+
 // Every (reference, quantity) pair present in the recordings. Checkpoint 0 (initial model) is skipped
 // for dgram/gram_dw/vc, which are zero there.
 std::vector<CorrelationRow> run_correlations(const RecordingsReader& recordings, const RunCorrelationOptions& options = {});

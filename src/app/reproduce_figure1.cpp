@@ -90,7 +90,7 @@ Figure1Run run_one(const std::string& label, const TrainSettings& settings, cons
   }
   if (run.diverged) return run;
   run.rows = analyze_run(settings.out);
-  plot_run(settings.out);
+  plot_run(settings.out, &run.rows);
   run.rho_vc_gram = last_diagonal_correlation(run.rows, 0, "gram", "vc").pearson;
   run.rho_agop_gram = last_diagonal_correlation(run.rows, 0, "gram", "agop").pearson;
   run.rho_vc_dgram = last_diagonal_correlation(run.rows, 0, "dgram", "vc").pearson;
@@ -102,12 +102,7 @@ Figure1Run run_one(const std::string& label, const TrainSettings& settings, cons
   return run;
 }
 
-std::string fmt(double v, int digits = 3) {
-  if (!std::isfinite(v)) return "n/a";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
-}
+std::string fmt(double v, int digits = 3) { return format_fixed(v, digits); }
 
 // ρ per epoch over seeds (layer 0, diagonal, Pearson), for the ρ-over-training figure and table.
 std::map<double, SeedStats> rho_by_epoch(const std::vector<Figure1Run>& runs, const std::string& reference, const std::string& quantity) {
@@ -195,10 +190,16 @@ int reproduce_figure1(const Figure1Options& o) {
   const auto figures = out / "figures";
   std::filesystem::create_directories(figures);
   std::vector<std::string> figure_files;
+  double g0_mean = NAN, g0_std = NAN, dg_mean = NAN, dg_std = NAN;
   if (!seeds.empty() && !seeds[0].diverged) {
     const auto rec = RecordingsReader::load(std::filesystem::path(seeds[0].settings.out) / "recordings.h5");
     const auto shape = recorded_image_shape(rec);
-    auto diag0 = [&](const std::string& q) { return arma::vec(rec.last(q, 0).data.col(0)); };
+    auto diag0 = [&](const std::string& q) { return recording_diagonal(rec.last(q, 0)); };
+    const arma::vec g0 = recording_diagonal(rec.series("gram", 0).front()), dg = diag0("dgram");
+    g0_mean = arma::mean(g0);
+    g0_std = arma::stddev(g0);
+    dg_mean = arma::mean(dg);
+    dg_std = arma::stddev(dg);
     if (!shape.empty()) {
       const std::vector<HeatmapPanel> panels{{"Weight covariance diag(W₀ᵀW₀)", diag0("gram")},
                                              {"AGOP  ρ = " + fmt(seeds[0].rho_agop_gram, 2), diag0("agop")},
@@ -215,15 +216,6 @@ int reproduce_figure1(const Figure1Options& o) {
         figure_files.push_back("figure1_per_channel");
       }
     }
-  }
-  double g0_mean = NAN, g0_std = NAN, dg_mean = NAN, dg_std = NAN;
-  if (!seeds.empty() && !seeds[0].diverged) {
-    const auto rec = RecordingsReader::load(std::filesystem::path(seeds[0].settings.out) / "recordings.h5");
-    const arma::vec g0 = rec.series("gram", 0).front().data.col(0), dg = rec.last("dgram", 0).data.col(0);
-    g0_mean = arma::mean(g0);
-    g0_std = arma::stddev(g0);
-    dg_mean = arma::mean(dg);
-    dg_std = arma::stddev(dg);
   }
   const auto vc_by_epoch = rho_by_epoch(seeds, "gram", "vc"), agop_by_epoch = rho_by_epoch(seeds, "gram", "agop");
   const auto vcd_by_epoch = rho_by_epoch(seeds, "dgram", "vc"), agopd_by_epoch = rho_by_epoch(seeds, "dgram", "agop");

@@ -93,12 +93,7 @@ std::map<std::string, std::size_t> parse_overrides(const std::string& text, cons
   return out;
 }
 
-std::string fmt(double v, int digits = 3) {
-  if (!std::isfinite(v)) return "n/a";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
-}
+std::string fmt(double v, int digits = 3) { return format_fixed(v, digits); }
 
 std::string lr_text(double lr) {
   char buf[32];

@@ -27,8 +27,6 @@ std::string rho_text(double rho) {
   return buf;
 }
 
-arma::vec diagonal_of(const Recording& r) { return r.diag ? arma::vec(r.data.col(0)) : arma::vec(r.data.diag()); }
-
 }  // namespace
 
 std::vector<std::size_t> recorded_image_shape(const RecordingsReader& rec) {
@@ -47,7 +45,7 @@ std::vector<CorrelationRow> analyze_run(const std::filesystem::path& run_dir) {
   return rows;
 }
 
-std::vector<std::string> plot_run(const std::filesystem::path& run_dir) {
+std::vector<std::string> plot_run(const std::filesystem::path& run_dir, const std::vector<CorrelationRow>* precomputed) {
   std::vector<std::string> written;
   const auto figures = run_dir / "figures";
   std::filesystem::create_directories(figures);
@@ -57,19 +55,23 @@ std::vector<std::string> plot_run(const std::filesystem::path& run_dir) {
   if (std::filesystem::exists(metrics_path)) {
     const CsvData m = read_csv(metrics_path);
     auto column = [&](const std::string& name) {
-      for (std::size_t j = 0; j < m.header.size(); ++j)
-        if (m.header[j] == name) return j;
-      throw IoError(metrics_path.string() + ": no column '" + name + "'");
+      try {
+        return m.column(name);
+      } catch (const std::out_of_range& e) {
+        throw IoError(metrics_path.string() + ": " + e.what());
+      }
     };
-    const std::size_t ce = column("epoch"), cs = column("status");
+    const std::size_t ce = column("epoch"), cs = column("status"), c_train_loss = column("train_loss"),
+                      c_test_loss = column("test_loss"), c_train_acc = column("train_accuracy"),
+                      c_test_acc = column("test_accuracy");
     std::vector<double> epoch, train_loss, test_loss, train_acc, test_acc;
     for (const auto& row : m.rows) {
       if (row[cs] != "ok") continue;
       epoch.push_back(std::stod(row[ce]));
-      train_loss.push_back(std::stod(row[column("train_loss")]));
-      test_loss.push_back(std::stod(row[column("test_loss")]));
-      train_acc.push_back(std::stod(row[column("train_accuracy")]));
-      test_acc.push_back(std::stod(row[column("test_accuracy")]));
+      train_loss.push_back(std::stod(row[c_train_loss]));
+      test_loss.push_back(std::stod(row[c_test_loss]));
+      train_acc.push_back(std::stod(row[c_train_acc]));
+      test_acc.push_back(std::stod(row[c_test_acc]));
     }
     if (epoch.size() >= 2) {
       LinePanel loss{"Loss", "epoch", "loss", false, false,
@@ -87,7 +89,7 @@ std::vector<std::string> plot_run(const std::filesystem::path& run_dir) {
   const auto recordings = run_dir / "recordings.h5";
   if (!std::filesystem::exists(recordings)) return written;
   const RecordingsReader rec = open_run(run_dir);
-  const auto rows = run_correlations(rec);
+  const auto rows = precomputed ? *precomputed : run_correlations(rec);
 
   // ρ over training, layer 0, diagonals, Pearson.
   std::vector<Series> series;
@@ -119,14 +121,14 @@ std::vector<std::string> plot_run(const std::filesystem::path& run_dir) {
       if (!rec.has(reference)) continue;
       std::vector<HeatmapPanel> panels;
       panels.push_back({reference == "gram" ? "Weight covariance diag(W₀ᵀW₀)" : "Weight covariance change diag(ΔG₀)",
-                        diagonal_of(rec.last(reference, 0))});
+                        recording_diagonal(rec.last(reference, 0))});
       if (rec.has("agop")) {
         const double rho = last_diagonal_correlation(rows, 0, reference, "agop").pearson;
-        panels.push_back({"AGOP  ρ = " + rho_text(rho), diagonal_of(rec.last("agop", 0))});
+        panels.push_back({"AGOP  ρ = " + rho_text(rho), recording_diagonal(rec.last("agop", 0))});
       }
       if (rec.has("vc")) {
         const double rho = last_diagonal_correlation(rows, 0, reference, "vc").pearson;
-        panels.push_back({"Virtual covariance  ρ = " + rho_text(rho), diagonal_of(rec.last("vc", 0))});
+        panels.push_back({"Virtual covariance  ρ = " + rho_text(rho), recording_diagonal(rec.last("vc", 0))});
       }
       const std::string name = reference == "gram" ? "figure1_heatmaps" : "figure1_heatmaps_dgram";
       plot_diagonal_heatmaps(figures, name, panels, shape, FigureSize{FigureWidth::full, 2.2, 8}, false);

@@ -6,6 +6,13 @@
 
 namespace vclab {
 
+std::string format_fixed(double value, int digits) {
+  if (!std::isfinite(value)) return "n/a";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, value);
+  return buf;
+}
+
 double SeedStats::mean() const {
   if (per_seed.empty()) return std::nan("");
   double s = 0;
