@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <sstream>
 
@@ -77,7 +78,7 @@ Figure1Run run_one(const std::string& label, const TrainSettings& settings, cons
       run.reused = true;
       run.seconds = config["result"].value("seconds", 0.0);
       run.diverged = config.value("status", "") == "diverged";
-      run.test_accuracy = config["result"].value("final_test_accuracy", NAN);
+      run.test_accuracy = config["result"].value("final_test_accuracy", std::numeric_limits<double>::quiet_NaN());  // NAN would make this a float
       std::cerr << "reproduce figure1: reusing finished run " << settings.out << " (" << label << ")\n";
     }
   }
