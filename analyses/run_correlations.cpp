@@ -73,12 +73,11 @@ Correlations last_diagonal_correlation(const std::vector<CorrelationRow>& rows, 
 
 nlohmann::json to_json(const std::vector<CorrelationRow>& rows) {
   nlohmann::json out = nlohmann::json::array();
-  auto number = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
   for (const auto& r : rows)
     out.push_back({{"layer", r.layer}, {"checkpoint", r.checkpoint}, {"step", r.step}, {"epoch", r.epoch},
                    {"reference", r.reference}, {"quantity", r.quantity}, {"part", r.part},
-                   {"pearson", number(r.value.pearson)}, {"spearman", number(r.value.spearman)},
-                   {"cosine", number(r.value.cosine)}});
+                   {"pearson", json_number(r.value.pearson)}, {"spearman", json_number(r.value.spearman)},
+                   {"cosine", json_number(r.value.cosine)}});
   return out;
 }
 

@@ -54,11 +54,19 @@ void add_train_options(CLI::App& cmd, TrainSettings& s) {
   cmd.add_flag("--vcl-train-last,!--no-vcl-train-last", s.vcl_train_last, "VCL: keep training the last layer by SGD during VCL")->default_str(s.vcl_train_last ? "true" : "false");
   cmd.add_option("--vcl-last-lr", s.vcl_last_lr, "VCL: SGD learning rate of the last layer");
   // recording
-  cmd.add_option("--record", s.record, "Comma list of gram,dgram,gram_dw,vc,agop,egop (or none)");
+  cmd.add_option("--record", s.record,
+                 "Comma list of gram,dgram,gram_dw,vc,agop,egop,sv (singular values of W_l), linearity (Target Linearity and "
+                 "surrogate per layer), collapse (NC1-NC4 at the last hidden layer), or none");
   cmd.add_option("--record-mode", s.record_mode, "diag (O(d) memory) | full (d x d)");
   cmd.add_option("--record-every", s.record_every, "Checkpoint schedule: N or Nepochs or Nsteps (init and end always)");
   cmd.add_option("--agop-samples", s.agop_samples, "AGOP/EGOP over the first N training samples (0 = all)");
   cmd.add_flag("--agop-centered", s.agop_centered, "AGOP with centred Jacobians");
+  cmd.add_option("--probe-samples", s.probe_samples, "linearity/collapse: probe set = the first N training samples (0 = all)");
+  cmd.add_option("--probe-every", s.probe_every,
+                 "linearity/collapse: probe every N optimiser steps, on a schedule of their own (0 = at the --record-every checkpoints)");
+  cmd.add_option("--linearity-lambda", s.linearity_lambda,
+                 "linearity: ridge lambda of T_lambda (0 = pseudo-inverse projection, the lambda -> 0+ limit, defined when H^T H is singular)");
+  cmd.add_option("--linearity-pca", s.linearity_pca, "linearity: reduce features wider than K to their top-K principal components (0 = off)");
   // output
   cmd.add_option("--out", s.out, "Run directory to create");
   cmd.add_flag("--overwrite", s.overwrite, "Reuse a non-empty --out directory");
@@ -73,7 +81,8 @@ void add_train_options(CLI::App& cmd, TrainSettings& s) {
       "UINT");
   for (const char* name : {"--train-size", "--test-size", "--synthetic-dim", "--synthetic-train", "--synthetic-test",
                            "--synthetic-classes", "--hidden", "--batch", "--epochs", "--seed", "--threads",
-                           "--vcl-warmup-epochs", "--agop-samples", "--checkpoint-every"})
+                           "--vcl-warmup-epochs", "--agop-samples", "--checkpoint-every", "--probe-samples", "--probe-every",
+                           "--linearity-pca"})
     cmd.get_option(name)->check(non_negative);
 }
 

@@ -15,11 +15,13 @@ void set_invocation(int argc, char** argv) {
 
 void register_commands(CLI::App& app, CommandRegistry& registry) {
   register_run_commands(app, registry);
-  auto* reproduce = app.add_subcommand("reproduce", "Regenerate the paper's results into reports/ (figure1, figure2, theorem2, theorem3)");
+  auto* reproduce = app.add_subcommand("reproduce", "Regenerate the paper's results into reports/ (figure1, figure2, theorem2, theorem3, linearization, spike)");
   reproduce->require_subcommand(1);
   register_reproduce_figure1(*reproduce, registry);
   register_reproduce_figure2(*reproduce, registry);
   register_reproduce_theorems(*reproduce, registry);
+  register_reproduce_linearization(*reproduce, registry);
+  register_reproduce_spike(*reproduce, registry);
 }
 
 }  // namespace vclab

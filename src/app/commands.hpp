@@ -41,5 +41,7 @@ void register_run_commands(CLI::App& app, CommandRegistry& registry);           
 void register_reproduce_figure1(CLI::App& reproduce, CommandRegistry& registry);
 void register_reproduce_figure2(CLI::App& reproduce, CommandRegistry& registry);  // VCL vs SGD
 void register_reproduce_theorems(CLI::App& reproduce, CommandRegistry& registry);  // theorem2, theorem3
+void register_reproduce_linearization(CLI::App& reproduce, CommandRegistry& registry);  // issue 8: Target Linearity over depth
+void register_reproduce_spike(CLI::App& reproduce, CommandRegistry& registry);          // issue 8: one large step
 
 }  // namespace vclab

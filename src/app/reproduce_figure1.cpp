@@ -68,19 +68,14 @@ Figure1Run run_one(const std::string& label, const TrainSettings& settings, cons
   Figure1Run run;
   run.label = label;
   run.settings = settings;
-  const auto config_path = std::filesystem::path(settings.out) / "config.json";
   bool reused = false;
-  if (std::filesystem::exists(config_path)) {  // resumable: a finished run with identical settings is reused
-    const auto config = read_json(config_path);
-    if (config.value("status", "") != "running" && config.contains("settings") && to_json(train_settings_from_json(config["settings"])) == to_json(settings) &&
-        config.contains("result")) {
-      reused = true;
-      run.reused = true;
-      run.seconds = config["result"].value("seconds", 0.0);
-      run.diverged = config.value("status", "") == "diverged";
-      run.test_accuracy = config["result"].value("final_test_accuracy", std::numeric_limits<double>::quiet_NaN());  // NAN would make this a float
-      std::cerr << "reproduce figure1: reusing finished run " << settings.out << " (" << label << ")\n";
-    }
+  if (const auto config = finished_run_config(settings)) {  // resumable: a finished run with identical settings is reused
+    reused = true;
+    run.reused = true;
+    run.seconds = (*config)["result"].value("seconds", 0.0);
+    run.diverged = config->value("status", "") == "diverged";
+    run.test_accuracy = (*config)["result"].value("final_test_accuracy", std::numeric_limits<double>::quiet_NaN());  // NAN would make this a float
+    std::cerr << "reproduce figure1: reusing finished run " << settings.out << " (" << label << ")\n";
   }
   if (!reused) {
     std::cerr << "reproduce figure1: training " << label << " -> " << settings.out << "\n";
@@ -90,7 +85,7 @@ Figure1Run run_one(const std::string& label, const TrainSettings& settings, cons
     run.test_accuracy = outcome.final_test_accuracy;
   }
   if (run.diverged) return run;
-  run.rows = analyze_run(settings.out);
+  run.rows = analyze_run(settings.out).correlations;
   plot_run(settings.out, &run.rows);
   run.rho_vc_gram = last_diagonal_correlation(run.rows, 0, "gram", "vc").pearson;
   run.rho_agop_gram = last_diagonal_correlation(run.rows, 0, "gram", "agop").pearson;

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "analyses/run_probes.hpp"
 #include "io/csv_table.hpp"
 #include "io/io_error.hpp"
 #include "plot/heatmap.hpp"
@@ -29,20 +30,19 @@ std::string rho_text(double rho) {
 
 }  // namespace
 
-std::vector<std::size_t> recorded_image_shape(const RecordingsReader& rec) {
-  std::vector<std::size_t> shape;
-  if (!rec.has_root_attribute("image_shape")) return shape;
-  std::stringstream ss(rec.root_attribute_string("image_shape"));
-  std::string item;
-  while (std::getline(ss, item, ',')) shape.push_back(std::stoul(item));
-  return shape;
-}
+std::vector<std::size_t> recorded_image_shape(const RecordingsReader& rec) { return rec.root_attribute_sizes("image_shape"); }
 
-std::vector<CorrelationRow> analyze_run(const std::filesystem::path& run_dir) {
+RunAnalysis analyze_run(const std::filesystem::path& run_dir) {
   const RecordingsReader rec = open_run(run_dir);
-  const auto rows = run_correlations(rec);
-  write_correlations(run_dir / "analysis", rows);
-  return rows;
+  const auto dir = run_dir / "analysis";
+  RunAnalysis out;
+  out.correlations = run_correlations(rec);
+  write_correlations(dir, out.correlations);
+  out.files = {"correlations.json", "correlations.csv"};
+  for (const auto& name : write_probe_tables(dir, rec)) out.files.push_back(name);
+  out.spectra = run_spectra(rec);
+  for (const auto& name : write_spectra(dir, out.spectra)) out.files.push_back(name);
+  return out;
 }
 
 std::vector<std::string> plot_run(const std::filesystem::path& run_dir, const std::vector<CorrelationRow>* precomputed) {

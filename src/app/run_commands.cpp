@@ -12,8 +12,10 @@ void register_run_commands(CLI::App& app, CommandRegistry& registry) {
   auto* analyze = app.add_subcommand("analyze", "Run every analysis that applies to a run's recordings (writes RUN/analysis/)");
   analyze->add_option("run", *analyze_dir, "Run directory written by vclab train")->required();
   registry.add(analyze, [analyze_dir] {
-    const auto rows = analyze_run(*analyze_dir);
+    const RunAnalysis analysis = analyze_run(*analyze_dir);
+    const auto& rows = analysis.correlations;
     std::cout << "wrote " << rows.size() << " correlation rows to " << *analyze_dir << "/analysis/correlations.{json,csv}\n";
+    for (std::size_t i = 2; i < analysis.files.size(); ++i) std::cout << "wrote " << *analyze_dir << "/analysis/" << analysis.files[i] << "\n";
     for (const auto& [reference, quantity] :
          std::vector<std::pair<std::string, std::string>>{{"gram", "vc"}, {"gram", "agop"}, {"dgram", "vc"}, {"dgram", "agop"}}) {
       const Correlations c = last_diagonal_correlation(rows, 0, reference, quantity);

@@ -4,12 +4,14 @@
 #include <cblas.h>
 
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <thread>
 
+#include "analyses/feature_probe.hpp"
 #include "app/update_rules.hpp"
 #include "data/data_error.hpp"
 #include "data/dataset_catalog.hpp"
@@ -44,6 +46,7 @@ void validate(const TrainSettings& s) {
   require(s.precision == "float" || s.precision == "double", "--precision must be float or double (got '" + s.precision + "')");
   require(s.momentum >= 0 && s.momentum < 1, "--momentum must be in [0, 1)");
   require(s.weight_decay >= 0, "--weight-decay must be non-negative");
+  require(std::isfinite(s.linearity_lambda) && s.linearity_lambda >= 0, "--linearity-lambda must be finite and >= 0");
   try {
     canonical_dataset_name(s.dataset);
   } catch (const DataError& e) {
@@ -201,6 +204,9 @@ TrainOutcome train_typed(const TrainSettings& s, const DatasetSplit& data, nlohm
     writer.set_root_attribute("vclab_config", config.dump());
     writer.set_root_attribute("record_mode", to_string(mode));
     writer.set_root_attribute("n_layers", std::int64_t(model.n_layers()));
+    std::string widths = std::to_string(model.weights[0].n_cols);  // d_0,d_1,...,d_L,C
+    for (const auto& w : model.weights) widths += "," + std::to_string(w.n_rows);
+    writer.set_root_attribute("layer_widths", widths);
     if (!data.train.image_shape.empty()) {
       std::string shape;
       for (auto v : data.train.image_shape) shape += (shape.empty() ? "" : ",") + std::to_string(v);
@@ -216,7 +222,7 @@ TrainOutcome train_typed(const TrainSettings& s, const DatasetSplit& data, nlohm
   std::unique_ptr<GramRecorder<T>> gram;
   std::unique_ptr<VcShiftRecorder<T>> vc;
   std::unique_ptr<AgopRecorder<T>> agop;
-  if (quantities.count("gram") || quantities.count("dgram") || quantities.count("gram_dw")) {
+  if (quantities.count("gram") || quantities.count("dgram") || quantities.count("gram_dw") || quantities.count("sv")) {
     gram = std::make_unique<GramRecorder<T>>(writer, mode, quantities);
     trainer.add_observer(*gram);
   }
@@ -229,6 +235,23 @@ TrainOutcome train_typed(const TrainSettings& s, const DatasetSplit& data, nlohm
     agop = std::make_unique<AgopRecorder<T>>(writer, data.train, options.loss, agop_options, quantities.count("agop") > 0,
                                              quantities.count("egop") > 0);
     trainer.add_observer(*agop);
+  }
+  std::unique_ptr<FeatureProbeRecorder<T>> probes;
+  if (quantities.count("linearity") || quantities.count("collapse")) {
+    const ProbeOptions probe_options{s.probe_samples, s.linearity_lambda, s.linearity_pca, quantities.count("linearity") > 0,
+                                     quantities.count("collapse") > 0, s.probe_every};
+    try {
+      probes = std::make_unique<FeatureProbeRecorder<T>>(writer, data.train, probe_options);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(e.what());
+    }
+    if (!resume) {
+      writer.set_root_attribute("probe_samples", std::int64_t(probes->probe_size()));
+      writer.set_root_attribute("linearity_lambda", s.linearity_lambda);
+      writer.set_root_attribute("linearity_pca", std::int64_t(s.linearity_pca));
+      writer.set_root_attribute("probe_every_steps", std::int64_t(s.probe_every));
+    }
+    trainer.add_observer(*probes);
   }
   std::unique_ptr<VclStatsWriter<T>> vcl_stats;  // DIR/vcl_stats.csv (clipped eigenvalues, solver cost)
   if (const auto* vcl = dynamic_cast<const Vcl<T>*>(rule.get())) {
@@ -289,6 +312,20 @@ DatasetSplit load_training_data(const TrainSettings& s) {
   return load_dataset(request);
 }
 
+std::optional<nlohmann::json> finished_run_config(const TrainSettings& settings) {
+  const auto path = std::filesystem::path(settings.out) / "config.json";
+  if (!std::filesystem::exists(path)) return std::nullopt;
+  try {
+    nlohmann::json config = read_json(path);
+    const std::string status = config.value("status", "");
+    if ((status == "completed" || status == "diverged") && config.contains("settings") && config.contains("result") &&
+        to_json(train_settings_from_json(config["settings"])) == to_json(settings))
+      return config;
+  } catch (const std::exception&) {  // unreadable: train again
+  }
+  return std::nullopt;
+}
+
 TrainOutcome run_training(const TrainSettings& settings) {
   validate(settings);
   return run_training(settings, load_training_data(settings));
@@ -314,6 +351,11 @@ TrainOutcome run_training(const TrainSettings& s, const DatasetSplit& data) {
   config["notes"] = {
       {"vc", "V_l = sum over steps of sum_i (h+ h+^T - h h^T), h+ = h - lr * dL_batch/dh (g carries 1/B)"},
       {"agop", "A_l = (1/N) sum_i sum_c grad_{h_l} f_c grad_{h_l} f_c^T over the first agop_samples training samples"},
+      {"sv", "singular values of W_l, descending"},
+      {"linearity", "per layer l (features h_l; l = L+1: logits) on the first probe_samples training samples: [T_lambda, S, S_rel, "
+                    "dim_used]; T = ridge R^2 of centred one-hot targets on centred features; S = ||Z^T Y||_F^2, Z = H W_l^T; "
+                    "S_rel = S / (||Z||_F^2 ||Y||_2^2)"},
+      {"collapse", "at the last hidden layer: [NC1, NC2, NC3, NC4] (docs/feature_probes.md)"},
       {"metrics", "train_* are means over the epoch's mini-batches before each update; test_* are full passes after the epoch"},
       {"checkpoint", "checkpoint.h5 (every checkpoint_every epochs) lets 'vclab train --resume DIR' finish an interrupted run"}};
   write_json(std::filesystem::path(s.out) / "config.json", config);

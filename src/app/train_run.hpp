@@ -1,6 +1,8 @@
 // `vclab train` as a library call: settings → data → model → trainer + recorders → run directory.
 #pragma once
 #include <filesystem>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "app/train_settings.hpp"
@@ -29,6 +31,10 @@ TrainOutcome run_training(const TrainSettings& settings, const DatasetSplit& dat
 TrainOutcome resume_training(const std::filesystem::path& dir);
 
 DatasetSplit load_training_data(const TrainSettings& settings);
+
+// The config.json of a finished run (completed or diverged, with a result) in settings.out that was
+// trained with exactly these settings; nullopt otherwise. Lets reproduce commands reuse finished runs.
+std::optional<nlohmann::json> finished_run_config(const TrainSettings& settings);
 
 // Sets OpenBLAS's thread count (0 = all cores); returns the count in use.
 std::size_t set_blas_threads(std::size_t threads);

@@ -51,6 +51,10 @@ struct TrainSettings {
   std::string record_every = "1";       // N (epochs), Nepochs, Nsteps
   std::size_t agop_samples = 0;         // 0 = whole training set
   bool agop_centered = false;
+  std::size_t probe_samples = 5000;     // linearity/collapse probes: first N training samples (0 = all)
+  std::size_t probe_every = 0;          // probes every N steps on their own schedule (0 = at the recording checkpoints)
+  double linearity_lambda = 0;          // ridge λ of Target Linearity (0 = pseudo-inverse)
+  std::size_t linearity_pca = 0;        // 0 = off; k: wider features reduced to k principal components
   // output
   std::string out = "runs/latest";
   bool overwrite = false;

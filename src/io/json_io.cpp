@@ -1,6 +1,7 @@
 // JSON read/write. See json_io.hpp.
 #include "io/json_io.hpp"
 
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -60,5 +61,7 @@ void write_json(const std::filesystem::path& path, const nlohmann::json& value) 
   }
   write_file_atomically(path, text);
 }
+
+nlohmann::json json_number(double value) { return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr); }
 
 }  // namespace vclab

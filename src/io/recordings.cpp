@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <sstream>
 #include <stdexcept>
 #include <string_view>
 #include <system_error>
@@ -263,6 +264,21 @@ double RecordingsReader::root_attribute_double(const std::string& name) const {
 std::int64_t RecordingsReader::root_attribute_int(const std::string& name) const {
   return file_->get_attribute_int("/", name);
 }
+std::vector<std::size_t> RecordingsReader::root_attribute_sizes(const std::string& name) const {
+  std::vector<std::size_t> sizes;
+  if (!has_root_attribute(name)) return sizes;
+  std::stringstream ss(root_attribute_string(name));
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    try {
+      sizes.push_back(std::stoul(item));
+    } catch (const std::exception&) {
+      throw IoError(path(), "root attribute '" + name + "' is not a comma-separated list of sizes: '" + root_attribute_string(name) + "'");
+    }
+  }
+  return sizes;
+}
+
 std::string RecordingsReader::root_attribute_string(const std::string& name) const {
   return file_->get_attribute_string("/", name);
 }

@@ -104,6 +104,8 @@ class RecordingsReader {
   double root_attribute_double(const std::string& name) const;
   std::int64_t root_attribute_int(const std::string& name) const;
   std::string root_attribute_string(const std::string& name) const;
+  // A comma-separated list of sizes ("3,32,32"); empty when the attribute is absent.
+  std::vector<std::size_t> root_attribute_sizes(const std::string& name) const;
   std::vector<std::string> root_attribute_names() const;
 
  private:

@@ -70,6 +70,11 @@ template <class T> void GramRecorder<T>::on_checkpoint(const Mlp<T>& model, cons
     if (quantities_.count("gram")) writer_.add("gram", l, info.index, meta_of(info), gram[l], diag);
     if (quantities_.count("dgram")) writer_.add("dgram", l, info.index, meta_of(info), gram[l] - gram0_[l], diag);
     if (quantities_.count("gram_dw")) writer_.add("gram_dw", l, info.index, meta_of(info), gram_of(w[l] - w0_[l], mode_), diag);
+    if (quantities_.count("sv")) {
+      arma::vec sv;
+      if (!arma::svd(sv, w[l])) throw std::runtime_error("singular values of W" + std::to_string(l) + " failed at step " + std::to_string(info.step));
+      writer_.add("sv", l, info.index, meta_of(info), sv, true);
+    }
   }
   writer_.flush();
 }

@@ -1,4 +1,4 @@
-// Observers that write Gram G_l, ΔG_l, the Gram of W_l − W_l(0), the cumulative virtual covariance shift V_l,
+// Observers that write Gram G_l, ΔG_l, the Gram of W_l − W_l(0), the singular values of W_l, the cumulative virtual covariance shift V_l,
 // the AGOP and the loss EGOP to recordings.h5 at every checkpoint.
 #pragma once
 #include <set>
@@ -14,7 +14,9 @@ namespace vclab {
 
 // Quantity names as they appear in recordings.h5 and on the command line.
 inline const std::vector<std::string>& recordable_quantities() {
-  static const std::vector<std::string> names{"gram", "dgram", "gram_dw", "vc", "agop", "egop"};
+  // sv: singular values of W_l (descending, any mode). linearity, collapse: feature probes
+  // (analyses/feature_probe.hpp), written by a recorder outside this library.
+  static const std::vector<std::string> names{"gram", "dgram", "gram_dw", "vc", "agop", "egop", "sv", "linearity", "collapse"};
   return names;
 }
 std::set<std::string> parse_quantities(const std::string& comma_list);  // throws listing valid names
