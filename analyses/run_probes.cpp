@@ -87,6 +87,15 @@ ProbeSeries probe_series(const std::vector<ProbeRow>& rows, std::size_t field) {
   return series;
 }
 
+ProbeSeries hidden_layer_linearity(const std::vector<ProbeRow>& linearity_rows) {
+  ProbeSeries t = probe_series(linearity_rows, 0);
+  if (t.layers.size() < 2) return ProbeSeries{};
+  t.layers = std::vector<std::size_t>(t.layers.begin() + 1, t.layers.end() - 1);
+  t.values = t.layers.empty() ? arma::mat() : arma::mat(t.values.cols(1, t.values.n_cols - 2));
+  if (t.layers.empty()) t.epochs.reset();
+  return t;
+}
+
 double first_crossing(const arma::vec& x, const arma::vec& y, double level) {
   for (std::size_t i = 0; i < y.n_elem; ++i) {
     if (y(i) >= level) {
@@ -160,17 +169,11 @@ std::vector<std::string> write_probe_tables(const std::filesystem::path& dir, co
     table.write(dir / (quantity + ".csv"));
     written.push_back(quantity + ".csv");
     if (quantity == "linearity") {
-      ProbeSeries t = probe_series(rows, 0);
-      // The sequence question concerns what training changes: the hidden layers and the logits (h_0 is the input).
-      if (!t.layers.empty() && t.layers.front() == 0) {
-        t.layers.erase(t.layers.begin());
-        t.values.shed_col(0);
-      }
+      const ProbeSeries t = hidden_layer_linearity(rows);
       if (t.values.n_cols >= 2) {
         write_json(dir / "linearization.json",
-                   {{"description", "Target Linearity T per layer (features h_1..h_L, then the logits as the last layer): when "
-                                    "each layer's T reaches half / 90% of its change over training, and whether T increases "
-                                    "with depth."},
+                   {{"description", "Target Linearity T of the hidden layers h_1..h_L: when each layer's T reaches half / 90% "
+                                    "of its change over training, and whether T increases with depth."},
                     {"summary", to_json(linearization_sequence(t))}});
         written.push_back("linearization.json");
       }

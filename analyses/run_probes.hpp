@@ -33,6 +33,11 @@ struct ProbeSeries {
 // recorded at different checkpoints or the field is out of range.
 ProbeSeries probe_series(const std::vector<ProbeRow>& rows, std::size_t field);
 
+// T of the hidden layers h_1 .. h_L only: the linearity rows without the input (the lowest layer, which
+// training does not change) and the logits (the highest layer: C dimensions, so its T is not comparable
+// with that of the hidden layers).
+ProbeSeries hidden_layer_linearity(const std::vector<ProbeRow>& linearity_rows);
+
 // When each layer linearises: for layer j, the first epoch at which T_j(t) − T_j(0) reaches
 // `fraction` of its total change T_j(end) − T_j(0), interpolated linearly between checkpoints
 // (NaN when the change is ≤ min_gain: the layer did not linearise).
@@ -58,7 +63,7 @@ nlohmann::json to_json(const SequenceSummary& summary);
 double first_crossing(const arma::vec& x, const arma::vec& y, double level);
 
 // Writes <dir>/linearity.csv and/or <dir>/collapse.csv (one row per layer and checkpoint) when
-// recorded, and <dir>/linearization.json with the sequence summary of the hidden layers and logits.
+// recorded, and <dir>/linearization.json with the sequence summary of the hidden layers.
 // Returns the file names written.
 std::vector<std::string> write_probe_tables(const std::filesystem::path& dir, const RecordingsReader& recordings);
 

@@ -134,11 +134,8 @@ DatasetResult run_dataset(const std::string& dataset, const LinearizationOptions
   const auto rec = RecordingsReader::load(std::filesystem::path(s.out) / "recordings.h5");
   r.linearity = read_probe_rows(rec, "linearity");
   r.collapse = read_probe_rows(rec, "collapse");
-  ProbeSeries t = probe_series(r.linearity, 0);
-  // The sequence concerns the hidden layers h_1 .. h_L. The input does not change, and the logits have
-  // only C dimensions, so their T is not comparable with that of 256-wide layers (reported separately).
-  t.layers = std::vector<std::size_t>(t.layers.begin() + 1, t.layers.end() - 1);
-  t.values = t.values.cols(1, t.values.n_cols - 2);
+  // The sequence concerns the hidden layers (see hidden_layer_linearity).
+  const ProbeSeries t = hidden_layer_linearity(r.linearity);
   r.sequence = linearization_sequence(t);
   const arma::vec t_last = field_of(r.linearity, o.hidden.size(), 0), nc1 = field_of(r.collapse, o.hidden.size(), 0);
   if (t_last.n_elem == nc1.n_elem && t_last.n_elem > 2) r.rho_t_vs_nc1 = correlate(t_last, nc1).spearman;
