@@ -84,19 +84,34 @@ TEST_CASE("an output path that is a file, or under a file, is refused") {
   CHECK(contains(under_file.output, "Choose another --out"));
 }
 
-TEST_CASE("an output directory without write permission is refused (or skipped as root)") {
-  if (::geteuid() == 0) {
-    MESSAGE("SKIP: running as root, where chmod cannot make a directory unwritable; "
-            "the path-under-a-file case above covers the same error path");
-    return;
-  }
+TEST_CASE("an output directory without write permission is refused (as root: checked as the user nobody)") {
   const fs::path dir = fresh_temp_dir("readonly_out");
   fs::create_directories(dir / "ro");
-  fs::permissions(dir / "ro", fs::perms::owner_read | fs::perms::owner_exec);
-  const auto r = run_vclab(kTiny + "--out " + (dir / "ro" / "run").string());
+  const auto read_exec = fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read | fs::perms::group_exec |
+                         fs::perms::others_read | fs::perms::others_exec;
+  fs::permissions(dir / "ro", read_exec);
+  std::string command = std::string("VCLAB_NO_PROGRESS=1 ") + VCLAB_BINARY;
+  if (::geteuid() == 0) {
+    // Root ignores directory permissions, so run the binary as nobody (uid/gid 65534) from a copy it can
+    // reach (the build tree may sit under a 0700 directory).
+    fs::permissions(dir, read_exec | fs::perms::owner_write);
+    fs::copy_file(VCLAB_BINARY, dir / "vclab");
+    fs::permissions(dir / "vclab", read_exec);
+    const std::string as_nobody = "setpriv --reuid=65534 --regid=65534 --clear-groups ";
+    if (run_command(as_nobody + (dir / "vclab").string() + " --version").exit_code != 0) {
+      MESSAGE("SKIP: running as root and setpriv cannot drop to uid 65534 here; the path-under-a-file case above "
+              "covers the same error path");
+      return;
+    }
+    command = "VCLAB_NO_PROGRESS=1 " + as_nobody + (dir / "vclab").string();
+  }
+  const auto r = run_command(command + " " + kTiny + "--out " + (dir / "ro" / "run").string());
   fs::permissions(dir / "ro", fs::perms::owner_all);
+  INFO(r.output);
   CHECK(r.exit_code == 1);
   CHECK(contains(r.output, "cannot create the output directory"));
+  CHECK(contains(r.output, "Permission denied"));
+  CHECK_FALSE(fs::exists(dir / "ro" / "run"));
 }
 
 TEST_CASE("a diverging run exits 1, names step, layer and quantity, and keeps its finite records") {
