@@ -1,5 +1,7 @@
 // Benchmark of one VCL layer step (Cha & Lee 2025, Appendix B Algorithm 1): full EVD path versus the
 // warm-started TopEigenTracker path on a realistic sequence M_t = W_tᵀW_t + V_t, V_t += v_t (DESIGN.md).
+// The fast path is structured by default (V·Q carried across steps, M never formed; --fast-path matrix
+// gives the tracker the formed M instead). Neither timing includes forming M or updating V.
 // Usage: bench_vcl_step [--d 3072] [--k 256] [--batch 64] [--steps 6] [--warmup 2] [--json FILE] (--help)
 #include <algorithm>
 #include <chrono>
@@ -29,6 +31,7 @@ struct BenchConfig {
   double alpha = 0.1;         // VCL exponent α (paper default)
   double grad_scale = 1e-3;   // entry scale of the per-sample gradients G
   std::string precision = "float";  // float, double or both
+  std::string fast_path = "structured";  // structured (update_shifted_gram) or matrix (update on formed M)
   std::string json;           // output file, empty for none
   vclab::TrackerOptions tracker;  // fast-path solver settings (defaults of TrackerOptions)
   unsigned seed = 7;
@@ -86,9 +89,9 @@ Summary run(const BenchConfig& cfg) {
 
   Summary out;
   out.precision = std::is_same_v<T, float> ? "float" : "double";
-  std::printf("\n[%s] d=%zu k=%zu batch=%zu gamma=%g alpha=%g tol=%g oversample=%zu low_guard=%zu\n",
+  std::printf("\n[%s] d=%zu k=%zu batch=%zu gamma=%g alpha=%g tol=%g oversample=%zu low_guard=%zu fast-path=%s\n",
               out.precision.c_str(), cfg.d, cfg.k, cfg.batch, gamma, cfg.alpha, tracker.options().tol,
-              tracker.options().oversample, tracker.options().low_guard);
+              tracker.options().oversample, tracker.options().low_guard, cfg.fast_path.c_str());
   std::printf("%5s %9s %9s %5s %7s %9s %11s %11s %9s %9s %4s\n", "step", "full_s", "fast_s", "iters",
               "cols", "resid", "proj_diff", "W_rel_diff", "lambda_k", "gap", "clip");
   for (std::size_t step = 0; step < cfg.warmup + cfg.steps; ++step) {
@@ -97,6 +100,7 @@ Summary run(const BenchConfig& cfg) {
     const Mat g = T(cfg.grad_scale) * arma::randn<Mat>(cfg.d, cfg.batch);
     const Mat gh = g * h.t();  // (d, d)
     vc_shift += T(-gamma) * (gh + gh.t()) + T(gamma * gamma) * (g * g.t());
+    const Mat a = T(-gamma) * (h - T(gamma / 2) * g);  // (d, B) v = a gᵀ + g aᵀ
     const Mat target_gram = w.t() * w + vc_shift;  // (d, d) M = WᵀW + V
 
     // Full path, as vcl_layer_update(..., nullptr) runs it; k+1 pairs only to report the gap.
@@ -110,7 +114,9 @@ Summary run(const BenchConfig& cfg) {
     const double full_s = seconds_since(t0);
 
     t0 = std::chrono::steady_clock::now();
-    const vclab::VclLayerResult<T> fast = vclab::vcl_layer_update(w, target_gram, options, &tracker);
+    const vclab::VclLayerResult<T> fast =
+        cfg.fast_path == "structured" ? vclab::vcl_layer_update_shifted(w, w, vc_shift, a, g, options, tracker)
+                                      : vclab::vcl_layer_update(w, target_gram, options, &tracker);
     const double fast_s = seconds_since(t0);
 
     StepRow row;
@@ -164,7 +170,9 @@ void write_json(const std::string& path, const BenchConfig& cfg, const std::vect
   f.precision(9);
   f << "{\n  \"benchmark\": \"vcl_step\",\n  \"d\": " << cfg.d << ",\n  \"k\": " << cfg.k << ",\n  \"batch\": "
     << cfg.batch << ",\n  \"steps\": " << cfg.steps << ",\n  \"warmup\": " << cfg.warmup << ",\n  \"gamma\": "
-    << cfg.gamma << ",\n  \"alpha\": " << cfg.alpha << ",\n  \"seed\": " << cfg.seed << ",\n  \"results\": [";
+    << cfg.gamma << ",\n  \"alpha\": " << cfg.alpha << ",\n  \"seed\": " << cfg.seed << ",\n  \"fast_path\": \""
+    << cfg.fast_path << "\",\n  \"tol\": " << cfg.tracker.tol << ",\n  \"oversample\": " << cfg.tracker.oversample
+    << ",\n  \"results\": [";
   for (std::size_t i = 0; i < results.size(); ++i) {
     const Summary& s = results[i];
     f << (i ? "," : "") << "\n    {\"precision\": \"" << s.precision << "\", \"full_median_s\": " << s.full_median
@@ -194,7 +202,8 @@ BenchConfig parse(int argc, char** argv) {
     if (flag == "--help" || flag == "-h") {
       std::cout << "bench_vcl_step [--d 3072] [--k 256] [--batch 64] [--steps 6] [--warmup 2] [--gamma 0.1]\n"
                    "               [--alpha 0.1] [--precision float|double|both] [--seed 7] [--json FILE]\n"
-                   "               [--tol 0 (auto)] [--oversample 32] [--low-guard 8] [--max-iters 8]\n";
+                   "               [--fast-path structured|matrix] [--tol 0 (auto)] [--oversample 32]\n"
+                   "               [--low-guard 8] [--max-iters 8] [--refresh-every 64]\n";
       std::exit(0);
     }
     if (i + 1 >= argc) throw std::invalid_argument("missing value after " + flag);
@@ -213,11 +222,16 @@ BenchConfig parse(int argc, char** argv) {
     else if (flag == "--oversample") cfg.tracker.oversample = std::stoul(value);
     else if (flag == "--low-guard") cfg.tracker.low_guard = std::stoul(value);
     else if (flag == "--max-iters") cfg.tracker.max_iters = std::stoul(value);
+    else if (flag == "--refresh-every") cfg.tracker.refresh_every = std::stoul(value);
+    else if (flag == "--fast-path") cfg.fast_path = value;
     else throw std::invalid_argument("unknown flag " + flag + " (see --help)");
   }
   if (cfg.k == 0 || cfg.k >= cfg.d) throw std::invalid_argument("need 0 < k < d");
   if (cfg.precision != "float" && cfg.precision != "double" && cfg.precision != "both") {
     throw std::invalid_argument("--precision must be float, double or both");
+  }
+  if (cfg.fast_path != "structured" && cfg.fast_path != "matrix") {
+    throw std::invalid_argument("--fast-path must be structured or matrix");
   }
   return cfg;
 }

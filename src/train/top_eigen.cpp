@@ -27,27 +27,40 @@ T dependence_tol() {
   return T(100) * std::numeric_limits<T>::epsilon();
 }
 
-// Orthonormal basis of span(z) by the SVQB scheme (Stathopoulos & Wu 2002): Gram of the
-// column-normalised block, EVD, scale by Λ^{-1/2}; dependent directions are dropped.
+// SVQB (Stathopoulos & Wu 2002): the (b, r) transform S with z·S an orthonormal basis of span(z),
+// from the EVD of the column-normalised Gram, scaled by Λ^{-1/2}; dependent directions are dropped.
 template <class T>
-arma::Mat<T> svqb(const arma::Mat<T>& z) {
-  if (z.n_cols == 0) return z;
-  arma::Col<T> norms = arma::sqrt(arma::sum(arma::square(z), 0)).t();  // (b)
-  const T biggest = norms.max();
-  if (!(biggest > T(0))) return arma::Mat<T>(z.n_rows, 0);
-  arma::uvec keep = arma::find(norms > biggest * std::numeric_limits<T>::epsilon());
-  arma::Mat<T> zn = z.cols(keep);  // (d, b')
-  zn.each_row() /= norms.elem(keep).t();
-  arma::Mat<T> gram = zn.t() * zn;  // (b', b')
+arma::Mat<T> svqb_transform(const arma::Mat<T>& z) {
+  const arma::uword b = z.n_cols;
+  if (b == 0) return arma::Mat<T>(0, 0);
+  arma::Mat<T> gram = z.t() * z;  // (b, b)
   gram = T(0.5) * (gram + gram.t());
+  const arma::Col<T> norms = arma::sqrt(arma::clamp(arma::Col<T>(gram.diag()), T(0), std::numeric_limits<T>::max()));
+  const T biggest = norms.max();
+  if (!(biggest > T(0))) return arma::Mat<T>(b, 0);
+  const arma::uvec keep = arma::find(norms > biggest * std::numeric_limits<T>::epsilon());
+  const arma::Col<T> inv_norms = T(1) / norms.elem(keep);  // (b')
+  arma::Mat<T> normalised = gram.submat(keep, keep);         // (b', b') Gram of the unit columns
+  normalised.each_col() %= inv_norms;
+  normalised.each_row() %= inv_norms.t();
   arma::Col<T> lambda;
   arma::Mat<T> u;
-  if (!arma::eig_sym(lambda, u, gram, "dc")) throw std::runtime_error("top_eigen: SVQB EVD failed");
+  if (!arma::eig_sym(lambda, u, normalised, "dc")) throw std::runtime_error("top_eigen: SVQB EVD failed");
   const T cut = dependence_tol<T>() * lambda.max();
   const arma::uvec good = arma::find(lambda > cut);
   arma::Mat<T> scale = u.cols(good);  // (b', r)
   scale.each_row() /= arma::sqrt(lambda.elem(good)).t();
-  return zn * scale;  // (d, r)
+  scale.each_col() %= inv_norms;
+  arma::Mat<T> transform(b, good.n_elem, arma::fill::zeros);  // (b, r)
+  transform.rows(keep) = scale;
+  return transform;
+}
+
+// Orthonormal basis of span(z) by SVQB.
+template <class T>
+arma::Mat<T> svqb(const arma::Mat<T>& z) {
+  if (z.n_cols == 0) return z;
+  return z * svqb_transform(z);
 }
 
 // Removes span(q) from z (q orthonormal) twice ("twice is enough", Giraud et al.), then
@@ -65,13 +78,13 @@ arma::Mat<T> orthonormal_complement(const arma::Mat<T>& q, arma::Mat<T> z) {
 // Residual directions below this fraction of the tolerance are not worth a product with M.
 constexpr double kCompressFraction = 0.1;
 
-// Orthonormal basis of the part of span(r) outside span(q) (q orthonormal), keeping only the
-// directions whose singular value in (I − qqᵀ)r exceeds `floor` (absolute): the SVQB step is
-// done on the unscaled Gram so that its eigenvalues are those σ². A second projection + SVQB
-// pass restores orthogonality lost when dividing by small σ.
+// Orthonormal basis of span(r) outside span(q) (q orthonormal) for Ritz residuals r, which are
+// orthogonal to the search space and so to q up to rounding (ε‖M‖, far below `floor`): keeps only
+// the directions whose singular value in r exceeds `floor` (absolute), the SVQB step done on the
+// unscaled Gram so that its eigenvalues are those σ². One projection + SVQB pass afterwards
+// restores orthogonality to q and within the block lost when dividing by small σ.
 template <class T>
-arma::Mat<T> compressed_complement(const arma::Mat<T>& q, arma::Mat<T> r, double floor) {
-  r -= q * (q.t() * r);                 // (d, b)
+arma::Mat<T> compressed_complement(const arma::Mat<T>& q, const arma::Mat<T>& r, double floor) {
   arma::Mat<T> gram = r.t() * r;        // (b, b)
   gram = T(0.5) * (gram + gram.t());
   arma::Col<T> sigma2;
@@ -84,6 +97,13 @@ arma::Mat<T> compressed_complement(const arma::Mat<T>& q, arma::Mat<T> r, double
   arma::Mat<T> z = r * scale;           // (d, r)
   z -= q * (q.t() * z);
   return svqb(z);
+}
+
+// Largest |QᵀQ − I| tolerated before a basis is re-orthonormalised: the Ritz values move by about
+// this times ‖M‖, and a basis rotated in precision T drifts by a few ε per update.
+template <class T>
+T basis_drift_tol() {
+  return T(100) * std::numeric_limits<T>::epsilon();
 }
 
 // Random (d, p) block with orthonormal columns from a private generator (global RNG untouched).
@@ -129,6 +149,9 @@ TopEigenTracker<T>::TopEigenTracker(std::size_t k, TrackerOptions options) : k_(
 template <class T>
 void TopEigenTracker<T>::reset() {
   basis_.reset();
+  basis_product_.reset();
+  shift_basis_.reset();
+  since_refresh_ = 0;
   top_ = TopEigen<T>{};
   stats_ = TrackerStats{};
 }
@@ -145,6 +168,8 @@ void TopEigenTracker<T>::full_update(const arma::Mat<T>& m) {
   }
   const arma::Mat<T> upper = arma::fliplr(vectors.cols(d - p_top, d - 1));  // (d, p_top) descending
   basis_ = p_low > 0 ? arma::Mat<T>(arma::join_rows(upper, vectors.head_cols(p_low))) : upper;
+  basis_product_.reset();
+  shift_basis_.reset();  // a structured update recomputes V·Q after a full EVD
   top_.values = arma::flipud(values.tail(k_));
   top_.vectors = upper.head_cols(k_);
   // Residual of the wanted pairs, so stats mean the same thing on every path.
@@ -159,29 +184,38 @@ void TopEigenTracker<T>::full_update(const arma::Mat<T>& m) {
   ++stats_.full_evd_count;
 }
 
-// One update on the warm basis_; returns whether the wanted residuals met tol.
 template <class T>
-bool TopEigenTracker<T>::iterate(const BlockApply& apply) {
+void TopEigenTracker<T>::clean_basis() {
+  const arma::uword d = basis_.n_rows;
+  const arma::uword p = basis_.n_cols;
+  arma::Mat<T> drift = basis_.t() * basis_;  // (p, p) QᵀQ
+  drift.diag() -= T(1);
+  if (arma::abs(drift).max() < basis_drift_tol<T>()) return;
+  const arma::Mat<T> transform = svqb_transform(basis_);  // (p, r)
+  basis_ = basis_ * transform;
+  if (!shift_basis_.is_empty()) shift_basis_ = shift_basis_ * transform;  // V·(Q S) = (V·Q) S
+  if (basis_.n_cols < p) {
+    const arma::Mat<T> extra = orthonormal_complement<T>(basis_, random_orthonormal<T>(d, p - basis_.n_cols, options_.seed));
+    basis_ = arma::join_rows(basis_, extra);
+    shift_basis_.reset();  // the new directions have no carried product
+  }
+}
+
+template <class T>
+bool TopEigenTracker<T>::iterate(const BlockApply& apply, arma::Mat<T> ms) {
   const arma::uword d = basis_.n_rows;
   const arma::uword p = basis_.n_cols;  // p_top upper + p_low lower guard vectors
   const arma::uword p_top = std::min<arma::uword>(k_ + options_.oversample, d);
   const arma::uword p_low = p - p_top;
   const double tol = options_.tol;
 
-  // Basis drifts from orthonormality by rounding across updates: clean it, refill if rank drops.
-  arma::Mat<T> q = svqb(basis_);  // (d, p)
-  if (q.n_cols < p) {
-    arma::Mat<T> extra = orthonormal_complement<T>(q, random_orthonormal<T>(d, p - q.n_cols, options_.seed));
-    q = arma::join_rows(q, extra);
-  }
-  arma::Mat<T> s = q;              // (d, n) search basis
-  arma::Mat<T> ms = apply(s);      // (d, n) M·s
+  arma::Mat<T> s = basis_;  // (d, n) search basis, orthonormal; ms (d, n) = M·s
   if (ms.n_rows != d || ms.n_cols != s.n_cols) throw std::invalid_argument("TopEigenTracker: apply returned a wrong shape");
   require_finite(ms, "M times the Ritz basis");
-  stats_.block_columns += s.n_cols;
 
   double scale = 0.0;
   arma::Col<T> theta;  // (p) Ritz values: p_top descending, then the p_low smallest
+  arma::Mat<T> q;      // (d, p) Ritz vectors
   arma::Mat<T> y;      // (d, p) M·q
   for (std::size_t iter = 0;; ++iter) {
     // Rayleigh–Ritz on span(s): H = sᵀ M s (only the new columns when s = [q, z] with q Ritz
@@ -238,9 +272,10 @@ bool TopEigenTracker<T>::iterate(const BlockApply& apply) {
     ms = arma::join_rows(y, mz);
   }
 
-  basis_ = q;
+  basis_ = std::move(q);
+  basis_product_ = std::move(y);
   top_.values = theta.head(k_);
-  top_.vectors = q.head_cols(k_);
+  top_.vectors = basis_.head_cols(k_);
   stats_.converged = stats_.residual < tol;
   return stats_.converged;
 }
@@ -261,12 +296,7 @@ const TopEigen<T>& TopEigenTracker<T>::update(std::size_t d, const BlockApply& a
 template <class T>
 const TopEigen<T>& TopEigenTracker<T>::update_impl(std::size_t d, const BlockApply& apply, const arma::Mat<T>* m) {
   if (k_ > d) throw std::invalid_argument("TopEigenTracker::update: k exceeds the matrix size");
-  ++stats_.updates;
-  stats_.iterations = 0;
-  stats_.block_columns = 0;
-  stats_.used_full = false;
-  const std::size_t p_top = std::min<std::size_t>(k_ + options_.oversample, d);
-  const std::size_t p = p_top + std::min<std::size_t>(options_.low_guard, d - p_top);
+  begin_update();
   // Without an explicit matrix, forms M = apply(I) only when a full EVD is needed.
   auto full = [&]() {
     if (m != nullptr) {
@@ -277,14 +307,93 @@ const TopEigen<T>& TopEigenTracker<T>::update_impl(std::size_t d, const BlockApp
     require_finite(formed, "the matrix");
     full_update(formed);
   };
-  const bool cold = basis_.n_rows != d || basis_.n_cols != p;
-  if (cold && options_.cold_start_full) {
-    full();
-    return top_;
+  if (!warm_start(d)) {
+    if (options_.cold_start_full) {
+      full();
+      return top_;
+    }
+    basis_ = random_orthonormal<T>(d, basis_size(d), options_.seed);
+  } else {
+    clean_basis();
   }
-  if (cold) basis_ = random_orthonormal<T>(d, p, options_.seed);
-  if (!iterate(apply) && options_.fallback_full) full();
+  shift_basis_.reset();  // a plain update does not track V
+  arma::Mat<T> ms = apply(basis_);  // (d, p)
+  stats_.block_columns += basis_.n_cols;
+  if (!iterate(apply, std::move(ms)) && options_.fallback_full) full();
   return top_;
+}
+
+template <class T>
+const TopEigen<T>& TopEigenTracker<T>::update_shifted_gram(const arma::Mat<T>& w, const arma::Mat<T>& shift,
+                                                           const arma::Mat<T>& a, const arma::Mat<T>& b) {
+  const arma::uword d = shift.n_rows;
+  if (shift.n_cols != d) throw std::invalid_argument("TopEigenTracker::update_shifted_gram: V is not square");
+  if (w.n_cols != d) throw std::invalid_argument("TopEigenTracker::update_shifted_gram: W must be (k', d)");
+  if (a.n_rows != d || b.n_rows != d || a.n_cols != b.n_cols) {
+    throw std::invalid_argument("TopEigenTracker::update_shifted_gram: a and b must both be (d, r)");
+  }
+  if (k_ > d) throw std::invalid_argument("TopEigenTracker::update_shifted_gram: k exceeds the matrix size");
+  require_finite(w, "the weights W");
+  require_finite(a, "the shift update factor a");
+  require_finite(b, "the shift update factor b");
+  begin_update();
+  // WᵀW·x = Wᵀ(W·x): 4k'd flops a column. V·x is the only product with a dense (d, d) matrix.
+  const auto gram_apply = [&w](const arma::Mat<T>& x) -> arma::Mat<T> { return w.t() * (w * x); };
+  const BlockApply apply = [&](const arma::Mat<T>& x) -> arma::Mat<T> { return shift * x + gram_apply(x); };
+  auto full = [&]() {
+    arma::Mat<T> m = w.t() * w + shift;  // (d, d)
+    m = T(0.5) * (m + m.t());
+    require_finite(m, "the matrix W^T W + V");
+    full_update(m);
+  };
+  if (!warm_start(d)) {
+    if (options_.cold_start_full) {
+      full();
+      return top_;
+    }
+    basis_ = random_orthonormal<T>(d, basis_size(d), options_.seed);
+    shift_basis_.reset();
+  } else {
+    clean_basis();
+  }
+
+  const bool refresh_due = options_.refresh_every > 0 && since_refresh_ >= options_.refresh_every;
+  if (shift_basis_.n_rows == d && shift_basis_.n_cols == basis_.n_cols && !refresh_due) {
+    // V_new·Q = V_old·Q + a(bᵀQ) + b(aᵀQ) as one product: [a b]·([b a]ᵀ Q).
+    const arma::Mat<T> ab = arma::join_rows(a, b), ba = arma::join_rows(b, a);  // (d, 2r)
+    shift_basis_ += ab * (ba.t() * basis_);                                       // (d, p)
+    ++since_refresh_;
+    stats_.carried = true;
+  } else {
+    shift_basis_ = shift * basis_;  // (d, p)
+    stats_.block_columns += basis_.n_cols;
+    since_refresh_ = 0;
+  }
+  const bool converged = iterate(apply, shift_basis_ + gram_apply(basis_));
+  // P of the rotated basis from its M-product: V·Q = M·Q − Wᵀ(W·Q).
+  shift_basis_ = basis_product_ - gram_apply(basis_);
+  if (!converged && options_.fallback_full) full();
+  return top_;
+}
+
+template <class T>
+void TopEigenTracker<T>::begin_update() {
+  ++stats_.updates;
+  stats_.iterations = 0;
+  stats_.block_columns = 0;
+  stats_.used_full = false;
+  stats_.carried = false;
+}
+
+template <class T>
+std::size_t TopEigenTracker<T>::basis_size(std::size_t d) const {
+  const std::size_t p_top = std::min<std::size_t>(k_ + options_.oversample, d);
+  return p_top + std::min<std::size_t>(options_.low_guard, d - p_top);
+}
+
+template <class T>
+bool TopEigenTracker<T>::warm_start(std::size_t d) const {
+  return basis_.n_rows == d && basis_.n_cols == basis_size(d);
 }
 
 template struct TopEigen<float>;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <stdexcept>
+#include <type_traits>
 
 #include "train/divergence.hpp"
 
@@ -53,6 +54,8 @@ template <class T> void Vcl<T>::start(const Mlp<T>& model) {
   shift_.clear();
   w_init_.clear();
   target_.assign(n_hidden, arma::Mat<T>());
+  shift_t_.assign(n_hidden, arma::Mat<T>());
+  last_gram_weights_.assign(n_hidden, arma::Mat<T>());
   trackers_.clear();
   stats_.clear();
   for (std::size_t l = 0; l < n_hidden; ++l) {
@@ -88,26 +91,11 @@ template <class T> void Vcl<T>::update(Mlp<T>& model, const StepState<T>& state)
   std::vector<arma::Mat<T>> updated(last);
   for (std::size_t l = 0; l < last; ++l) {
     const auto t0 = std::chrono::steady_clock::now();
-    const arma::Mat<T> v = virtual_covariance_shift(h[l], g[l], state.lr);  // (d_l, d_l) v_l
-    const arma::Mat<T>& w = model.weights[l];                                // (d_{l+1}, d_l)
-    arma::Mat<T>& m = target_[l];                                            // (d_l, d_l) target Gram
-    switch (options_.gram) {
-      case VclGram::current:
-        shift_[l] += arma::conv_to<arma::mat>::from(v);
-        m = w.t() * w + arma::conv_to<arma::Mat<T>>::from(shift_[l]);
-        break;
-      case VclGram::initial:
-        shift_[l] += arma::conv_to<arma::mat>::from(v);
-        m = w_init_[l].t() * w_init_[l] + arma::conv_to<arma::Mat<T>>::from(shift_[l]);
-        break;
-      case VclGram::per_step:
-        m = w.t() * w + v;
-        break;
-    }
-    m = T(0.5) * (m + m.t());  // exact symmetry for the eigensolver (V's float conversion keeps it; WᵀW may not)
+    const arma::Mat<T>& w = model.weights[l];  // (d_{l+1}, d_l)
     VclLayerResult<T> result;
     try {
-      result = vcl_layer_update(w, m, step_options, trackers_[l].get());
+      result = structured(l) ? structured_step(l, w, h[l], g[l], state.lr, step_options)
+                             : matrix_step(l, w, h[l], g[l], state.lr, step_options);
     } catch (const std::runtime_error& e) {
       throw DivergenceError(std::int64_t(state.step), "layer " + std::to_string(l), "VCL eigen-step of W" + std::to_string(l),
                             e.what());
@@ -124,6 +112,64 @@ template <class T> void Vcl<T>::update(Mlp<T>& model, const StepState<T>& state)
   }
   for (std::size_t l = 0; l < last; ++l) model.weights[l] = std::move(updated[l]);
   if (options_.train_last) last_layer_sgd_.update_layers(model, last_state, last, last);
+}
+
+template <class T> bool Vcl<T>::structured(std::size_t layer) const {
+  return trackers_[layer] != nullptr && options_.gram != VclGram::per_step;
+}
+
+template <class T>
+VclLayerResult<T> Vcl<T>::matrix_step(std::size_t l, const arma::Mat<T>& w, const arma::Mat<T>& h, const arma::Mat<T>& g, double lr,
+                                      const VclStepOptions& step_options) {
+  const arma::Mat<T> v = virtual_covariance_shift(h, g, lr);  // (d_l, d_l) v_l
+  arma::Mat<T>& m = target_[l];                               // (d_l, d_l) target Gram
+  switch (options_.gram) {
+    case VclGram::current:
+      shift_[l] += arma::conv_to<arma::mat>::from(v);
+      m = w.t() * w + arma::conv_to<arma::Mat<T>>::from(shift_[l]);
+      break;
+    case VclGram::initial:
+      shift_[l] += arma::conv_to<arma::mat>::from(v);
+      m = w_init_[l].t() * w_init_[l] + arma::conv_to<arma::Mat<T>>::from(shift_[l]);
+      break;
+    case VclGram::per_step:
+      m = w.t() * w + v;
+      break;
+  }
+  m = T(0.5) * (m + m.t());  // exact symmetry for the eigensolver (V's float conversion keeps it; WᵀW may not)
+  return vcl_layer_update(w, m, step_options, trackers_[l].get());
+}
+
+template <class T>
+VclLayerResult<T> Vcl<T>::structured_step(std::size_t l, const arma::Mat<T>& w, const arma::Mat<T>& h, const arma::Mat<T>& g,
+                                          double lr, const VclStepOptions& step_options) {
+  // v = −γ (m gᵀ + g mᵀ), m = h − (γ/2) g, as the factors a = −γ m and b = g of v = a bᵀ + b aᵀ.
+  const arma::Mat<T> a = T(-lr) * (h - T(lr / 2) * g);  // (d_l, B)
+  {
+    const arma::mat ad = arma::conv_to<arma::mat>::from(a), gd = arma::conv_to<arma::mat>::from(g);
+    shift_[l] += ad * gd.t();  // in-place GEMMs: no (d, d) temporary
+    shift_[l] += gd * ad.t();
+  }
+  const arma::Mat<T>* shift = nullptr;
+  if constexpr (std::is_same_v<T, double>) {
+    shift = &shift_[l];
+  } else {
+    arma::Mat<T>& copy = shift_t_[l];
+    copy.set_size(shift_[l].n_rows, shift_[l].n_cols);  // allocated once
+    std::transform(shift_[l].begin(), shift_[l].end(), copy.begin(), [](double x) { return static_cast<T>(x); });
+    shift = &copy;
+  }
+  const arma::Mat<T>& gram_weights = options_.gram == VclGram::initial ? w_init_[l] : w;
+  last_gram_weights_[l] = gram_weights;
+  target_[l].reset();
+  return vcl_layer_update_shifted(w, gram_weights, *shift, a, g, step_options, *trackers_[l]);
+}
+
+template <class T> arma::Mat<T> Vcl<T>::last_target(std::size_t layer) const {
+  if (!target_.at(layer).is_empty() || last_gram_weights_.at(layer).is_empty()) return target_[layer];
+  const arma::Mat<T>& wg = last_gram_weights_[layer];
+  arma::Mat<T> m = wg.t() * wg + arma::conv_to<arma::Mat<T>>::from(shift_[layer]);
+  return T(0.5) * (m + m.t());
 }
 
 template arma::Mat<float> virtual_covariance_shift<float>(const arma::Mat<float>&, const arma::Mat<float>&, double);

@@ -28,7 +28,9 @@ std::string to_string(VclGram gram);
 struct VclOptions {
   double alpha = 0.1;               // exponent of the kept eigenvalues (paper: 0.1)
   VclGram gram = VclGram::current;
-  bool fast_solver = false;         // TopEigenTracker instead of the full EVD (where k + guards < d)
+  // TopEigenTracker instead of the full EVD (where k + guards < d). With the current/initial Gram the
+  // tracker gets M = W_gᵀW_g + V in structured form and carries V·Q across steps (M is never formed).
+  bool fast_solver = false;
   bool clip_negative = true;        // negative kept eigenvalues → 0 (counted) instead of an error
   std::size_t warmup_epochs = 1;    // epochs in which only the predictor W_L trains
   bool train_last = true;           // after the warm-up, W_L keeps training by SGD
@@ -68,13 +70,21 @@ template <class T> class Vcl : public UpdateRule<T> {
   std::size_t epoch() const { return epoch_; }
   // Statistics of the current epoch so far, one entry per hidden layer (empty before the first VCL step).
   const std::vector<VclLayerStats>& epoch_stats() const { return stats_; }
-  // The target Gram M of layer l at the last eigen-step (empty before the first).
-  const arma::Mat<T>& last_target(std::size_t layer) const { return target_.at(layer); }
+  // The target Gram M of layer l at the last eigen-step (empty before the first); formed on demand
+  // where the structured fast solver never formed it.
+  arma::Mat<T> last_target(std::size_t layer) const;
   // V_l accumulated since the warm-up (double; zero for per-step).
   const arma::mat& cumulative_shift(std::size_t layer) const { return shift_.at(layer); }
 
  private:
   void start(const Mlp<T>& model);
+  bool structured(std::size_t layer) const;  // fast solver on the current/initial Gram
+  // One layer's eigen-step: the target Gram formed and handed to the full EVD or the tracker, or (structured)
+  // V updated from its factors and the tracker given M = W_gᵀW_g + V without forming it.
+  VclLayerResult<T> matrix_step(std::size_t l, const arma::Mat<T>& w, const arma::Mat<T>& h, const arma::Mat<T>& g,
+                                double lr, const VclStepOptions& step_options);
+  VclLayerResult<T> structured_step(std::size_t l, const arma::Mat<T>& w, const arma::Mat<T>& h, const arma::Mat<T>& g,
+                                    double lr, const VclStepOptions& step_options);
 
   VclOptions options_;
   Sgd<T> last_layer_sgd_;
@@ -85,7 +95,11 @@ template <class T> class Vcl : public UpdateRule<T> {
   // per step is cheap next to the (d, d, B) product that forms v_l.
   std::vector<arma::mat> shift_;       // V_l: (d_l, d_l)
   std::vector<arma::Mat<T>> w_init_;   // W_l(0): (d_{l+1}, d_l), initial variant only
-  std::vector<arma::Mat<T>> target_;   // M of the last step: (d_l, d_l)
+  std::vector<arma::Mat<T>> target_;   // M of the last step: (d_l, d_l); empty on the structured path
+  // Structured fast path (current/initial Gram with a tracker): V_l in precision T for the products V·Z
+  // (a copy of shift_ refreshed each step; unused for T = double) and the W_g of the last step.
+  std::vector<arma::Mat<T>> shift_t_;          // (d_l, d_l)
+  std::vector<arma::Mat<T>> last_gram_weights_;  // (d_{l+1}, d_l)
   std::vector<std::unique_ptr<TopEigenTracker<T>>> trackers_;  // nullptr: full EVD for that layer
   std::vector<VclLayerStats> stats_;
 };

@@ -15,6 +15,11 @@ void require_finite(const arma::Mat<T>& x, const std::string& what) {
   if (!x.is_finite()) throw std::runtime_error("vcl_layer_update: " + what + " contains NaN or Inf");
 }
 
+// Clipping check, W̃ = Λ_k^α Q_kᵀ and the Procrustes rotation, shared by both entry points.
+template <class T>
+void finish_layer_update(const arma::Mat<T>& w, const TopEigen<T>& top, const VclStepOptions& options,
+                         VclLayerResult<T>& result);
+
 }  // namespace
 
 template <class T>
@@ -79,17 +84,50 @@ VclLayerResult<T> vcl_layer_update(const arma::Mat<T>& w, const arma::Mat<T>& ta
     result.solver.used_full = true;
     result.solver.full_evd_count = 1;
   }
-  result.min_kept_eigenvalue = top->values(k - 1);
-  if (!options.clip_negative && result.min_kept_eigenvalue < 0.0) {
-    throw std::runtime_error("vcl_layer_update: target Gram has a negative kept eigenvalue (" +
-                             std::to_string(result.min_kept_eigenvalue) +
-                             ") and clip_negative is off");
-  }
-  const arma::Mat<T> w_tilde = vcl_target_weights(*top, options.alpha, &result.n_clipped);  // (k, d)
-  result.weights = procrustes_align(w, w_tilde);
-  require_finite(result.weights, "updated weights W+");
+  finish_layer_update(w, *top, options, result);
   return result;
 }
+
+template <class T>
+VclLayerResult<T> vcl_layer_update_shifted(const arma::Mat<T>& w, const arma::Mat<T>& gram_weights,
+                                           const arma::Mat<T>& shift, const arma::Mat<T>& a, const arma::Mat<T>& b,
+                                           const VclStepOptions& options, TopEigenTracker<T>& tracker) {
+  const arma::uword k = w.n_rows;
+  const arma::uword d = w.n_cols;
+  if (gram_weights.n_cols != d || shift.n_rows != d || shift.n_cols != d) {
+    throw std::invalid_argument("vcl_layer_update_shifted: W_g must be (k', d) and V (d, d) with d = W.n_cols");
+  }
+  if (k == 0 || k > d) throw std::invalid_argument("vcl_layer_update_shifted: need 0 < k = W.n_rows <= d");
+  if (tracker.k() != k) throw std::invalid_argument("vcl_layer_update_shifted: tracker k differs from W.n_rows");
+  require_finite(w, "weights W");
+  VclLayerResult<T> result;
+  try {
+    tracker.update_shifted_gram(gram_weights, shift, a, b);
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(std::string("vcl_layer_update_shifted: target Gram W^T W + V: ") + e.what());
+  }
+  result.solver = tracker.stats();
+  finish_layer_update(w, tracker.current(), options, result);
+  return result;
+}
+
+namespace {
+
+template <class T>
+void finish_layer_update(const arma::Mat<T>& w, const TopEigen<T>& top, const VclStepOptions& options,
+                         VclLayerResult<T>& result) {
+  const arma::uword k = w.n_rows;
+  result.min_kept_eigenvalue = top.values(k - 1);
+  if (!options.clip_negative && result.min_kept_eigenvalue < 0.0) {
+    throw std::runtime_error("vcl_layer_update: target Gram has a negative kept eigenvalue (" +
+                             std::to_string(result.min_kept_eigenvalue) + ") and clip_negative is off");
+  }
+  const arma::Mat<T> w_tilde = vcl_target_weights(top, options.alpha, &result.n_clipped);  // (k, d)
+  result.weights = procrustes_align(w, w_tilde);
+  require_finite(result.weights, "updated weights W+");
+}
+
+}  // namespace
 
 template arma::Mat<float> procrustes_align<float>(const arma::Mat<float>&, const arma::Mat<float>&);
 template arma::Mat<double> procrustes_align<double>(const arma::Mat<double>&, const arma::Mat<double>&);
@@ -99,5 +137,13 @@ template VclLayerResult<float> vcl_layer_update<float>(const arma::Mat<float>&, 
                                                        const VclStepOptions&, TopEigenTracker<float>*);
 template VclLayerResult<double> vcl_layer_update<double>(const arma::Mat<double>&, const arma::Mat<double>&,
                                                          const VclStepOptions&, TopEigenTracker<double>*);
+template VclLayerResult<float> vcl_layer_update_shifted<float>(const arma::Mat<float>&, const arma::Mat<float>&,
+                                                               const arma::Mat<float>&, const arma::Mat<float>&,
+                                                               const arma::Mat<float>&, const VclStepOptions&,
+                                                               TopEigenTracker<float>&);
+template VclLayerResult<double> vcl_layer_update_shifted<double>(const arma::Mat<double>&, const arma::Mat<double>&,
+                                                                 const arma::Mat<double>&, const arma::Mat<double>&,
+                                                                 const arma::Mat<double>&, const VclStepOptions&,
+                                                                 TopEigenTracker<double>&);
 
 }  // namespace vclab

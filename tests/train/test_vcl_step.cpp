@@ -308,3 +308,92 @@ TEST_CASE("NaN or Inf input throws std::runtime_error naming the quantity") {
   const std::string direct_msg = thrown_message([&] { tracker.update(bad_m); });
   CHECK(direct_msg.find("NaN") != std::string::npos);
 }
+
+TEST_CASE("structured tracker: carried V·Q stays V·Q to rounding and the top-k matches the full EVD (double)") {
+  arma::arma_rng::set_seed(20);
+  const arma::uword d = 8, k = 2, batch = 2;
+  arma::mat w = arma::randn<arma::mat>(k, d) / std::sqrt(double(d));  // (k, d)
+  arma::mat vc_shift(d, d, arma::fill::zeros);                        // (d, d) V
+  vclab::TrackerOptions options;
+  options.oversample = 1;
+  options.low_guard = 1;
+  options.tol = kTrackerTestTol;
+  options.max_iters = 40;
+  options.fallback_full = false;
+  options.refresh_every = 4;  // exercises both the carried and the recomputed V·Q
+  vclab::TopEigenTracker<double> tracker(k, options);
+  vclab::TopEigenTracker<double> matrix_tracker(k, options);
+  vclab::VclStepOptions step_options;  // α = 0.1, clipping on
+  // P is built from ~10 products and rotations per step, each exact to a few ε‖V‖; 12 steps.
+  constexpr double kCarryTol = 1e-12;
+  std::size_t carried_steps = 0;
+  for (int step = 0; step < 12; ++step) {
+    const arma::mat h = arma::randu<arma::mat>(d, batch);                 // (d, B)
+    const arma::mat g = 1e-1 * arma::randn<arma::mat>(d, batch);          // (d, B)
+    const double lr = 0.3;
+    const arma::mat a = -lr * (h - (lr / 2) * g);                         // v = a gᵀ + g aᵀ
+    vc_shift += a * g.t() + g * a.t();
+    const arma::mat m = w.t() * w + vc_shift;
+    const auto full = vclab::vcl_layer_update<double>(w, m, step_options, nullptr);
+    const auto fast = vclab::vcl_layer_update_shifted<double>(w, w, vc_shift, a, g, step_options, tracker);
+    const auto via_matrix = vclab::vcl_layer_update<double>(w, m, step_options, &matrix_tracker);
+    CAPTURE(step);
+    CHECK(fast.solver.converged);
+    CHECK(fast.solver.full_evd_count == 1);  // cold start only
+    if (fast.solver.carried) ++carried_steps;
+    require_close(fast.weights, full.weights, kTrackerSubspaceTol, "W+ structured vs full");
+    require_close(fast.weights, via_matrix.weights, kTrackerSubspaceTol, "W+ structured vs matrix tracker");
+    const vclab::TopEigen<double> ref = vclab::top_eigenpairs_full(m, k);
+    CHECK(projector_difference(tracker.current().vectors, ref.vectors) <= kTrackerSubspaceTol);
+    if (step > 0) {
+      const arma::mat exact = vc_shift * tracker.basis();  // (d, p)
+      CHECK(arma::abs(tracker.carried_shift_product() - exact).max() <= kCarryTol * arma::abs(vc_shift).max());
+    }
+    w = full.weights;  // "current" variant: the next Gram uses W+
+  }
+  // Step 0 is the cold start, step 1 computes V·Q, then every 4th carried update is a refresh.
+  CHECK(carried_steps == 8);
+}
+
+TEST_CASE("structured tracker in float on a VCL-like sequence: subspace and W+ within the Davis–Kahan bound") {
+  arma::arma_rng::set_seed(21);
+  const arma::uword d = 160, k = 16, batch = 8;
+  arma::fmat w = arma::randn<arma::fmat>(k, d) / std::sqrt(float(d));  // (k, d)
+  arma::fmat vc_shift(d, d, arma::fill::zeros);                         // (d, d) V
+  vclab::TrackerOptions options;  // float defaults: tol 1e-4
+  options.oversample = 8;
+  options.fallback_full = false;
+  vclab::TopEigenTracker<float> tracker(k, options);
+  vclab::VclStepOptions step_options;
+  const double tol = tracker.options().tol;
+  for (int step = 0; step < 10; ++step) {
+    const arma::fmat h = arma::randu<arma::fmat>(d, batch);
+    const arma::fmat g = 1e-2f * arma::randn<arma::fmat>(d, batch);
+    const float lr = 0.1f;
+    const arma::fmat a = -lr * (h - (lr / 2) * g);
+    vc_shift += a * g.t() + g * a.t();
+    const arma::fmat m = w.t() * w + vc_shift;
+    const auto full = vclab::vcl_layer_update<float>(w, m, step_options, nullptr);
+    const auto fast = vclab::vcl_layer_update_shifted<float>(w, w, vc_shift, a, g, step_options, tracker);
+    CAPTURE(step);
+    REQUIRE(fast.solver.converged);
+    // Davis–Kahan: ‖sin Θ‖_F ≤ ‖R‖_F / gap with ‖R‖_F ≤ √k·tol·max|λ|, so the normalised projector difference
+    // √2‖sin Θ‖_F/√k is ≤ √2·tol·max|λ|/gap; twice that covers the Ritz-value gap being a little smaller
+    // and the full EVD's own float error (~ε‖M‖/gap).
+    const arma::mat md = arma::conv_to<arma::mat>::from(m);
+    const arma::vec lambda = arma::eig_sym(md);  // ascending
+    const double gap = lambda(d - k) - lambda(d - k - 1);
+    const double scale = arma::abs(lambda).max();
+    const double bound = 2.0 * std::sqrt(2.0) * tol * scale / gap;
+    const arma::mat fast_q = arma::conv_to<arma::mat>::from(tracker.current().vectors);
+    arma::mat ref_vectors;
+    arma::vec ref_values;
+    arma::eig_sym(ref_values, ref_vectors, md);
+    const arma::mat ref_q = ref_vectors.tail_cols(k);
+    CHECK(projector_difference(fast_q, ref_q) / std::sqrt(double(k)) <= bound);
+    // W+ = P Rᵀ Λ^α Qᵀ: a subspace error ε moves W+ by about ε relative (Λ^α ≈ 1 at α = 0.1).
+    const double w_diff = arma::norm(fast.weights - full.weights, "fro") / arma::norm(full.weights, "fro");
+    CHECK(w_diff <= 2.0 * bound);
+    w = full.weights;
+  }
+}

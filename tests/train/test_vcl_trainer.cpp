@@ -284,3 +284,40 @@ TEST_CASE("the fast solver (tracker) gives the full EVD's step where it is used"
   require_close(b.weights[0], a.weights[0], kTrackerTol, "W0 fast vs full");
   CHECK(fast.epoch_stats().at(0).full_evd == 1);  // cold start only
 }
+
+TEST_CASE("the structured fast solver never forms M, yet last_target and V match the full-EVD rule (float)") {
+  MlpSpec spec = tiny_spec();
+  spec.input_dim = 64;
+  Mlp<float> a(spec, 43);
+  Mlp<float> b = a;
+  arma::arma_rng::set_seed(44);
+  const arma::fmat x = arma::randn<arma::fmat>(64, kBatch);
+  const arma::uvec y = arma::randi<arma::uvec>(kBatch, arma::distr_param(0, 2));
+  VclOptions o = no_warmup(0.1, VclGram::initial);
+  Vcl<float> full(o);
+  o.fast_solver = true;
+  Vcl<float> fast(o);
+  full.on_epoch_begin(0);
+  fast.on_epoch_begin(0);
+  for (std::size_t step = 0; step < 4; ++step) {
+    for (auto [model, rule] : {std::pair{&a, &full}, std::pair{&b, &fast}}) {
+      ForwardPass<float> pass;
+      BackwardPass<float> grads;
+      loss_and_backward(*model, x, one_hot<float>(y, kClasses), Loss::cross_entropy, pass, grads, true);
+      StepState<float> s;
+      s.step = step;
+      s.lr = 0.5f;
+      s.pass = &pass;
+      s.grads = &grads;
+      rule->update(*model, s);
+    }
+  }
+  // Float tracker tolerance 1e-4 relative residual: the subspace, hence W0 and the next step's h and g,
+  // differ by ≲ 1e-4·‖M‖/gap a step; 2e-3 absolute covers four steps of that on O(1) entries.
+  constexpr double kFloatStepTol = 2e-3;
+  require_close(arma::conv_to<arma::mat>::from(b.weights[0]), arma::conv_to<arma::mat>::from(a.weights[0]), kFloatStepTol,
+                "W0 structured fast vs full (float)");
+  require_close(arma::conv_to<arma::mat>::from(fast.last_target(0)), arma::conv_to<arma::mat>::from(full.last_target(0)),
+                kFloatStepTol, "last_target formed on demand");
+  CHECK(fast.epoch_stats().at(0).full_evd == 1);  // cold start only
+}
