@@ -202,12 +202,14 @@ int reproduce_spike(const SpikeOptions& o) {
     constexpr double kAligned = 0.1;
     std::size_t spiked = 0, aligned = 0, second_wins = 0, second_majority = 0;
     std::string aligned_at;
+    const Point* first_aligned = nullptr;
     for (const auto& p : by_lr) {
       if (p.stats.at("outliers_after").mean() < 1) continue;
       ++spiked;
       if (p.stats.at("overlap_w_after").mean() < kAligned) continue;
       ++aligned;
       aligned_at += (aligned_at.empty() ? "" : ", ") + fmt(p.lr_scale, 2);
+      if (!first_aligned) first_aligned = &p;
       second_wins += p.stats.at("overlap_second").mean() > p.stats.at("overlap_first").mean();
       second_majority += p.stats.at("second_share_beta").mean() > 0.5;
     }
@@ -251,6 +253,12 @@ int reproduce_spike(const SpikeOptions& o) {
              << second_majority << " P₂ carries more than half of βᵀΔGβ. ";
     else
       answer << "With no β-aligned spike there is nothing for either part to carry. ";
+    if (first_aligned)
+      answer << "At η/η_ref = " << fmt(first_aligned->lr_scale, 2) << " the squared overlaps with β are: top singular vector of W⁺ "
+             << fmt(first_aligned->stats.at("overlap_w_after").mean()) << ", top eigenvector of ΔG "
+             << fmt(first_aligned->stats.at("overlap_dgram").mean()) << ", of P₂ " << fmt(first_aligned->stats.at("overlap_second").mean())
+             << ", of P₁ " << fmt(first_aligned->stats.at("overlap_first").mean()) << " (random: " << fmt(1.0 / double(o.d), 4)
+             << "); P₂ carries " << fmt(100 * first_aligned->stats.at("second_share_beta").mean(), 0) << "% of βᵀΔGβ. ";
     if (ratio_overlap.size() >= 2)
       answer << "Over n/d = " << fmt(ratio_x.front(), 1) << " … " << fmt(ratio_x.back(), 1) << " (η/η_ref = " << o.lr_scale_at_ratio_sweep
              << ") ⟨u₁(P₂), β⟩² goes " << fmt(ratio_overlap.front()) << " → " << fmt(ratio_overlap.back()) << ".";
