@@ -1,6 +1,9 @@
 // check_mat5_structure: the MAT-file level 5 layout (MathWorks "MAT-File Format", ch. 1): a 128-byte header
 // ending in version 0x0100 and the endian indicator "IM"/"MI", then data elements of an 8-byte tag (type, size)
 // and their data; miMATRIX (14) holds sub-elements, miCOMPRESSED (15) a zlib stream of one miMATRIX.
+// libmatio's Mat_VarReadInfo trusts the dimensions sub-element's byte count (rank = bytes / 4: it allocates
+// rank size_t) and the name's length; for compressed variables it inflates them before any later damage in the
+// stream, so the check reads the same inflated bytes, up to the first zlib error.
 #include "data/mat_file_check.hpp"
 
 #include <zlib.h>
@@ -21,6 +24,10 @@ constexpr std::uint32_t kMiMatrix = 14, kMiCompressed = 15;
 constexpr std::size_t kHeaderBytes = 128;
 constexpr std::size_t kMatrixPrefix = 512;     // enough for flags, dims (rank <= 32) and a name of 63 characters
 constexpr std::size_t kMaxRankBytes = 4 * 32;  // MATLAB arrays have at most a few dimensions; 32 is generous
+constexpr std::uint32_t kMxCharClass = 4, kMxSparseClass = 5, kMxLastNumericClass = 15;  // mxCHAR .. mxUINT64
+constexpr std::size_t kMaxNameBytes = 4096;    // MATLAB names have at most 63 characters (namelengthmax)
+constexpr std::uint64_t kMaxDeflateRatio = 1032;  // zlib's bound on inflated / compressed bytes
+constexpr std::size_t kCompressedPrefix = 4096;   // compressed bytes inflated per variable: enough for its prefix
 
 struct Reader {
   bool swap = false;
@@ -30,51 +37,102 @@ struct Reader {
   }
 };
 
-[[noreturn]] void corrupt(const std::filesystem::path& path, std::uint64_t offset, const std::string& what) {
-  throw DataError(path.string() + ": corrupt .mat file: " + what + " at byte " + std::to_string(offset) +
-                  " (truncated or damaged file; re-download it).");
+// Where a problem lies: a byte offset in the file, or in the inflated stream of the variable compressed at a
+// file offset (offsets inside compressed data mean nothing in the file itself).
+struct Place {
+  std::uint64_t file_offset = 0;
+  bool compressed = false;
+  std::uint64_t inflated_offset = 0;
+  Place at(std::uint64_t delta) const {
+    return compressed ? Place{file_offset, true, inflated_offset + delta} : Place{file_offset + delta, false, 0};
+  }
+  std::string text() const {
+    return compressed ? "at byte " + std::to_string(inflated_offset) + " of the variable compressed at byte " +
+                            std::to_string(file_offset)
+                      : "at byte " + std::to_string(file_offset);
+  }
+};
+
+[[noreturn]] void corrupt(const std::filesystem::path& path, const Place& place, const std::string& what) {
+  throw DataError(path.string() + ": corrupt .mat file: " + what + " " + place.text() +
+                  " (truncated or damaged file; re-download " + path.filename().string() + ").");
 }
 
 // The sub-elements at the start of a miMATRIX's data (`m`, of which `available` bytes are present, out of
-// `declared`): array flags, dimensions, name. Each must fit in the declared size.
+// `declared`): array flags, dimensions, name. Each must fit in the declared size; the dimensions and the name,
+// which libmatio allocates from their declared sizes, must also have plausible sizes.
 void check_matrix_prefix(const std::filesystem::path& path, const Reader& r, const std::uint8_t* m, std::size_t available,
-                         std::uint64_t declared, std::uint64_t offset) {
+                         std::uint64_t declared, const Place& place) {
   std::uint64_t pos = 0;
+  std::uint32_t array_class = 0;  // the low byte of the array flags
   for (int sub = 0; sub < 3; ++sub) {  // flags, dimensions, name
     if (pos + 8 > available) return;    // prefix ends here: libmatio checks the rest as it reads
     const std::uint32_t type = r.u32(m + pos);
     if ((type >> 16) != 0) {  // small data element: size in the upper half, data in the tag's second word
-      if ((type >> 16) > 4) corrupt(path, offset + pos, "a small data element declares " + std::to_string(type >> 16) + " bytes");
+      if ((type >> 16) > 4) corrupt(path, place.at(pos), "a small data element declares " + std::to_string(type >> 16) + " bytes");
+      if (sub == 0) array_class = r.u32(m + pos + 4) & 0xFF;
       pos += 8;
       continue;
     }
     const std::uint64_t size = r.u32(m + pos + 4);
     const std::uint64_t padded = (size + 7) / 8 * 8;
     if (pos + 8 + padded > declared) {
-      corrupt(path, offset + pos, "a sub-element declares " + std::to_string(size) + " bytes, its variable holds only " +
-                                      std::to_string(declared - pos - 8));
+      corrupt(path, place.at(pos), "a sub-element declares " + std::to_string(size) + " bytes, its variable holds only " +
+                                       std::to_string(declared - pos - 8));
     }
     if (sub == 1 && (size % 4 != 0 || size > kMaxRankBytes || size < 8)) {
-      corrupt(path, offset + pos, "the dimensions sub-element declares " + std::to_string(size) + " bytes");
+      corrupt(path, place.at(pos), "the dimensions sub-element declares " + std::to_string(size) +
+                                       " bytes, expected 8 to " + std::to_string(kMaxRankBytes) + " (2 to 32 int32 dimensions)");
+    }
+    if (sub == 0 && size >= 4 && pos + 12 <= available) array_class = r.u32(m + pos + 8) & 0xFF;
+    if (sub == 1 && pos + 8 + size <= available && array_class >= kMxCharClass && array_class != kMxSparseClass &&
+        array_class <= kMxLastNumericClass) {
+      // Every stored element of a char or numeric array takes at least one byte (MATLAB may store doubles as
+      // uint8, never in less), so the elements must fit in what the variable declares. libmatio allocates from
+      // the dimensions before it reads any element (fuzzer finding: 1 x 3840081921 in a 56-byte variable).
+      std::uint64_t elements = 1;
+      std::string shape;
+      for (std::uint64_t i = 0; i < size / 4; ++i) {
+        const std::uint64_t dim = r.u32(m + pos + 8 + 4 * i);
+        shape += (i > 0 ? " x " : "") + std::to_string(dim);
+        elements = dim == 0 || elements <= declared / dim ? elements * dim : declared + 1;  // saturates above declared
+      }
+      if (elements > declared) {
+        corrupt(path, place.at(pos), "the dimensions declare " + shape + " elements, more than the variable's " +
+                                         std::to_string(declared) + " bytes can hold (at least one byte each)");
+      }
+    }
+    if (sub == 2 && size > kMaxNameBytes) {
+      corrupt(path, place.at(pos), "the variable name declares " + std::to_string(size) + " characters, expected at most " +
+                                       std::to_string(kMaxNameBytes));
     }
     pos += 8 + padded;
   }
 }
 
-// The first `want` bytes of a zlib stream (or fewer if it ends); empty when the stream is corrupt.
-std::vector<std::uint8_t> inflate_prefix(const std::vector<std::uint8_t>& compressed, std::size_t want) {
-  std::vector<std::uint8_t> out(want);
+// Inflates the start of a zlib stream: up to `want` bytes, fewer if the stream (or the compressed bytes given)
+// ends first. A corrupt stream keeps what inflated before the damage, as libmatio reads that part too, and
+// reports zlib's reason in `error`.
+struct Inflated {
+  std::vector<std::uint8_t> bytes;
+  std::string error;  // empty when the stream is intact as far as it was read
+};
+
+Inflated inflate_prefix(const std::vector<std::uint8_t>& compressed, std::size_t want) {
+  Inflated out;
+  out.bytes.resize(want);
   z_stream zs{};
-  if (inflateInit(&zs) != Z_OK) return {};
+  if (inflateInit(&zs) != Z_OK) return {{}, "out of memory"};
   zs.next_in = const_cast<Bytef*>(compressed.data());
   zs.avail_in = static_cast<uInt>(compressed.size());
-  zs.next_out = out.data();
-  zs.avail_out = static_cast<uInt>(out.size());
+  zs.next_out = out.bytes.data();
+  zs.avail_out = static_cast<uInt>(out.bytes.size());
   const int rc = inflate(&zs, Z_SYNC_FLUSH);
-  const std::size_t produced = out.size() - zs.avail_out;
+  out.bytes.resize(out.bytes.size() - zs.avail_out);
+  if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
+    out.error = zs.msg != nullptr ? zs.msg : zError(rc);
+  }
   inflateEnd(&zs);
-  if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) return {};
-  out.resize(produced);
   return out;
 }
 
@@ -118,24 +176,30 @@ void check_mat5_structure(const std::filesystem::path& path) {
       continue;
     }
     if (pos + 8 + size > file_size) {
-      corrupt(path, pos, "a data element declares " + std::to_string(size) + " bytes, only " +
-                             std::to_string(file_size - pos - 8) + " follow");
+      corrupt(path, Place{pos}, "a data element declares " + std::to_string(size) + " bytes, only " +
+                                   std::to_string(file_size - pos - 8) + " follow");
     }
-    const std::size_t prefix_bytes = std::size_t(std::min<std::uint64_t>(size, type == kMiCompressed ? 4096 : kMatrixPrefix));
+    const std::size_t prefix_bytes =
+        std::size_t(std::min<std::uint64_t>(size, type == kMiCompressed ? kCompressedPrefix : kMatrixPrefix));
     std::vector<std::uint8_t> prefix(prefix_bytes);
     if (!in.read(reinterpret_cast<char*>(prefix.data()), std::streamsize(prefix.size()))) return;
     if (type == kMiMatrix) {
-      check_matrix_prefix(path, r, prefix.data(), prefix.size(), size, pos + 8);
+      check_matrix_prefix(path, r, prefix.data(), prefix.size(), size, Place{pos + 8});
     } else if (type == kMiCompressed) {
-      const std::vector<std::uint8_t> inner = inflate_prefix(prefix, kMatrixPrefix + 8);
-      if (inner.size() >= 8 && r.u32(inner.data()) == kMiMatrix) {
-        // Inflated sizes are bounded by zlib's maximum ratio (1032:1) of the compressed size.
-        const std::uint64_t inner_size = r.u32(inner.data() + 4);
-        if (inner_size > size * 1032) {
-          corrupt(path, pos, "a compressed variable declares " + std::to_string(inner_size) +
-                                 " bytes, more than its " + std::to_string(size) + " compressed bytes can hold");
+      const Inflated inner = inflate_prefix(prefix, kMatrixPrefix + 8);
+      const Place place{pos, true, 0};
+      if (inner.bytes.size() >= 8 && r.u32(inner.bytes.data()) == kMiMatrix) {
+        const std::uint64_t inner_size = r.u32(inner.bytes.data() + 4);
+        if (inner_size > size * kMaxDeflateRatio) {
+          corrupt(path, place, "a compressed variable declares " + std::to_string(inner_size) +
+                                   " bytes, more than its " + std::to_string(size) + " compressed bytes can hold");
         }
-        check_matrix_prefix(path, r, inner.data() + 8, inner.size() - 8, inner_size, pos + 8);
+        check_matrix_prefix(path, r, inner.bytes.data() + 8, inner.bytes.size() - 8, inner_size, place.at(8));
+      }
+      // A genuine file's streams inflate cleanly; damage this early would reach libmatio's header parsing.
+      if (!inner.error.empty()) {
+        corrupt(path, place, "the compressed data is not a valid zlib stream (zlib: " + inner.error + ") after " +
+                                 std::to_string(inner.bytes.size()) + " inflated bytes");
       }
     }
     pos += 8 + size;

@@ -7,6 +7,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <fstream>
+#include <mutex>
+#include <optional>
 #include <type_traits>
 #include <utility>
 
@@ -475,8 +478,133 @@ struct OpenAttribute {
       fail(file_path, obj_path, "attribute '" + name + "' not found",
            "Inspect the attributes with h5dump -A " + file_path.string());
     }
+    // Every getter reads one value into one variable: an attribute holding several would overflow it.
+    Handle space(H5Aget_space(attr.get()), H5Sclose);
+    const hssize_t n = space.valid() ? H5Sget_simple_extent_npoints(space.get()) : -1;
+    if (n != 1) {
+      fail(file_path, obj_path, "attribute '" + name + "' holds " + std::to_string(n) + " values, expected one",
+           "The file was not written by vclab, or is damaged");
+    }
   }
 };
+
+// Variable-length strings live in a global heap collection ("GCOL", HDF5 file format spec, section III.E), which
+// H5Aread decodes whole. libhdf5 1.10's decoder (H5HG__cache_heap_deserialize) loops forever on an object that
+// declares 0 bytes and reads past the collection for objects that overrun it (fuzzer finding). So the attribute is
+// read as its stored heap ID, {length (4 bytes), collection address, object index (4 bytes)}, the collection is
+// walked here with the decoder's own steps, and the string is taken from it: libhdf5 never decodes the heap for
+// a variable-length string attribute. The stored ID is obtained
+// through a conversion function from variable-length strings to an opaque type carrying kHeapIdTag that leaves
+// the bytes as stored (libhdf5 hands conversion functions the attribute's data in its on-disk form).
+constexpr char kHeapIdTag[] = "vclab: stored global heap id of a variable-length string";
+
+herr_t keep_heap_id(hid_t src, hid_t dst, H5T_cdata_t* cdata, size_t, size_t, size_t, void*, void*, hid_t) {
+  if (cdata->command != H5T_CONV_INIT) return 0;  // H5T_CONV_CONV: same size, the bytes stay; H5T_CONV_FREE: nothing
+  cdata->need_bkg = H5T_BKG_NO;
+  if (H5Tis_variable_str(src) <= 0 || H5Tget_class(dst) != H5T_OPAQUE || H5Tget_size(src) != H5Tget_size(dst)) return -1;
+  char* tag = H5Tget_tag(dst);
+  const bool ours = tag != nullptr && std::strcmp(tag, kHeapIdTag) == 0;
+  H5free_memory(tag);
+  return ours ? 0 : -1;  // declining leaves every other string -> opaque conversion as it was
+}
+
+void register_heap_id_conversion() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    Handle vlen_string(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(vlen_string.get(), H5T_VARIABLE);
+    Handle opaque(H5Tcreate(H5T_OPAQUE, 16), H5Tclose);
+    H5Tset_tag(opaque.get(), kHeapIdTag);
+    H5Tregister(H5T_PERS_SOFT, "vclab_keep_heap_id", vlen_string.get(), opaque.get(), keep_heap_id);
+  });
+}
+
+std::uint64_t little_endian(const std::uint8_t* p, std::size_t bytes) {
+  std::uint64_t v = 0;
+  for (std::size_t i = bytes; i-- > 0;) v = v << 8 | p[i];
+  return v;
+}
+
+// The value of the variable-length string attribute `attr`, read from its global heap object. Throws IoError
+// unless the attribute points into a global heap collection that lies inside the file, decodes in finitely many
+// steps without overrunning itself, and holds the string's object with the length the attribute declares. The
+// bytes are taken from the checked object instead of through H5Aread, whose variable-length conversion leaks a
+// buffer when the string's base type declares 0 bytes (libhdf5 1.10.8, H5T__conv_vlen -> H5HG_read; fuzzer
+// finding). As with H5Aread into a char*, the value ends at the first NUL.
+std::string read_vlen_string_attribute(const std::filesystem::path& file_path, hid_t file, const std::string& obj_path,
+                               const std::string& name, hid_t attr) {
+  register_heap_id_conversion();
+  const std::string what = "attribute '" + name + "'";
+  const std::string fix = "The file is damaged; re-create it";
+  Handle fcpl(H5Fget_create_plist(file), H5Pclose);
+  std::size_t sizeof_addr = 0, sizeof_size = 0;
+  hsize_t userblock = 0;
+  if (!fcpl.valid() || H5Pget_sizes(fcpl.get(), &sizeof_addr, &sizeof_size) < 0 || H5Pget_userblock(fcpl.get(), &userblock) < 0 ||
+      sizeof_addr < 2 || sizeof_addr > 8 || sizeof_size < 2 || sizeof_size > 8) {
+    fail(file_path, obj_path, "cannot read the file's address and length sizes for " + what, fix);
+  }
+  Handle heap_id_type(H5Tcreate(H5T_OPAQUE, 4 + sizeof_addr + 4), H5Tclose);
+  H5Tset_tag(heap_id_type.get(), kHeapIdTag);
+  std::vector<std::uint8_t> heap_id(4 + sizeof_addr + 4);
+  if (!heap_id_type.valid() || H5Aread(attr, heap_id_type.get(), heap_id.data()) < 0) {
+    fail(file_path, obj_path, "cannot read where " + what + " stores its string", fix);
+  }
+  const std::uint64_t length = little_endian(heap_id.data(), 4);
+  const std::uint64_t address = little_endian(heap_id.data() + 4, sizeof_addr);
+  const std::uint64_t index = little_endian(heap_id.data() + 4 + sizeof_addr, 4);
+  if (address == 0) return "";  // no heap object: libhdf5 reads a null string
+
+  const std::string heap_at = what + ": its string's global heap collection at address " + std::to_string(address);
+  std::error_code ec;
+  const std::uint64_t file_size = std::filesystem::file_size(file_path, ec);
+  const std::uint64_t header = 8 + sizeof_size;  // "GCOL", version 1, 3 reserved bytes, collection size
+  if (ec || address > file_size || userblock > file_size - address || header > file_size - address - userblock) {
+    fail(file_path, obj_path, heap_at + " lies outside the file", fix);
+  }
+  std::ifstream in(file_path, std::ios::binary);
+  std::vector<std::uint8_t> heap(header);
+  in.seekg(std::streamoff(userblock + address));
+  if (!in.read(reinterpret_cast<char*>(heap.data()), std::streamsize(header)) || std::memcmp(heap.data(), "GCOL", 4) != 0 ||
+      heap[4] != 1) {
+    fail(file_path, obj_path, heap_at + " is not a global heap (no GCOL signature of version 1)", fix);
+  }
+  const std::uint64_t size = little_endian(heap.data() + 8, sizeof_size);
+  if (size < header || size > file_size - address - userblock) {
+    fail(file_path, obj_path, heap_at + " declares " + std::to_string(size) + " bytes, more than the file holds there", fix);
+  }
+  heap.resize(size);
+  if (!in.read(reinterpret_cast<char*>(heap.data() + header), std::streamsize(size - header))) {
+    fail(file_path, obj_path, heap_at + " cannot be read", fix);
+  }
+  // The decoder's walk: each object is {index (2), references (2), reserved (4), size, data padded to 8 bytes};
+  // index 0 is the free space, whose size counts its own header; a tail too short for a header is free space.
+  const std::uint64_t object_header = 8 + sizeof_size;
+  std::optional<std::uint64_t> object_size, object_data;
+  for (std::uint64_t p = header; p < size && object_header <= size - p;) {
+    const std::uint64_t idx = little_endian(heap.data() + p, 2);
+    const std::uint64_t bytes = little_endian(heap.data() + p + 8, sizeof_size);
+    const std::uint64_t need = idx > 0 ? object_header + (bytes + 7) / 8 * 8 : bytes;
+    if (need == 0 || bytes > size || need > size - p) {
+      fail(file_path, obj_path, heap_at + " is damaged: object " + std::to_string(idx) + " at byte " + std::to_string(p) +
+                                    " declares " + std::to_string(bytes) + " bytes, the collection holds " + std::to_string(size),
+           fix);
+    }
+    if (idx > 0 && idx == index) {
+      object_size = bytes;
+      object_data = p + object_header;
+    }
+    p += need;
+  }
+  if (!object_size || *object_size != length) {
+    fail(file_path, obj_path,
+         heap_at + (object_size ? " holds object " + std::to_string(index) + " of " + std::to_string(*object_size) + " bytes, the string declares " +
+                                      std::to_string(length)
+                                : " has no object " + std::to_string(index)),
+         fix);
+  }
+  const auto* data = reinterpret_cast<const char*>(heap.data() + *object_data);
+  return std::string(data, std::find(data, data + *object_size, '\0'));
+}
 
 }  // namespace
 
@@ -517,11 +645,9 @@ std::string Hdf5File::get_attribute_string(const std::string& obj_path_in, const
     fail(path_, obj_path, "attribute '" + name + "' is not a string", "");
   }
   if (H5Tis_variable_str(a.type.get()) > 0) {
-    char* raw = nullptr;
-    if (H5Aread(a.attr.get(), a.type.get(), &raw) < 0) fail(path_, obj_path, "cannot read attribute '" + name + "'", "");
-    std::string value = raw != nullptr ? raw : "";
-    H5free_memory(raw);
-    return value;
+    // The check reads the file itself: what this handle wrote must be on disk first.
+    if (writable_ && H5Fflush(file_id_, H5F_SCOPE_LOCAL) < 0) fail(path_, "", "cannot flush to disk", "Check free disk space");
+    return read_vlen_string_attribute(path_, file_id_, obj_path, name, a.attr.get());
   }
   const std::size_t size = H5Tget_size(a.type.get());
   std::string value(size, '\0');

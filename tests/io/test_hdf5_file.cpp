@@ -1,6 +1,8 @@
 // Tests for Hdf5File: orientation, float32/float64, 1-D, groups, attributes, compression.
 #include "io/hdf5_file.hpp"
 
+#include <hdf5.h>
+
 #include "io/io_error.hpp"
 #include "io_test_util.hpp"
 
@@ -128,6 +130,68 @@ TEST_CASE("Hdf5File attributes: double, int64, string; replaced on rewrite; type
   const std::string msg = test::thrown_message<IoError>([&] { file.get_attribute_double("/d", "momentum"); });
   CHECK(msg.find("attr.h5") != std::string::npos);
   CHECK(msg.find("momentum") != std::string::npos);
+}
+
+TEST_CASE("Hdf5File string attributes of every length pass the global heap check, also as h5py writes them") {
+  TempDir dir;
+  const auto path = dir / "strings.h5";
+  { Hdf5File::create(dir / "rw.h5"); }
+  const std::string big(10000, 'x');  // larger than a default 4 KiB collection: gets a collection of its own
+  {
+    Hdf5File file = Hdf5File::create(path);
+    file.set_attribute("/", "empty", "");
+    file.set_attribute("/", "short", "diag");
+    file.set_attribute("/", "big", big);
+  }
+  const Hdf5File file = Hdf5File::open_read(path);
+  CHECK(file.get_attribute_string("/", "empty").empty());
+  CHECK(file.get_attribute_string("/", "short") == "diag");
+  CHECK(file.get_attribute_string("/", "big") == big);
+  CHECK(file.get_attribute_string("/", "short") == "diag");  // again, with the collection now in libhdf5's cache
+  {  // written and read back through one open handle: the heap check reads the disk, so the write must reach it
+    Hdf5File rw = Hdf5File::open_rw(dir / "rw.h5");
+    rw.set_attribute("/", "fresh", "unflushed");
+    CHECK(rw.get_attribute_string("/", "fresh") == "unflushed");
+  }
+
+  if (!test::python_has("h5py")) return;
+  const auto res = test::run_python(dir.path(), R"PY(
+import sys, h5py
+with h5py.File(sys.argv[1], 'w') as f:
+  f.attrs['mode'] = 'full'
+  f.attrs['title'] = 'run \u00fc-42'
+  f.attrs['empty'] = ''
+)PY", "'" + (dir / "h5py.h5").string() + "'");
+  REQUIRE_MESSAGE(res.status == 0, res.output);
+  const Hdf5File from_h5py = Hdf5File::open_read(dir / "h5py.h5");
+  CHECK(from_h5py.get_attribute_string("/", "mode") == "full");
+  CHECK(from_h5py.get_attribute_string("/", "title") == "run ü-42");
+  CHECK(from_h5py.get_attribute_string("/", "empty").empty());
+}
+
+TEST_CASE("Hdf5File refuses attributes holding several values instead of overflowing the one it reads into") {
+  TempDir dir;
+  const auto path = dir / "multi.h5";
+  { Hdf5File::create(path); }
+  {  // a 3-element float64 attribute, as h5py writes for attrs['lr'] = [1, 2, 3]
+    const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    REQUIRE(f >= 0);
+    const hsize_t n = 3;
+    const double values[3] = {1, 2, 3};
+    const hid_t space = H5Screate_simple(1, &n, nullptr);
+    const hid_t attr = H5Acreate2(f, "lr", H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT);
+    REQUIRE(H5Awrite(attr, H5T_NATIVE_DOUBLE, values) >= 0);
+    H5Aclose(attr);
+    H5Sclose(space);
+    H5Fclose(f);
+  }
+  const Hdf5File file = Hdf5File::open_read(path);
+  for (const std::string& msg : {test::thrown_message<IoError>([&] { file.get_attribute_double("/", "lr"); }),
+                                 test::thrown_message<IoError>([&] { file.get_attribute_int("/", "lr"); }),
+                                 test::thrown_message<IoError>([&] { file.get_attribute_string("/", "lr"); })}) {
+    CHECK(msg.find("multi.h5") != std::string::npos);
+    CHECK(msg.find("attribute 'lr' holds 3 values, expected one") != std::string::npos);
+  }
 }
 
 TEST_CASE("Hdf5File opened read-only refuses writes; open_rw appends") {
