@@ -277,6 +277,16 @@ void write_dataset_section(std::ostringstream& md, const DatasetResult& r, const
        << (timing ? fmt(timing->epoch_half, 2) : l == 0 ? "— (input, fixed)" : "— (not in the sequence)") << " | " << (timing ? fmt(timing->epoch_90, 2) : "—") << " |\n";
   }
   const auto& s = r.sequence;
+  bool init_increasing = true, gain_increasing = true;
+  for (std::size_t j = 1; j < s.layers.size(); ++j) {
+    init_increasing = init_increasing && s.layers[j].t_initial > s.layers[j - 1].t_initial;
+    gain_increasing = gain_increasing && s.layers[j].t_final - s.layers[j].t_initial > s.layers[j - 1].t_final - s.layers[j - 1].t_initial;
+  }
+  md << "\nAt initialisation T " << (init_increasing ? "already increases" : "does not increase") << " with depth (random GELU "
+     << "features); the change training makes, T(end) − T(init), " << (gain_increasing ? "**increases with depth**" : "does **not** increase with depth")
+     << ":";
+  for (const auto& lt : s.layers) md << " " << layer_name(lt.layer, L) << " " << (lt.t_final - lt.t_initial >= 0 ? "+" : "") << fmt(lt.t_final - lt.t_initial);
+  md << ".\n";
   md << "\nIn sequence? T at the end " << (s.final_increasing ? "**increases strictly with depth**" : "does **not** increase strictly with depth")
      << " (h1 → h" << L - 1 << "); T increases with depth at " << fmt(100 * s.fraction_increasing, 0)
      << "% of the probes after initialisation. The epochs at which each layer reaches half of its change are "
@@ -310,7 +320,8 @@ void write_dataset_section(std::ostringstream& md, const DatasetResult& r, const
       if (std::find(pairs.begin(), pairs.end(), std::pair{a.a, a.b}) == pairs.end()) pairs.emplace_back(a.a, a.b);
     }
     md << "Alignment of top-" << r.spectra.angles.front().k << " eigenspaces at the end: mean cos² of the principal angles "
-       << "(1 = same subspace; random subspaces score k/d, given in the last row).\n\n| pair |";
+       << "(1 = same subspace; random subspaces score k/d, given in the last row). At the last hidden layer (the input of the "
+          "linear classifier W_L) the AGOP is W_LᵀW_L = G_L exactly, so G–AGOP = 1 there is an identity, not a finding.\n\n| pair |";
     for (auto l : layers) md << " layer " << l << " |";
     md << "\n|---|";
     for (std::size_t i = 0; i < layers.size(); ++i) md << "---|";
@@ -329,6 +340,9 @@ void write_dataset_section(std::ostringstream& md, const DatasetResult& r, const
           md << " " << fmt(double(row.k) / double(row.d)) << " |";
     md << "\n\n";
   }
+  if (r.spectra.angles.empty())
+    md << "No eigenspace alignment: this run recorded diagonals only (record mode " << r.settings.record_mode
+       << ", because d_0 exceeds --full-max-dim); the singular values of W_l are recorded in any mode.\n\n";
   for (const auto& f : figures) md << "![" << f << "](figures/" << f << ".png)\n\n";
 }
 
