@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Issue-6 benchmark suite: micro-benchmarks, CIFAR-10 epoch times, PyTorch peer comparison, rho check.
-# Usage: scripts/bench.sh [all|micro|vcl|epoch|peer|pair|rho]   (env: BUILD=build-perf THREADS=2 REPS=3 PEER_EPOCHS=2)
+# Usage: scripts/bench.sh [all|micro|vcl|vcl_e2e|epoch|peer|pair|rho]   (env: BUILD=build-perf THREADS=2 REPS=3 PEER_EPOCHS=2)
 # Every comparison runs its sides interleaved (A, B, A, B, ...) in one session; raw outputs go to
 # reports/performance/raw/. The numbers in reports/performance/README.md come from these files.
 set -euo pipefail
@@ -29,6 +29,21 @@ micro() {
 
 vcl() {
   { stamp; for r in $(seq "${VCL_REPS:-3}"); do "$BUILD"/bench_vcl_step --precision float --steps 6; done; } | tee "$RAW/bench_vcl_step.txt"
+}
+
+# VCL end to end on CIFAR-10, fast tracker vs full EVD, same seed: test accuracy, solver seconds per eigen-step, wall.
+# Subset and epochs are settings (VCL_TRAIN_SIZE, VCL_EPOCHS) because the full-EVD side costs ~3.5 s per step here.
+vcl_e2e() {
+  { stamp
+    for solver in fast full; do
+      local dir="$WORK/vcl_e2e_$solver"
+      /usr/bin/time -f "%e %M" -o "$WORK/time_vcl_$solver" "$BUILD"/vclab train --dataset cifar10 --data-dir "$DATA" \
+        --optimizer vcl --vcl-solver "$solver" --train-size "${VCL_TRAIN_SIZE:-5000}" --epochs "${VCL_EPOCHS:-2}" \
+        --vcl-warmup-epochs 1 --seed 0 --threads "$THREADS" --record none --out "$dir" --overwrite >/dev/null
+      echo "$solver wall_s $(cut -d' ' -f1 "$WORK/time_vcl_$solver") max_rss_kib $(cut -d' ' -f2 "$WORK/time_vcl_$solver")" \
+        "final_test_acc $(tail -n 1 "$dir/metrics.csv" | cut -d, -f6)" \
+        "solver_s_per_step $(awk -F, 'NR > 1 && $2 == "vcl" {s += $11; n += $4} END {printf "%.4f", s / n}' "$dir/vcl_stats.csv")"
+    done; } | tee "$RAW/vcl_e2e.txt"
 }
 
 # One CIFAR-10 epoch (782 steps, batch 64) per recording setting; prints wall s, max RSS KiB, metrics' epoch seconds.
@@ -93,9 +108,9 @@ rho() {
 
 [ "${SKIP_BUILD:-0}" = 1 ] || build
 case $what in
-  all) peer; rho; epoch; micro; vcl ;;
-  micro|vcl|epoch|peer|rho) $what ;;
+  all) peer; rho; epoch; micro; vcl; vcl_e2e ;;
+  micro|vcl|vcl_e2e|epoch|peer|rho) $what ;;
   pair) prepare_peer; { stamp; peer_pair "$PEER_EPOCHS" "${TAG:-r2}"; } | tee -a "$RAW/peer_timing.txt"
         cp "$WORK/peer_e${PEER_EPOCHS}_${TAG:-r2}.json" "$RAW/" ;;
-  *) echo "usage: scripts/bench.sh [all|micro|vcl|epoch|peer|rho]" >&2; exit 2 ;;
+  *) echo "usage: scripts/bench.sh [all|micro|vcl|vcl_e2e|epoch|peer|pair|rho]" >&2; exit 2 ;;
 esac

@@ -27,6 +27,7 @@ bool contains(const std::string& text, const std::string& what) { return text.fi
 
 struct Case {
   std::string args, expected;
+  std::vector<std::string> also = {};  // further fragments the output must contain
 };
 
 void check_exit(const std::vector<Case>& cases, int exit_code) {
@@ -36,6 +37,7 @@ void check_exit(const std::vector<Case>& cases, int exit_code) {
     INFO(r.output);
     CHECK(r.exit_code == exit_code);
     CHECK(contains(r.output, c.expected));
+    for (const auto& more : c.also) CHECK(contains(r.output, more));
   }
 }
 
@@ -44,15 +46,15 @@ void check_exit(const std::vector<Case>& cases, int exit_code) {
 TEST_CASE("bad flags and values exit 2 naming the flag") {
   const fs::path dir = fresh_temp_dir("bad_flags");
   const std::string out = " --out " + (dir / "a").string();
-  check_exit({{"train --batch", "--batch"},
-              {"train --out", "--out"},
-              {"train --lr abc", "--lr"},
-              {"train --batch -4", "--batch"},
-              {"train --hidden 8,-2", "--hidden"},
+  check_exit({{"train --batch", "--batch: 1 required", {"missing"}},
+              {"train --out", "--out: 1 required TEXT missing"},
+              {"train --lr abc", "Could not convert: --lr = abc"},
+              {"train --batch -4", "--batch: expected a whole number >= 0, got '-4'"},
+              {"train --hidden 8,-2", "--hidden: expected a whole number >= 0, got '-2'"},
               {"train --epochs 0 --dataset synthetic-teacher" + out, "--epochs must be positive"},
-              {"train --dataset imagenet" + out, "imagenet"},
-              {"train --dataset synthetic-teacher --loss hinge" + out, "hinge"},
-              {"train --dataset synthetic-teacher --normalize zscore" + out, "zscore"},
+              {"train --dataset imagenet" + out, "--dataset: unknown dataset 'imagenet'; expected one of: mnist"},
+              {"train --dataset synthetic-teacher --loss hinge" + out, "unknown loss 'hinge'; valid: cross-entropy"},
+              {"train --dataset synthetic-teacher --normalize zscore" + out, "unknown normalization 'zscore'; expected one of: unit"},
               {"train --dataset synthetic-teacher --record-every 0" + out, "--record-every"},
               {"train --dataset synthetic-teacher --optimizer adam" + out, "--optimizer must be sgd or vcl"}},
              2);
@@ -68,7 +70,8 @@ TEST_CASE("--init-from with the wrong number of layers or a missing file") {
              2);
   const auto missing = run_vclab(kTiny + "--init-from " + (dir / "none.h5").string() + " --out " + (dir / "d").string());
   CHECK(missing.exit_code == 1);
-  CHECK(contains(missing.output, "none.h5"));
+  CHECK(contains(missing.output, "none.h5: file not found (expected an HDF5 file)"));
+  CHECK(contains(missing.output, "Check the path"));
 }
 
 TEST_CASE("an output path that is a file, or under a file, is refused") {
@@ -149,4 +152,11 @@ TEST_CASE("divergence messages name step, layer and quantity") {
   CHECK(r.exit_code == 1);
   CHECK(contains(r.output, "training diverged at step 0, output, batch loss: loss"));
   CHECK(contains(r.output, "exceeds 0.01"));
+  // an lr that overflows float makes the weights Inf/NaN after the first update, with a finite loss and gradient:
+  // checked at the checkpoint after every step
+  const auto w = run_vclab(kTiny + "--precision float --lr 1e300 --record-every 1steps --record none --out " +
+                           (dir / "weights").string());
+  INFO(w.output);
+  CHECK(w.exit_code == 1);
+  CHECK(contains(w.output, "training diverged at step 1, layer 0, W0: NaN or Inf after the update (try a smaller --lr)"));
 }

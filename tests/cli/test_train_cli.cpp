@@ -125,10 +125,11 @@ TEST_CASE("usage errors exit 2 with a message naming the problem") {
   const fs::path dir = fresh_temp_dir("usage");
   struct Case {
     std::string args, expected;
+    std::vector<std::string> also = {};
   };
   const std::vector<Case> cases{
-      {"train --no-such-flag", "no-such-flag"},
-      {"train --lr", "--lr"},
+      {"train --no-such-flag", "The following argument was not expected: --no-such-flag", {"Run 'vclab --help'"}},
+      {"train --lr", "--lr: 1 required FLOAT missing"},
       {"train --dataset synthetic-teacher --lr -0.1 --out " + (dir / "a").string(), "--lr must be positive"},
       {"train --dataset synthetic-teacher --lr 0 --out " + (dir / "a").string(), "--lr must be positive"},
       {"train --dataset synthetic-teacher --batch 0 --out " + (dir / "a").string(), "--batch must be positive"},
@@ -136,7 +137,7 @@ TEST_CASE("usage errors exit 2 with a message naming the problem") {
       {"train --dataset synthetic-teacher --activation swish --out " + (dir / "a").string(), "unknown activation 'swish'"},
       {"train --dataset synthetic-teacher --record gram,foo --out " + (dir / "a").string(), "unknown quantity 'foo'"},
       {"train --dataset synthetic-teacher --precision half --out " + (dir / "a").string(), "--precision must be float or double"},
-      {"frobnicate", "frobnicate"},
+      {"frobnicate", "unknown command 'frobnicate'; valid commands: train"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.args);
@@ -144,6 +145,7 @@ TEST_CASE("usage errors exit 2 with a message naming the problem") {
     INFO(r.output);
     CHECK(r.exit_code == 2);
     CHECK(contains(r.output, c.expected));
+    for (const auto& more : c.also) CHECK(contains(r.output, more));
   }
   // an existing non-empty output directory
   fs::create_directories(dir / "full");
@@ -160,6 +162,8 @@ TEST_CASE("data errors exit 1 and name the file or the places searched") {
   INFO(missing.output);
   CHECK(missing.exit_code == 1);
   CHECK(contains(missing.output, (dir / "nothing").string()));
+  CHECK(contains(missing.output, "dataset 'mnist' not found. Looked in:"));
+  CHECK(contains(missing.output, "Fix: pass --data-dir DIR"));
   // a truncated labels file next to good-looking names
   fs::create_directories(dir / "mnist");
   for (const char* f : {"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"})

@@ -56,6 +56,12 @@ void make_socket_file(const fs::path& path) {
   ::close(fd);
 }
 
+// The bytes of the file at `path`.
+Bytes file_bytes(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
 }  // namespace
 
 TEST_CASE("an unreadable file (mode 000) gives DataError naming the file and its permissions") {
@@ -137,5 +143,53 @@ TEST_CASE("fuzzer regressions: SVHN .mat inputs that crashed or exhausted memory
     CAPTURE(f.file);
     REQUIRE(fs::exists(dir / f.file));
     require_data_error([&] { read_svhn_mat(dir / f.file); }, {f.file, f.needle});
+  }
+}
+
+TEST_CASE("SVHN: a damaged zlib stream, dimensions sub-element or name length in a .mat variable gives DataError") {
+  // The other messages of check_mat5_structure (docs/bad_input.md, "compressed MAT variable ..."), each from a file
+  // written by libmatio with a few bytes patched.
+  TempDir dir;
+  SUBCASE("the compressed data is not a valid zlib stream") {
+    write_svhn_mat(dir / "z.mat", {1.0}, MAT_FT_MAT5, MAT_COMPRESSION_ZLIB);
+    Bytes bytes = file_bytes(dir / "z.mat");
+    // X: an miCOMPRESSED (15) element right after the 128-byte header; its zlib stream starts with 0x78.
+    REQUIRE(bytes.size() > 140);
+    REQUIRE(bytes[128] == 15);
+    REQUIRE(bytes[136] == 0x78);
+    bytes[136] = 0x00;  // the zlib header's CMF byte: zlib stops before inflating anything
+    write_bytes(dir / "badzlib.mat", bytes);
+    require_data_error([&] { read_svhn_mat(dir / "badzlib.mat"); },
+                       {"badzlib.mat", "corrupt .mat file: the compressed data is not a valid zlib stream (zlib: ",
+                        ") after 0 inflated bytes", "of the variable compressed at byte 128"});
+  }
+  // Uncompressed X of 2 images (6144 bytes of pixels); its dimensions sub-element: tag {miINT32 = 5, 16 bytes},
+  // then int32 32, 32, 3, 2; then the name "X" as a small data element {miINT8 = 1 | 1 byte << 16, 'X'}.
+  write_svhn_mat(dir / "x.mat", {1.0, 2.0}, MAT_FT_MAT5, MAT_COMPRESSION_NONE);
+  Bytes bytes = file_bytes(dir / "x.mat");
+  const std::int32_t dims[4] = {32, 32, 3, 2};
+  const auto at = std::search(bytes.begin(), bytes.end(), reinterpret_cast<const std::uint8_t*>(dims),
+                              reinterpret_cast<const std::uint8_t*>(dims) + sizeof dims);
+  REQUIRE(at != bytes.end());
+  REQUIRE(at - bytes.begin() >= 8);
+  std::int32_t dims_tag[2], name_tag;
+  std::memcpy(dims_tag, &*(at - 8), sizeof dims_tag);
+  std::memcpy(&name_tag, &*(at + 16), sizeof name_tag);
+  REQUIRE(dims_tag[0] == 5);
+  REQUIRE(dims_tag[1] == 16);
+  REQUIRE(name_tag == (1 | 1 << 16));
+  SUBCASE("the dimensions sub-element declares too many bytes") {
+    const std::int32_t size = 136;  // 34 dimensions, still inside the variable
+    std::memcpy(&*(at - 4), &size, 4);
+    write_bytes(dir / "rank34.mat", bytes);
+    require_data_error([&] { read_svhn_mat(dir / "rank34.mat"); },
+                       {"rank34.mat", "corrupt .mat file: the dimensions sub-element declares 136 bytes, expected 8 to 128"});
+  }
+  SUBCASE("the variable name declares too many characters") {
+    const std::int32_t tag[2] = {1, 5000};  // a regular miINT8 element of 5000 bytes, still inside the variable
+    std::memcpy(&*(at + 16), tag, sizeof tag);
+    write_bytes(dir / "longname.mat", bytes);
+    require_data_error([&] { read_svhn_mat(dir / "longname.mat"); },
+                       {"longname.mat", "corrupt .mat file: the variable name declares 5000 characters, expected at most 4096"});
   }
 }

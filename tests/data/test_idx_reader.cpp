@@ -43,7 +43,8 @@ TEST_CASE("malformed IDX files throw DataError naming the file and the problem")
   const Bytes pixels = tiny_pixels();
   SUBCASE("empty file") {
     write_bytes(dir / "empty-idx3", {});
-    require_data_error([&] { read_idx_images(dir / "empty-idx3"); }, {"empty-idx3", "header"});
+    require_data_error([&] { read_idx_images(dir / "empty-idx3"); },
+                       {"empty-idx3", "expected an IDX images file with a 16-byte header", "found only 0 bytes"});
   }
   SUBCASE("wrong magic (label file given as images)") {
     write_bytes(dir / "swapped-idx3", idx_labels_bytes({1, 2, 3}));
@@ -99,6 +100,8 @@ TEST_CASE("malformed IDX files throw DataError naming the file and the problem")
     Bytes gz = gzip_bytes(idx_images_bytes(3, 2, 4, pixels), dir / "s.scratch");
     gz.resize(gz.size() - 9);
     write_bytes(dir / "broken-idx3.gz", gz);
-    require_data_error([&] { read_idx_images(dir / "broken-idx3.gz"); }, {"broken-idx3.gz"});
+    // the last 9 bytes gone: the 8-byte trailer and the deflate stream's end
+    require_data_error([&] { read_idx_images(dir / "broken-idx3.gz"); },
+                       {"broken-idx3.gz", "gzip data is truncated", "Re-download the file, or gunzip -t it"});
   }
 }

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <string>
 
 #include "io/hdf5_file.hpp"
 #include "io/io_error.hpp"
@@ -89,4 +90,62 @@ TEST_CASE("fuzzer regression: a string attribute whose base type declares 0 byte
   REQUIRE(fs::exists(file));
   CHECK(Hdf5File::open_read(file).get_attribute_string("/gram/layer0/000000", "mode") == "diag");
   CHECK_NOTHROW(load_everything(file));
+}
+
+TEST_CASE("a string attribute's global heap that lies outside the file, is not a heap, or lacks the object gives IoError") {
+  // The other ways read_vlen_string_attribute finds a damaged heap, each made by patching a few bytes of a file
+  // written here: its one variable-length string attribute, /x's 'mode', is stored (HDF5 object header version 1,
+  // no checksums) as the heap ID {length 4, collection address (8 bytes), object index 1}.
+  test::TempDir dir;
+  const fs::path good = dir / "heap.h5";
+  {
+    Hdf5File f = Hdf5File::create(good);
+    f.write_vector("/x", arma::vec{1.0});
+    f.set_attribute("/x", "mode", "diag");
+  }
+  REQUIRE(Hdf5File::open_read(good).get_attribute_string("/x", "mode") == "diag");
+  const std::string bytes = test::read_text_file(good);
+  const std::size_t gcol = bytes.find("GCOL");
+  REQUIRE(gcol != std::string::npos);
+  REQUIRE(bytes.find("GCOL", gcol + 1) == std::string::npos);
+  const auto heap_id = [](std::uint64_t address, std::uint32_t index) {
+    std::string id(16, '\0');
+    const std::uint32_t length = 4;  // "diag"
+    for (int i = 0; i < 4; ++i) id[i] = char(length >> 8 * i & 0xff);
+    for (int i = 0; i < 8; ++i) id[4 + i] = char(address >> 8 * i & 0xff);
+    for (int i = 0; i < 4; ++i) id[12 + i] = char(index >> 8 * i & 0xff);
+    return id;
+  };
+  const std::size_t id_at = bytes.find(heap_id(gcol, 1));
+  REQUIRE(id_at != std::string::npos);
+  REQUIRE(bytes.find(heap_id(gcol, 1), id_at + 1) == std::string::npos);
+  const auto message_for = [&](const std::string& name, const std::string& damaged) {
+    test::write_text_file(dir / name, damaged);
+    return test::thrown_message<IoError>([&] { Hdf5File::open_read(dir / name).get_attribute_string("/x", "mode"); });
+  };
+  const std::string heap_at = "attribute 'mode': its string's global heap collection at address ";
+  SUBCASE("the collection lies outside the file") {
+    std::string damaged = bytes;
+    const std::uint64_t beyond = bytes.size() + 1000000;
+    damaged.replace(id_at, 16, heap_id(beyond, 1));
+    const std::string msg = message_for("outside.h5", damaged);
+    CHECK(msg.find("outside.h5") != std::string::npos);
+    CHECK(msg.find(heap_at + std::to_string(beyond) + " lies outside the file") != std::string::npos);
+    CHECK(msg.find("The file is damaged; re-create it") != std::string::npos);
+  }
+  SUBCASE("the collection is not a global heap") {
+    std::string damaged = bytes;
+    damaged[gcol + 3] = 'X';  // GCOX
+    const std::string msg = message_for("not_heap.h5", damaged);
+    CHECK(msg.find("not_heap.h5") != std::string::npos);
+    CHECK(msg.find(heap_at + std::to_string(gcol) + " is not a global heap (no GCOL signature of version 1)") !=
+          std::string::npos);
+  }
+  SUBCASE("the collection has no object of the attribute's index") {
+    std::string damaged = bytes;
+    damaged.replace(id_at, 16, heap_id(gcol, 7));
+    const std::string msg = message_for("no_object.h5", damaged);
+    CHECK(msg.find("no_object.h5") != std::string::npos);
+    CHECK(msg.find(heap_at + std::to_string(gcol) + " has no object 7") != std::string::npos);
+  }
 }

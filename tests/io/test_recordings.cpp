@@ -93,7 +93,8 @@ TEST_CASE("RecordingsReader errors list what is available") {
   const RecordingsReader r = RecordingsReader::load(path);
   std::string msg = test::thrown_message<IoError>([&] { r.series("gram", 0); });
   CHECK(msg.find("rec.h5") != std::string::npos);
-  CHECK(msg.find("agop") != std::string::npos);
+  CHECK(msg.find("no quantity 'gram' recorded; available: agop") != std::string::npos);
+  CHECK(msg.find("--record gram") != std::string::npos);
   msg = test::thrown_message<IoError>([&] { r.last("agop", 0); });
   CHECK(msg.find("recorded layers: 2") != std::string::npos);
 }
@@ -128,7 +129,9 @@ TEST_CASE("RecordingWriter destroyed without close() leaves only the readable .p
   }
   CHECK(dir.entries() == std::vector<std::string>{"run.h5.partial"});
   const std::string msg = test::thrown_message<IoError>([&] { RecordingsReader::load(path); });
-  CHECK(msg.find("run.h5.partial") != std::string::npos);
+  CHECK(msg.find("file not found, but " + (dir / "run.h5.partial").string() + " exists (the run did not finish)") !=
+        std::string::npos);
+  CHECK(msg.find("Pass the .partial file") != std::string::npos);
   const RecordingsReader r = RecordingsReader::load(dir / "run.h5.partial");
   test::require_equal_elements(r.last("gram", 0).data, gram_at(0), "partial recording");
 }
