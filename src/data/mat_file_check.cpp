@@ -24,7 +24,8 @@ constexpr std::uint32_t kMiMatrix = 14, kMiCompressed = 15;
 constexpr std::size_t kHeaderBytes = 128;
 constexpr std::size_t kMatrixPrefix = 512;     // enough for flags, dims (rank <= 32) and a name of 63 characters
 constexpr std::size_t kMaxRankBytes = 4 * 32;  // MATLAB arrays have at most a few dimensions; 32 is generous
-constexpr std::uint32_t kMxCharClass = 4, kMxSparseClass = 5, kMxLastNumericClass = 15;  // mxCHAR .. mxUINT64
+constexpr std::uint32_t kMxCellClass = 1, kMxStructClass = 2, kMxCharClass = 4, kMxSparseClass = 5,
+                        kMxLastNumericClass = 15, kMxFunctionClass = 16;  // mxCELL_CLASS .. mxFUNCTION_CLASS
 constexpr std::size_t kMaxNameBytes = 4096;    // MATLAB names have at most 63 characters (namelengthmax)
 constexpr std::uint64_t kMaxDeflateRatio = 1032;  // zlib's bound on inflated / compressed bytes
 constexpr std::size_t kCompressedPrefix = 4096;   // compressed bytes inflated per variable: enough for its prefix
@@ -58,19 +59,65 @@ struct Place {
                   " (truncated or damaged file; re-download " + path.filename().string() + ").");
 }
 
+// The bytes libmatio's Mat_VarReadInfo allocates per element of a variable of class `array_class` before it reads
+// any element, and the fewest bytes each element takes in the file: 0 when it allocates nothing per element.
+// Char and numeric arrays: every stored element takes at least one byte (MATLAB may store doubles as uint8, never
+// in less). Cell arrays and function handles (ReadNextCell, ReadNextFunctionHandle: nelems pointers) and struct
+// arrays (ReadNextStructField: nelems x nfields pointers): every element (every field of every element) is a
+// data element of its own, at least its 8-byte tag.
+std::uint64_t min_bytes_per_element(std::uint32_t array_class, std::uint64_t struct_fields) {
+  if (array_class >= kMxCharClass && array_class != kMxSparseClass && array_class <= kMxLastNumericClass) return 1;
+  if (array_class == kMxCellClass || array_class == kMxFunctionClass) return 8;
+  if (array_class == kMxStructClass) return 8 * struct_fields;
+  return 0;
+}
+
+std::string class_name(std::uint32_t array_class) {
+  switch (array_class) {
+    case kMxCellClass: return "cell array";
+    case kMxStructClass: return "struct array";
+    case kMxCharClass: return "char array";
+    case kMxFunctionClass: return "function handle array";
+    default: return "numeric array";
+  }
+}
+
 // The sub-elements at the start of a miMATRIX's data (`m`, of which `available` bytes are present, out of
-// `declared`): array flags, dimensions, name. Each must fit in the declared size; the dimensions and the name,
-// which libmatio allocates from their declared sizes, must also have plausible sizes.
+// `declared`): array flags, dimensions, name, and for struct arrays the field name length and the field names.
+// Each must fit in the declared size; the dimensions and the name, which libmatio allocates from their declared
+// sizes, must also have plausible sizes, and the dimensions must not declare more elements than the variable's
+// bytes can hold (libmatio allocates per element from the dimensions before it reads any element).
 void check_matrix_prefix(const std::filesystem::path& path, const Reader& r, const std::uint8_t* m, std::size_t available,
                          std::uint64_t declared, const Place& place) {
   std::uint64_t pos = 0;
   std::uint32_t array_class = 0;  // the low byte of the array flags
-  for (int sub = 0; sub < 3; ++sub) {  // flags, dimensions, name
+  std::uint64_t elements = 1;     // saturates above `declared`
+  std::string shape;
+  std::uint64_t dims_at = 0;
+  std::uint64_t field_name_length = 0;
+  const auto require_elements_fit = [&](std::uint64_t struct_fields) {
+    const std::uint64_t per_element = min_bytes_per_element(array_class, struct_fields);
+    if (per_element > 0 && elements > declared / per_element) {
+      const std::string each =
+          per_element == 1 ? "at least one byte each"
+                           : "a " + class_name(array_class) +
+                                 (array_class == kMxStructClass ? " of " + std::to_string(struct_fields) + " fields" : "") +
+                                 ": at least " + std::to_string(per_element) + " bytes each";
+      corrupt(path, place.at(dims_at), "the dimensions declare " + shape + " elements, more than the variable's " +
+                                           std::to_string(declared) + " bytes can hold (" + each + ")");
+    }
+  };
+  for (int sub = 0; sub < (array_class == kMxStructClass ? 5 : 3); ++sub) {  // flags, dims, name[, field names]
     if (pos + 8 > available) return;    // prefix ends here: libmatio checks the rest as it reads
     const std::uint32_t type = r.u32(m + pos);
     if ((type >> 16) != 0) {  // small data element: size in the upper half, data in the tag's second word
       if ((type >> 16) > 4) corrupt(path, place.at(pos), "a small data element declares " + std::to_string(type >> 16) + " bytes");
       if (sub == 0) array_class = r.u32(m + pos + 4) & 0xFF;
+      if (sub == 3) field_name_length = r.u32(m + pos + 4);
+      if (sub == 4) {
+        if (field_name_length == 0) corrupt(path, place.at(pos), "a struct array declares field names of 0 characters");
+        require_elements_fit((type >> 16) / field_name_length);
+      }
       pos += 8;
       continue;
     }
@@ -85,26 +132,28 @@ void check_matrix_prefix(const std::filesystem::path& path, const Reader& r, con
                                        " bytes, expected 8 to " + std::to_string(kMaxRankBytes) + " (2 to 32 int32 dimensions)");
     }
     if (sub == 0 && size >= 4 && pos + 12 <= available) array_class = r.u32(m + pos + 8) & 0xFF;
-    if (sub == 1 && pos + 8 + size <= available && array_class >= kMxCharClass && array_class != kMxSparseClass &&
-        array_class <= kMxLastNumericClass) {
-      // Every stored element of a char or numeric array takes at least one byte (MATLAB may store doubles as
-      // uint8, never in less), so the elements must fit in what the variable declares. libmatio allocates from
-      // the dimensions before it reads any element (fuzzer finding: 1 x 3840081921 in a 56-byte variable).
-      std::uint64_t elements = 1;
-      std::string shape;
+    if (sub == 1) {
+      if (pos + 8 + size > available) return;  // dimensions beyond the prefix: nothing more to check here
+      dims_at = pos;
       for (std::uint64_t i = 0; i < size / 4; ++i) {
         const std::uint64_t dim = r.u32(m + pos + 8 + 4 * i);
         shape += (i > 0 ? " x " : "") + std::to_string(dim);
-        elements = dim == 0 || elements <= declared / dim ? elements * dim : declared + 1;  // saturates above declared
+        elements = dim == 0 || elements <= declared / dim ? elements * dim : declared + 1;
       }
-      if (elements > declared) {
-        corrupt(path, place.at(pos), "the dimensions declare " + shape + " elements, more than the variable's " +
-                                         std::to_string(declared) + " bytes can hold (at least one byte each)");
-      }
+      if (array_class != kMxStructClass) require_elements_fit(0);  // fuzzer findings: y 1 x 3840081921 in 56 bytes,
+                                                                   // X a function handle array of 2.4e9 elements
     }
     if (sub == 2 && size > kMaxNameBytes) {
       corrupt(path, place.at(pos), "the variable name declares " + std::to_string(size) + " characters, expected at most " +
                                        std::to_string(kMaxNameBytes));
+    }
+    if (sub == 3) {
+      if (size < 4 || pos + 12 > available) return;
+      field_name_length = r.u32(m + pos + 8);
+    }
+    if (sub == 4) {
+      if (field_name_length == 0) corrupt(path, place.at(pos), "a struct array declares field names of 0 characters");
+      require_elements_fit(size / field_name_length);
     }
     pos += 8 + padded;
   }

@@ -13,6 +13,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "io/hdf5_header_check.hpp"
 #include "io/io_error.hpp"
 
 namespace vclab {
@@ -115,14 +116,16 @@ void require_plausible_storage(const std::filesystem::path& file, const std::str
 
 }  // namespace
 
-Hdf5File::Hdf5File(std::filesystem::path path, std::int64_t file_id, bool writable)
-    : path_(std::move(path)), file_id_(file_id), writable_(writable) {}
+Hdf5File::Hdf5File(std::filesystem::path path, std::int64_t file_id, bool writable,
+                   std::shared_ptr<Hdf5HeaderChecks> header_checks)
+    : path_(std::move(path)), file_id_(file_id), writable_(writable), header_checks_(std::move(header_checks)) {}
 
 Hdf5File::Hdf5File(Hdf5File&& other) noexcept
     : path_(std::move(other.path_)),
       file_id_(std::exchange(other.file_id_, -1)),
       writable_(other.writable_),
-      compression_level_(other.compression_level_) {}
+      compression_level_(other.compression_level_),
+      header_checks_(std::move(other.header_checks_)) {}
 
 Hdf5File& Hdf5File::operator=(Hdf5File&& other) noexcept {
   if (this != &other) {
@@ -131,6 +134,7 @@ Hdf5File& Hdf5File::operator=(Hdf5File&& other) noexcept {
     file_id_ = std::exchange(other.file_id_, -1);
     writable_ = other.writable_;
     compression_level_ = other.compression_level_;
+    header_checks_ = std::move(other.header_checks_);
   }
   return *this;
 }
@@ -148,7 +152,7 @@ Hdf5File Hdf5File::create(const std::filesystem::path& path) {
   return Hdf5File(path, id, true);
 }
 
-static hid_t open_existing(const std::filesystem::path& path, unsigned flags) {
+static hid_t open_existing(const std::filesystem::path& path, unsigned flags, Hdf5HeaderChecks& checks) {
   silence_hdf5_errors();
   if (!std::filesystem::exists(path)) {
     throw IoError(path, "file not found (expected an HDF5 file)",
@@ -164,6 +168,13 @@ static hid_t open_existing(const std::filesystem::path& path, unsigned flags) {
     throw IoError(path, "not an HDF5 file (no HDF5 signature found)",
                   "Pass a file written by vclab or h5py; a file still being written ends in .partial");
   }
+  // H5Fopen loads the root group's object header (and a superblock extension's): check them first (fuzzer
+  // finding: a continuation message of the root group declared a chunk of 7e18 bytes, which libhdf5 allocated).
+  checks.layout = read_hdf5_layout(path);
+  checks.check(path, checks.layout.root, "/");
+  if (checks.layout.superblock_extension != kHdf5UndefinedAddress) {
+    checks.check(path, checks.layout.superblock_extension, "superblock extension");
+  }
   const hid_t id = H5Fopen(path.c_str(), flags, H5P_DEFAULT);
   if (id < 0) {
     fail(path, "", flags == H5F_ACC_RDWR ? "cannot open for reading and writing" : "cannot open for reading",
@@ -174,11 +185,42 @@ static hid_t open_existing(const std::filesystem::path& path, unsigned flags) {
 }
 
 Hdf5File Hdf5File::open_read(const std::filesystem::path& path) {
-  return Hdf5File(path, open_existing(path, H5F_ACC_RDONLY), false);
+  auto checks = std::make_shared<Hdf5HeaderChecks>();
+  const hid_t id = open_existing(path, H5F_ACC_RDONLY, *checks);
+  return Hdf5File(path, id, false, std::move(checks));
 }
 
 Hdf5File Hdf5File::open_rw(const std::filesystem::path& path) {
-  return Hdf5File(path, open_existing(path, H5F_ACC_RDWR), true);
+  auto checks = std::make_shared<Hdf5HeaderChecks>();
+  const hid_t id = open_existing(path, H5F_ACC_RDWR, *checks);
+  return Hdf5File(path, id, true, std::move(checks));
+}
+
+void Hdf5File::check_object_headers(const std::string& obj_path, int soft_link_depth) const {
+  if (writable_ || !header_checks_ || !header_checks_->layout.known || file_id_ < 0) return;
+  constexpr int kMaxSoftLinks = 16;  // libhdf5's default limit on links followed in one lookup
+  std::string prefix;
+  for (const auto& part : split_path(obj_path)) {
+    const std::string parent = prefix.empty() ? "/" : prefix;
+    prefix += "/" + part;
+    // Both look only at the parent group, whose header was checked one step before (the root's at open).
+    H5L_info_t info;
+    if (H5Lexists(file_id_, prefix.c_str(), H5P_DEFAULT) <= 0 || H5Lget_info(file_id_, prefix.c_str(), &info, H5P_DEFAULT) < 0) {
+      H5Eclear2(H5E_DEFAULT);
+      return;  // not there: the caller's own lookup reports it
+    }
+    if (info.type == H5L_TYPE_HARD) {
+      header_checks_->check(path_, info.u.address, prefix);
+    } else if (info.type == H5L_TYPE_SOFT && soft_link_depth < kMaxSoftLinks && info.u.val_size > 0) {
+      std::string target(info.u.val_size, '\0');
+      if (H5Lget_val(file_id_, prefix.c_str(), target.data(), target.size(), H5P_DEFAULT) < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return;
+      }
+      target.resize(std::strlen(target.c_str()));
+      check_object_headers(!target.empty() && target[0] == '/' ? target : parent + "/" + target, soft_link_depth + 1);
+    }
+  }
 }
 
 std::int64_t Hdf5File::require_open(const std::string& what) const {
@@ -338,6 +380,7 @@ arma::mat Hdf5File::read_matrix(const std::string& obj_path_in) const {
 
 bool Hdf5File::exists(const std::string& obj_path) const {
   const hid_t file = require_open("look up '" + obj_path + "'");
+  check_object_headers(obj_path);
   std::string prefix;
   for (const auto& part : split_path(obj_path)) {
     prefix += "/" + part;
@@ -610,6 +653,7 @@ std::string read_vlen_string_attribute(const std::filesystem::path& file_path, h
 
 double Hdf5File::get_attribute_double(const std::string& obj_path_in, const std::string& name) const {
   const std::string obj_path = normalise(obj_path_in);
+  check_object_headers(obj_path);
   OpenAttribute a(path_, require_open("read attribute '" + name + "'"), obj_path, name);
   const H5T_class_t cls = H5Tget_class(a.type.get());
   if (cls != H5T_FLOAT && cls != H5T_INTEGER) {
@@ -622,6 +666,7 @@ double Hdf5File::get_attribute_double(const std::string& obj_path_in, const std:
 
 std::int64_t Hdf5File::get_attribute_int(const std::string& obj_path_in, const std::string& name) const {
   const std::string obj_path = normalise(obj_path_in);
+  check_object_headers(obj_path);
   OpenAttribute a(path_, require_open("read attribute '" + name + "'"), obj_path, name);
   const H5T_class_t cls = H5Tget_class(a.type.get());
   if (cls == H5T_INTEGER) {
@@ -640,6 +685,7 @@ std::int64_t Hdf5File::get_attribute_int(const std::string& obj_path_in, const s
 
 std::string Hdf5File::get_attribute_string(const std::string& obj_path_in, const std::string& name) const {
   const std::string obj_path = normalise(obj_path_in);
+  check_object_headers(obj_path);
   OpenAttribute a(path_, require_open("read attribute '" + name + "'"), obj_path, name);
   if (H5Tget_class(a.type.get()) != H5T_STRING) {
     fail(path_, obj_path, "attribute '" + name + "' is not a string", "");
@@ -659,6 +705,7 @@ std::string Hdf5File::get_attribute_string(const std::string& obj_path_in, const
 
 std::vector<std::string> Hdf5File::attribute_names(const std::string& obj_path_in) const {
   const std::string obj_path = normalise(obj_path_in);
+  check_object_headers(obj_path);
   Handle obj(open_object(path_, require_open("list attributes"), obj_path), H5Oclose);
   std::vector<std::string> names;
   hsize_t idx = 0;

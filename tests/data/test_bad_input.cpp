@@ -139,7 +139,13 @@ TEST_CASE("fuzzer regressions: SVHN .mat inputs that crashed or exhausted memory
                             // y's dimensions declare 1 x 3840081921 in a 56-byte variable: libmatio's Mat_VarReadInfo
                             // called malloc(3840081929) before the reader compared y's shape with X's.
                             Finding{"svhn_y_dims_3.8e9.mat", "the dimensions declare 1 x 3840081921 elements, more than the "
-                                                             "variable's 56 bytes can hold"}}) {
+                                                             "variable's 56 bytes can hold"},
+                            // X's array flags say class 16, a function handle, of 32 x 32 x 35 x 65792 elements in a
+                            // 3126-byte variable: libmatio's Mat_VarReadInfo (ReadNextFunctionHandle) called
+                            // malloc(18863882240), one pointer per element; ASan's shadow for it took 2.4 GB of RSS.
+                            Finding{"svhn_function_handle_dims_2.4e9.mat",
+                                    "the dimensions declare 32 x 32 x 35 x 65792 elements, more than the variable's 3126 "
+                                    "bytes can hold (a function handle array: at least 8 bytes each) at byte 152"}}) {
     CAPTURE(f.file);
     REQUIRE(fs::exists(dir / f.file));
     require_data_error([&] { read_svhn_mat(dir / f.file); }, {f.file, f.needle});
@@ -191,5 +197,55 @@ TEST_CASE("SVHN: a damaged zlib stream, dimensions sub-element or name length in
     write_bytes(dir / "longname.mat", bytes);
     require_data_error([&] { read_svhn_mat(dir / "longname.mat"); },
                        {"longname.mat", "corrupt .mat file: the variable name declares 5000 characters, expected at most 4096"});
+  }
+}
+
+TEST_CASE("SVHN: a cell or struct variable declaring more elements than its bytes can hold gives DataError") {
+  // libmatio's Mat_VarReadInfo allocates a pointer per cell (ReadNextCell) and per field of every struct element
+  // (ReadNextStructField) from the dimensions alone, as for function handles (svhn_function_handle_dims_2.4e9.mat).
+  // Each file holds one variable written by libmatio (uncompressed) whose dimensions {1, 1} become {1, 2^31 - 1}.
+  TempDir dir;
+  const auto patch_dims = [&](const fs::path& file) {
+    Bytes bytes = file_bytes(file);
+    const std::int32_t dims[4] = {5, 8, 1, 1};  // the dimensions tag {miINT32, 8 bytes}, then 1, 1
+    const auto at = std::search(bytes.begin(), bytes.end(), reinterpret_cast<const std::uint8_t*>(dims),
+                                reinterpret_cast<const std::uint8_t*>(dims) + sizeof dims);
+    REQUIRE(at != bytes.end());
+    const std::int32_t huge = 0x7fffffff;
+    std::memcpy(&*(at + 12), &huge, 4);
+    write_bytes(file, bytes);
+  };
+  double value = 1.0;
+  std::size_t dims[2] = {1, 1};
+  SUBCASE("a cell array") {
+    const fs::path file = dir / "cell.mat";
+    mat_t* mat = Mat_CreateVer(file.c_str(), nullptr, MAT_FT_MAT5);
+    REQUIRE(mat != nullptr);
+    matvar_t* cells[1] = {Mat_VarCreate(nullptr, MAT_C_DOUBLE, MAT_T_DOUBLE, 2, dims, &value, 0)};
+    matvar_t* cell = Mat_VarCreate("c", MAT_C_CELL, MAT_T_CELL, 2, dims, cells, 0);
+    REQUIRE(cell != nullptr);
+    REQUIRE(Mat_VarWrite(mat, cell, MAT_COMPRESSION_NONE) == 0);
+    Mat_VarFree(cell);
+    Mat_Close(mat);
+    patch_dims(file);
+    require_data_error([&] { read_svhn_mat(file); },
+                       {"cell.mat", "corrupt .mat file: the dimensions declare 1 x 2147483647 elements, more than the variable's",
+                        "bytes can hold (a cell array: at least 8 bytes each)", "re-download cell.mat"});
+  }
+  SUBCASE("a struct array") {
+    const fs::path file = dir / "struct.mat";
+    mat_t* mat = Mat_CreateVer(file.c_str(), nullptr, MAT_FT_MAT5);
+    REQUIRE(mat != nullptr);
+    const char* fields[1] = {"a"};
+    matvar_t* s = Mat_VarCreateStruct("s", 2, dims, fields, 1);
+    REQUIRE(s != nullptr);
+    Mat_VarSetStructFieldByName(s, "a", 0, Mat_VarCreate(nullptr, MAT_C_DOUBLE, MAT_T_DOUBLE, 2, dims, &value, 0));
+    REQUIRE(Mat_VarWrite(mat, s, MAT_COMPRESSION_NONE) == 0);
+    Mat_VarFree(s);
+    Mat_Close(mat);
+    patch_dims(file);
+    require_data_error([&] { read_svhn_mat(file); },
+                       {"struct.mat", "corrupt .mat file: the dimensions declare 1 x 2147483647 elements, more than the variable's",
+                        "bytes can hold (a struct array of 1 fields: at least 8 bytes each)"});
   }
 }

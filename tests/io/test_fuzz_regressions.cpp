@@ -4,6 +4,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <hdf5.h>
+
+#include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <string>
 
@@ -35,16 +39,33 @@ TEST_CASE("fuzzer regressions: damaged recordings files give IoError, not a cras
   };
   for (const Finding& f : {
            Finding{"recordings_storage_short.h5", "its shape needs more bytes than the file stores"},
-           // libhdf5 1.10.8 leaks 56 bytes in H5Fopen's error path (HDFGroup/hdf5#2599); suppressed for LeakSanitizer
-           // in fuzz/lsan_suppressions.txt, as vclab holds no handle it could close.
-           Finding{"hdf5_leak_cont_msg.h5", "cannot open for reading"},
+           // libhdf5 1.10.8 leaked 56 bytes in H5Fopen's error path on this file (HDFGroup/hdf5#2599; suppressed for
+           // LeakSanitizer in fuzz/lsan_suppressions.txt). Its root group's continuation message declares an empty
+           // chunk at address 0, which the object header check now rejects before H5Fopen.
+           Finding{"hdf5_leak_cont_msg.h5", "object '/': its object header at address 96 has a continuation message "
+                                            "declaring a chunk of 0 bytes at address 0, too short for a chunk"},
            // Reported once by LeakSanitizer (2120 bytes in 5 allocations); H5Dopen2 fails on its damaged fill value
            // message. No leak reproduces with the current code; kept so that scripts/sanitize.sh watches this path.
            Finding{"hdf5_leak_on_error.h5", "cannot open the dataset"},
+           // The root group's object header (version 1, at address 96) holds a continuation message declaring a
+           // chunk of 0x6169640000000000 bytes at address 0x40000000320: libhdf5 1.10.8's H5Fopen allocated the
+           // chunk (H5C_protect <- H5O_protect <- H5G_mkroot) before reading it. Now checked before H5Fopen.
+           Finding{"hdf5_root_continuation_7e18.h5",
+                   "object '/': its object header at address 96 has a continuation message declaring a chunk of "
+                   "7019251445396406272 bytes at address 4398046511904, outside the file (13432 bytes). The file is "
+                   "damaged; re-create it"},
+           // The 'lr' attribute message of /gram/layer0/000000 declares a dataspace of 24840 bytes (0x6108, was 8) in
+           // a 56-byte message: libhdf5 1.10.8's H5O_attr_decode stepped past the message by the declared sizes and
+           // copied the 8-byte value from there (heap-buffer-overflow read in H5Aexists <- H5O__attr_exists).
+           Finding{"hdf5_attribute_sizes_overrun.h5",
+                   "object '/gram/layer0/000000': its object header at address 7344 holds an attribute message (at byte "
+                   "1944) whose name, datatype, dataspace and value need 24880 bytes, the message holds 56. The file is "
+                   "damaged; re-create it"},
        }) {
-    CAPTURE(f.file);
+    INFO("file: " << f.file);
     REQUIRE(fs::exists(kDir / f.file));
     const std::string msg = test::thrown_message<IoError>([&] { load_everything(kDir / f.file); });
+    INFO("message: " << msg);
     CHECK(msg.find(f.file) != std::string::npos);
     CHECK(msg.find(f.needle) != std::string::npos);
   }
@@ -148,4 +169,138 @@ TEST_CASE("a string attribute's global heap that lies outside the file, is not a
     CHECK(msg.find("no_object.h5") != std::string::npos);
     CHECK(msg.find(heap_at + std::to_string(gcol) + " has no object 7") != std::string::npos);
   }
+}
+
+TEST_CASE("an object header continuation chunk outside the file gives IoError before libhdf5 allocates it") {
+  // The same damage as hdf5_root_continuation_7e18.h5, in a dataset's header: checked before libhdf5 loads any
+  // header other than the root's. /x gets attributes until its header (version 1, no checksums, as vclab writes
+  // it) needs a continuation chunk; that continuation message's length becomes 2^40 bytes.
+  test::TempDir dir;
+  const fs::path good = dir / "cont.h5";
+  {
+    Hdf5File f = Hdf5File::create(good);
+    f.write_vector("/x", arma::vec{1.0, 2.0});
+    for (int i = 0; i < 40; ++i) f.set_attribute("/x", "attribute_with_a_long_name_" + std::to_string(i), double(i));
+  }
+  std::uint64_t address = 0;
+  {
+    const hid_t file = H5Fopen(good.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    REQUIRE(file >= 0);
+    H5L_info_t info;
+    REQUIRE(H5Lget_info(file, "/x", &info, H5P_DEFAULT) >= 0);
+    REQUIRE(info.type == H5L_TYPE_HARD);
+    address = info.u.address;
+    H5Fclose(file);
+  }
+  std::string bytes = test::read_text_file(good);
+  const auto u = [&](std::size_t at, int n) {
+    std::uint64_t v = 0;
+    for (int i = n - 1; i >= 0; --i) v = v << 8 | std::uint8_t(bytes[at + i]);
+    return v;
+  };
+  // Version 1 header: version 1, reserved, messages (2), references (4), first chunk size (4), 4 bytes padding;
+  // then messages {type (2), size (2), flags, 3 reserved, data}. A continuation message (type 0x10) holds
+  // {address (8), length (8)}.
+  REQUIRE(address + 16 < bytes.size());
+  REQUIRE(std::uint8_t(bytes[address]) == 1);
+  const std::uint64_t chunk0 = u(address + 8, 4);
+  std::uint64_t continuation = 0;
+  for (std::uint64_t p = address + 16; p + 8 <= address + 16 + chunk0; p += 8 + u(p + 2, 2)) {
+    if (u(p, 2) == 0x10) continuation = p + 8;
+  }
+  REQUIRE(continuation > 0);
+  const std::uint64_t chunk_at = u(continuation, 8);
+  const std::uint64_t huge = std::uint64_t{1} << 40;
+  for (int i = 0; i < 8; ++i) bytes[continuation + 8 + i] = char(huge >> 8 * i & 0xff);
+  const fs::path damaged = dir / "cont_damaged.h5";
+  test::write_text_file(damaged, bytes);
+  const std::string expected = "object '/x': its object header at address " + std::to_string(address) +
+                               " has a continuation message declaring a chunk of 1099511627776 bytes at address " +
+                               std::to_string(chunk_at) + ", outside the file (" + std::to_string(bytes.size()) + " bytes)";
+  SUBCASE("reading an attribute") {
+    const std::string msg =
+        test::thrown_message<IoError>([&] { Hdf5File::open_read(damaged).get_attribute_double("/x", "attribute_with_a_long_name_0"); });
+    CHECK(msg.find("cont_damaged.h5") != std::string::npos);
+    CHECK(msg.find(expected) != std::string::npos);
+    CHECK(msg.find("The file is damaged; re-create it") != std::string::npos);
+  }
+  SUBCASE("reading the dataset") {
+    const std::string msg = test::thrown_message<IoError>([&] { Hdf5File::open_read(damaged).read_matrix("/x"); });
+    CHECK(msg.find(expected) != std::string::npos);
+  }
+  SUBCASE("the intact file still reads") {
+    Hdf5File f = Hdf5File::open_read(good);
+    CHECK(f.get_attribute_double("/x", "attribute_with_a_long_name_39") == 39.0);
+    CHECK(f.read_matrix("/x").n_elem == 2);
+  }
+}
+
+TEST_CASE("version 2 object headers (\"OHDR\", \"OCHK\" chunks) pass the header check, and a damaged one is refused") {
+  // vclab writes version 1 headers; files written with the latest format (h5py libver='latest') have version 2
+  // ones, with signatures and checksums. /x keeps 40 attributes compact, so its header needs continuation chunks.
+  test::TempDir dir;
+  const fs::path good = dir / "v2.h5";
+  {
+    const hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST);
+    const hid_t file = H5Fcreate(good.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    REQUIRE(file >= 0);
+    const hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_attr_phase_change(dcpl, 1000, 0);
+    const hsize_t n = 2;
+    const hid_t space = H5Screate_simple(1, &n, nullptr);
+    const hid_t dset = H5Dcreate2(file, "/x", H5T_IEEE_F64LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    REQUIRE(dset >= 0);
+    const double data[2] = {1.0, 2.0};
+    REQUIRE(H5Dwrite(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0);
+    const hid_t scalar = H5Screate(H5S_SCALAR);
+    for (int i = 0; i < 40; ++i) {
+      const double v = i;
+      const std::string name = "attribute_with_a_long_name_" + std::to_string(i);
+      const hid_t attr = H5Acreate2(dset, name.c_str(), H5T_IEEE_F64LE, scalar, H5P_DEFAULT, H5P_DEFAULT);
+      REQUIRE(H5Awrite(attr, H5T_NATIVE_DOUBLE, &v) >= 0);
+      H5Aclose(attr);
+    }
+    H5Sclose(scalar);
+    H5Dclose(dset);
+    H5Sclose(space);
+    H5Pclose(dcpl);
+    H5Fclose(file);
+    H5Pclose(fapl);
+  }
+  {
+    Hdf5File f = Hdf5File::open_read(good);
+    CHECK(f.get_attribute_double("/x", "attribute_with_a_long_name_39") == 39.0);
+    CHECK(f.read_matrix("/x").n_elem == 2);
+  }
+  std::string bytes = test::read_text_file(good);
+  const auto u = [&](std::size_t at, int n) {
+    std::uint64_t v = 0;
+    for (int i = n - 1; i >= 0; --i) v = v << 8 | std::uint8_t(bytes[at + i]);
+    return v;
+  };
+  REQUIRE(bytes.find("OCHK") != std::string::npos);  // the header did need a continuation chunk
+  // /x's header: the "OHDR" whose first chunk holds a continuation message (type 0x10) {address (8), length (8)}.
+  std::size_t continuation = 0;
+  for (std::size_t h = bytes.find("OHDR"); h != std::string::npos && continuation == 0; h = bytes.find("OHDR", h + 1)) {
+    const unsigned flags = std::uint8_t(bytes[h + 5]);
+    std::size_t p = h + 6 + (flags & 0x20 ? 16 : 0) + (flags & 0x10 ? 4 : 0);
+    const int width = 1 << (flags & 3);
+    const std::uint64_t chunk0 = u(p, width);
+    p += width;
+    const std::size_t end = p + chunk0, header = 4 + (flags & 0x04 ? 2 : 0);
+    for (; p + header <= end; p += header + u(p + 1, 2)) {
+      if (std::uint8_t(bytes[p]) == 0x10) continuation = p + header;
+    }
+  }
+  REQUIRE(continuation > 0);
+  const std::uint64_t huge = std::uint64_t{1} << 40;
+  for (int i = 0; i < 8; ++i) bytes[continuation + 8 + i] = char(huge >> 8 * i & 0xff);
+  const fs::path damaged = dir / "v2_damaged.h5";
+  test::write_text_file(damaged, bytes);
+  const std::string msg =
+      test::thrown_message<IoError>([&] { Hdf5File::open_read(damaged).get_attribute_double("/x", "attribute_with_a_long_name_0"); });
+  INFO("message: " << msg);
+  CHECK(msg.find("v2_damaged.h5: object '/x': its object header at address ") != std::string::npos);
+  CHECK(msg.find("has a continuation message declaring a chunk of 1099511627776 bytes at address ") != std::string::npos);
 }

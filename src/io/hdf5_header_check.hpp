@@ -1,0 +1,48 @@
+// Structural pre-checks of HDF5 object headers, read from the file itself before libhdf5 loads them.
+// libhdf5 1.10.8 allocates an object header's continuation chunk from the length its continuation message
+// declares, before it reads the chunk or compares it with the file (H5C_protect <- H5O_protect; fuzzer finding:
+// malloc(0x6169640000000000) in H5Fopen). So vclab walks an object's header chunks first, with libhdf5's own
+// steps (HDF5 file format specification, sections II.A superblock and IV.A object headers, versions 1 and 2),
+// and requires every chunk to lie inside the file.
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <mutex>
+#include <string>
+#include <unordered_set>
+
+namespace vclab {
+
+inline constexpr std::uint64_t kHdf5UndefinedAddress = ~std::uint64_t{0};
+
+// What the superblock declares, as far as the checks need it. `known` is false when the file has no superblock
+// these checks read (libhdf5 then reports the file itself); every address is then left unchecked.
+struct Hdf5Layout {
+  bool known = false;
+  std::uint64_t base = 0;         // absolute position of the superblock: file addresses count from here
+  unsigned sizeof_addr = 8;       // bytes of an address (2, 4 or 8)
+  unsigned sizeof_size = 8;       // bytes of a length (2, 4 or 8)
+  std::uint64_t file_size = 0;
+  std::uint64_t root = kHdf5UndefinedAddress;                  // the root group's object header
+  std::uint64_t superblock_extension = kHdf5UndefinedAddress;  // versions 2 and 3 only
+};
+
+// Reads the superblock (at 0, 512, 1024, ... as libhdf5 searches). Never throws.
+Hdf5Layout read_hdf5_layout(const std::filesystem::path& file);
+
+// Throws IoError naming the file and `object` when the object header at `address` (relative to the base) or any
+// chunk its continuation messages chain to lies outside the file, or a continuation message declares an empty
+// chunk. Headers that are damaged in other ways are left to libhdf5, which rejects them without allocating
+// more than the file holds.
+void check_object_header(const std::filesystem::path& file, const Hdf5Layout& layout, std::uint64_t address,
+                         const std::string& object);
+
+// The layout of one open file and the object headers already checked in it (each is checked once).
+struct Hdf5HeaderChecks {
+  Hdf5Layout layout;
+  std::mutex mutex;
+  std::unordered_set<std::uint64_t> checked;
+  void check(const std::filesystem::path& file, std::uint64_t address, const std::string& object);
+};
+
+}  // namespace vclab
