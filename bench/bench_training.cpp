@@ -256,9 +256,6 @@ void run(const Config& cfg) {
 
   // 5. Scaling with d, width and batch: per-step time (bare, diag V, full V) and AGOP (diag) per sample.
   if (cfg.scaling) {
-    std::ofstream out(cfg.dat);
-    out << "# bench_training scaling: medians over " << cfg.reps << " interleaved reps, " << threads << " BLAS threads, float\n"
-        << "# axis value d width batch bare_step_s diag_v_step_s full_v_step_s agop_diag_per_sample_s bare_gflops\n";
     struct Point {
       std::string axis;
       std::size_t d, h, b;
@@ -268,6 +265,9 @@ void run(const Config& cfg) {
     for (std::size_t v : {64, 128, 256, 512, 1024}) points.push_back({"width", 3072, v, 64});
     for (std::size_t v : {16, 32, 64, 128, 256}) points.push_back({"batch", 3072, 256, v});
     const std::size_t scaling_reps = std::max<std::size_t>(3, cfg.reps / 2), agop_samples = 2000;
+    std::ofstream out(cfg.dat);
+    out << "# bench_training scaling: medians over " << scaling_reps << " interleaved reps, " << threads << " BLAS threads, float\n"
+        << "# axis value d width batch bare_step_s diag_v_step_s full_v_step_s agop_diag_per_sample_s bare_gflops\n";
     std::printf("\n[scaling, %zu reps each] %-6s %6s %6s %6s %10s %10s %10s %14s\n", scaling_reps, "axis", "d", "width", "batch",
                 "bare_ms", "diagV_ms", "fullV_ms", "agop_us/sample");
     for (const auto& p : points) {

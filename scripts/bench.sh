@@ -84,6 +84,9 @@ peer_pair() {  # epochs, tag
 }
 
 prepare_peer() {
+  /usr/bin/python3 -c "import torch, h5py, numpy" 2>/dev/null || {
+    echo "bench.sh: the PyTorch peer needs Debian's python3-torch, python3-h5py and python3-numpy: apt-get install -y python3-torch python3-h5py python3-numpy" >&2
+    exit 2; }
   "$BUILD"/bench_batch_order --n 50000 --seed 0 --epochs 12 --out "$WORK/order.bin"
   [ -f "$WORK/vclab_init/weights_init.h5" ] || "$BUILD"/vclab train --dataset cifar10 --data-dir "$DATA" --epochs 1 \
     --train-size 64 --record none --threads "$THREADS" --out "$WORK/vclab_init" --overwrite >/dev/null
@@ -95,6 +98,7 @@ peer() {
   for r in $(seq "$REPS"); do
     cp "$WORK/peer_e${PEER_EPOCHS}_r$r.json" "$RAW/"
     cp "$WORK/vclab_e${PEER_EPOCHS}_r$r/analysis/correlations.csv" "$RAW/vclab_e${PEER_EPOCHS}_r$r.correlations.csv"
+    cp "$WORK/vclab_e${PEER_EPOCHS}_r$r/metrics.csv" "$RAW/vclab_e${PEER_EPOCHS}_r$r.metrics.csv"
   done
 }
 

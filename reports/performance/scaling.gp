@@ -2,11 +2,11 @@
 # diag AGOP's cost per 64 samples, against input width d, hidden width and batch size. Data: scaling.dat (copy of raw/scaling.dat).
 set terminal pngcairo size 1500,480 font "DejaVu Sans,11"
 set output "scaling.png"
-set multiplot layout 1,3 title "vclab costs, 2-layer GELU MLP, float, 2 BLAS threads (shared 2-core machine)"
+set multiplot layout 1,3 title "vclab costs, 2-layer GELU MLP, float, 2 BLAS threads (2-core machine, one session)"
 set logscale xy
 set grid
 set ylabel "seconds"
-set key top left
+set key bottom right
 f = "scaling.dat"
 sel(a) = (strcol(1) eq a) ? $2 : 1/0
 do for [a in "d width batch"] {
