@@ -562,12 +562,6 @@ void register_heap_id_conversion() {
   });
 }
 
-std::uint64_t little_endian(const std::uint8_t* p, std::size_t bytes) {
-  std::uint64_t v = 0;
-  for (std::size_t i = bytes; i-- > 0;) v = v << 8 | p[i];
-  return v;
-}
-
 // The value of the variable-length string attribute `attr`, read from its global heap object. Throws IoError
 // unless the attribute points into a global heap collection that lies inside the file, decodes in finitely many
 // steps without overrunning itself, and holds the string's object with the length the attribute declares. The
@@ -578,7 +572,7 @@ std::string read_vlen_string_attribute(const std::filesystem::path& file_path, h
                                const std::string& name, hid_t attr) {
   register_heap_id_conversion();
   const std::string what = "attribute '" + name + "'";
-  const std::string fix = "The file is damaged; re-create it";
+  const std::string fix = kHdf5DamagedFix;
   Handle fcpl(H5Fget_create_plist(file), H5Pclose);
   std::size_t sizeof_addr = 0, sizeof_size = 0;
   hsize_t userblock = 0;
@@ -606,9 +600,7 @@ std::string read_vlen_string_attribute(const std::filesystem::path& file_path, h
   }
   std::ifstream in(file_path, std::ios::binary);
   std::vector<std::uint8_t> heap(header);
-  in.seekg(std::streamoff(userblock + address));
-  if (!in.read(reinterpret_cast<char*>(heap.data()), std::streamsize(header)) || std::memcmp(heap.data(), "GCOL", 4) != 0 ||
-      heap[4] != 1) {
+  if (!read_at(in, userblock + address, heap.data(), header) || std::memcmp(heap.data(), "GCOL", 4) != 0 || heap[4] != 1) {
     fail(file_path, obj_path, heap_at + " is not a global heap (no GCOL signature of version 1)", fix);
   }
   const std::uint64_t size = little_endian(heap.data() + 8, sizeof_size);
@@ -616,7 +608,7 @@ std::string read_vlen_string_attribute(const std::filesystem::path& file_path, h
     fail(file_path, obj_path, heap_at + " declares " + std::to_string(size) + " bytes, more than the file holds there", fix);
   }
   heap.resize(size);
-  if (!in.read(reinterpret_cast<char*>(heap.data() + header), std::streamsize(size - header))) {
+  if (!read_at(in, userblock + address + header, heap.data() + header, size - header)) {
     fail(file_path, obj_path, heap_at + " cannot be read", fix);
   }
   // The decoder's walk: each object is {index (2), references (2), reserved (4), size, data padded to 8 bytes};

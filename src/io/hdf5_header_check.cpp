@@ -14,13 +14,6 @@ namespace {
 constexpr char kSignature[] = "\x89HDF\r\n\x1a\n";
 constexpr std::uint16_t kContinuationMessage = 0x0010;
 constexpr std::size_t kMaxChunks = 65536;  // a header of more chunks than this is not one libhdf5 wrote
-constexpr char kFix[] = "The file is damaged; re-create it";
-
-std::uint64_t little_endian(const std::uint8_t* p, std::size_t bytes) {
-  std::uint64_t v = 0;
-  for (std::size_t i = bytes; i-- > 0;) v = v << 8 | p[i];
-  return v;
-}
 
 // An address of all ones (in its declared width) is HDF5's "undefined address".
 std::uint64_t decode_address(const std::uint8_t* p, unsigned bytes) {
@@ -74,13 +67,19 @@ std::uint64_t attribute_message_needs(const std::uint8_t* m, std::size_t size, u
   return value > ~std::uint64_t{0} - value_at ? ~std::uint64_t{0} : value_at + value;
 }
 
-bool read_at(std::ifstream& in, std::uint64_t pos, std::uint8_t* out, std::size_t n) {
+}  // namespace
+
+std::uint64_t little_endian(const std::uint8_t* p, std::size_t bytes) {
+  std::uint64_t v = 0;
+  for (std::size_t i = bytes; i-- > 0;) v = v << 8 | p[i];
+  return v;
+}
+
+bool read_at(std::istream& in, std::uint64_t pos, std::uint8_t* out, std::size_t n) {
   in.clear();
   in.seekg(std::streamoff(pos));
   return static_cast<bool>(in.read(reinterpret_cast<char*>(out), std::streamsize(n)));
 }
-
-}  // namespace
 
 Hdf5Layout read_hdf5_layout(const std::filesystem::path& file) {
   Hdf5Layout layout;
@@ -122,19 +121,22 @@ Hdf5Layout read_hdf5_layout(const std::filesystem::path& file) {
   return layout;
 }
 
-void check_object_header(const std::filesystem::path& file, const Hdf5Layout& layout, std::uint64_t address,
-                         const std::string& object) {
+void check_object_header(const std::filesystem::path& file, std::istream& in, const Hdf5Layout& layout,
+                         std::uint64_t address, const std::string& object) {
   if (!layout.known || address == kHdf5UndefinedAddress) return;
   const std::string where = "object '" + object + "': its object header at address " + std::to_string(address);
   const std::uint64_t room = layout.file_size - layout.base;  // bytes from the base address to the end of the file
-  if (address >= room) throw IoError(file, where + " lies outside the file (" + std::to_string(layout.file_size) + " bytes)", kFix);
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return;  // libhdf5 reports an unreadable file itself
+  if (address >= room) throw IoError(file, where + " lies outside the file (" + std::to_string(layout.file_size) + " bytes)", kHdf5DamagedFix);
 
   // The first chunk: version 2 starts with "OHDR", version 1 with its version byte.
   std::uint8_t prefix[48] = {};
   const std::size_t prefix_bytes = std::size_t(std::min<std::uint64_t>(sizeof prefix, room - address));
   if (!read_at(in, layout.base + address, prefix, prefix_bytes)) return;
+  const auto first_chunk_beyond_file = [&](std::uint64_t chunk0) {
+    throw IoError(file, where + " declares a first chunk of " + std::to_string(chunk0) + " bytes, beyond the end of the file (" +
+                            std::to_string(layout.file_size) + " bytes)",
+                  kHdf5DamagedFix);
+  };
   struct Chunk {
     std::uint64_t address, length;   // messages of the chunk: [address, address + length) relative to the base
   };
@@ -148,25 +150,19 @@ void check_object_header(const std::filesystem::path& file, const Hdf5Layout& la
     std::size_t p = 6 + (flags & 0x20 ? 16 : 0) + (flags & 0x10 ? 4 : 0);  // times; attribute phase change values
     const std::size_t width = std::size_t(1) << (flags & 0x03);
     if (p + width > prefix_bytes) {
-      throw IoError(file, where + " is cut off by the end of the file", kFix);
+      throw IoError(file, where + " is cut off by the end of the file", kHdf5DamagedFix);
     }
     const std::uint64_t chunk0 = little_endian(prefix + p, width);
     p += width;
     message_header = 4 + (flags & 0x04 ? 2 : 0);  // type (1), size (2), flags (1)[, creation order (2)]
-    if (chunk0 > room - address - p || room - address - p - chunk0 < 4) {  // the messages, then a 4-byte checksum
-      throw IoError(file, where + " declares a first chunk of " + std::to_string(chunk0) + " bytes, beyond the end of the file (" +
-                              std::to_string(layout.file_size) + " bytes)",
-                    kFix);
+    if (chunk0 > room - address - p || room - address - p - chunk0 < 4) {
+      first_chunk_beyond_file(chunk0);  // the messages, then a 4-byte checksum
     }
     pending.push_back({address + p, chunk0});
   } else if (prefix_bytes >= 16 && prefix[0] == 1) {
     // version (1), reserved (1), messages (2), reference count (4), chunk size (4), 4 bytes aligning to 8
     const std::uint64_t chunk0 = little_endian(prefix + 8, 4);
-    if (chunk0 > room - address - 16) {
-      throw IoError(file, where + " declares a first chunk of " + std::to_string(chunk0) + " bytes, beyond the end of the file (" +
-                              std::to_string(layout.file_size) + " bytes)",
-                    kFix);
-    }
+    if (chunk0 > room - address - 16) first_chunk_beyond_file(chunk0);
     pending.push_back({address + 16, chunk0});
   } else {
     return;  // not an object header: libhdf5 rejects it without reading further
@@ -196,7 +192,7 @@ void check_object_header(const std::filesystem::path& file, const Hdf5Layout& la
                                   " bytes at address " + (at == kHdf5UndefinedAddress ? std::string("UNDEF") : std::to_string(at)) +
                                   (length < (v2 ? 8u : 1u) ? std::string(", too short for a chunk")
                                                            : ", outside the file (" + std::to_string(layout.file_size) + " bytes)"),
-                        kFix);
+                        kHdf5DamagedFix);
         }
         if (v2) {
           pending.push_back({at + 4, length - 8});
@@ -211,12 +207,12 @@ void check_object_header(const std::filesystem::path& file, const Hdf5Layout& la
           throw IoError(file, where + " holds an attribute message (at byte " + std::to_string(chunk.address + data) +
                                   ") whose name, datatype, dataspace and value need " + std::to_string(needs) +
                                   " bytes, the message holds " + std::to_string(size),
-                        kFix);
+                        kHdf5DamagedFix);
         }
         if (!name_ok) {
           throw IoError(file, where + " holds an attribute message (at byte " + std::to_string(chunk.address + data) +
                                   ") whose name does not end within its declared length",
-                        kFix);
+                        kHdf5DamagedFix);
         }
       }
       p = data + size;
@@ -227,7 +223,11 @@ void check_object_header(const std::filesystem::path& file, const Hdf5Layout& la
 void Hdf5HeaderChecks::check(const std::filesystem::path& file, std::uint64_t address, const std::string& object) {
   std::lock_guard<std::mutex> lock(mutex);
   if (checked.count(address) > 0) return;
-  check_object_header(file, layout, address, object);
+  if (!in.is_open()) {
+    in.open(file, std::ios::binary);
+    if (!in.is_open()) return;  // libhdf5 reports an unreadable file itself
+  }
+  check_object_header(file, in, layout, address, object);
   checked.insert(address);
 }
 

@@ -7,6 +7,8 @@
 #pragma once
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
+#include <istream>
 #include <mutex>
 #include <string>
 #include <unordered_set>
@@ -14,6 +16,15 @@
 namespace vclab {
 
 inline constexpr std::uint64_t kHdf5UndefinedAddress = ~std::uint64_t{0};
+
+// The fix every "damaged structure" message of these checks (and of the global heap walk in hdf5_file.cpp) gives.
+inline constexpr char kHdf5DamagedFix[] = "The file is damaged; re-create it";
+
+// Raw-file helpers for the checks that read HDF5 structures themselves (object headers here, the global heap of
+// a string attribute in hdf5_file.cpp). An unsigned integer of `bytes` (1 to 8) bytes in HDF5's little-endian
+// order; and `n` bytes at absolute position `pos` of `in` (false when the file ends first; clears `in`'s state).
+std::uint64_t little_endian(const std::uint8_t* p, std::size_t bytes);
+bool read_at(std::istream& in, std::uint64_t pos, std::uint8_t* out, std::size_t n);
 
 // What the superblock declares, as far as the checks need it. `known` is false when the file has no superblock
 // these checks read (libhdf5 then reports the file itself); every address is then left unchecked.
@@ -34,14 +45,17 @@ Hdf5Layout read_hdf5_layout(const std::filesystem::path& file);
 // chunk its continuation messages chain to lies outside the file, or a continuation message declares an empty
 // chunk. Headers that are damaged in other ways are left to libhdf5, which rejects them without allocating
 // more than the file holds.
-void check_object_header(const std::filesystem::path& file, const Hdf5Layout& layout, std::uint64_t address,
-                         const std::string& object);
+// `in` reads `file` (the name is for messages).
+void check_object_header(const std::filesystem::path& file, std::istream& in, const Hdf5Layout& layout,
+                         std::uint64_t address, const std::string& object);
 
-// The layout of one open file and the object headers already checked in it (each is checked once).
+// The layout of one open file, the object headers already checked in it (each is checked once), and one stream
+// on the file for all of its checks (opened at the first).
 struct Hdf5HeaderChecks {
   Hdf5Layout layout;
   std::mutex mutex;
   std::unordered_set<std::uint64_t> checked;
+  std::ifstream in;
   void check(const std::filesystem::path& file, std::uint64_t address, const std::string& object);
 };
 

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -30,14 +31,19 @@ inline void write_bytes(const std::filesystem::path& path, const Bytes& bytes) {
   REQUIRE_MESSAGE(out.good(), "could not write test file " << path);
 }
 
+// The bytes of the file at `path`.
+inline Bytes file_bytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
 // gzip-compressed bytes produced by zlib's gz* API (a real .gz file, as gzip(1) writes them).
 inline Bytes gzip_bytes(const Bytes& plain, const std::filesystem::path& scratch) {
   gzFile gz = gzopen(scratch.c_str(), "wb9");
   REQUIRE(gz != nullptr);
   if (!plain.empty()) REQUIRE(gzwrite(gz, plain.data(), static_cast<unsigned>(plain.size())) == int(plain.size()));
   REQUIRE(gzclose(gz) == Z_OK);
-  std::ifstream in(scratch, std::ios::binary);
-  Bytes out((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  Bytes out = file_bytes(scratch);
   std::filesystem::remove(scratch);
   return out;
 }
@@ -106,13 +112,18 @@ inline Bytes cifar100_bytes(const Bytes& coarse, const Bytes& fine) {
   return b;
 }
 
-// Writes one variable with matio's own API (so the file is a genuine MAT file).
-inline void write_mat_var(mat_t* mat, const char* name, matio_classes cls, matio_types type, std::vector<size_t> dims,
-                          void* data, matio_compression compression) {
-  matvar_t* var = Mat_VarCreate(name, cls, type, static_cast<int>(dims.size()), dims.data(), data, 0);
+// Writes `var` (any class: cell and struct arrays too) with matio's own API, so the file is a genuine MAT file,
+// and frees it.
+inline void write_mat_var(mat_t* mat, matvar_t* var, matio_compression compression) {
   REQUIRE(var != nullptr);
   REQUIRE(Mat_VarWrite(mat, var, compression) == 0);
   Mat_VarFree(var);
+}
+
+// Writes one numeric variable of the given class, type and dimensions.
+inline void write_mat_var(mat_t* mat, const char* name, matio_classes cls, matio_types type, std::vector<size_t> dims,
+                          void* data, matio_compression compression) {
+  write_mat_var(mat, Mat_VarCreate(name, cls, type, static_cast<int>(dims.size()), dims.data(), data, 0), compression);
 }
 
 // SVHN-format file: X uint8 (32, 32, 3, N) with X(row, col, c, n) = pattern_pixel(n, c, row, col),

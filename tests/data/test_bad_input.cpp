@@ -56,10 +56,12 @@ void make_socket_file(const fs::path& path) {
   ::close(fd);
 }
 
-// The bytes of the file at `path`.
-Bytes file_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+// Writes `var` as the only variable of a new MAT5 file (uncompressed) and frees it.
+void write_mat_variable(const fs::path& file, matvar_t* var) {
+  mat_t* mat = Mat_CreateVer(file.c_str(), nullptr, MAT_FT_MAT5);
+  REQUIRE(mat != nullptr);
+  write_mat_var(mat, var, MAT_COMPRESSION_NONE);
+  Mat_Close(mat);
 }
 
 }  // namespace
@@ -109,8 +111,7 @@ TEST_CASE("IDX headers declaring absurd counts are rejected against the file siz
 TEST_CASE("SVHN: an X header declaring billions of images is rejected before matio allocates") {
   TempDir dir;
   write_svhn_mat(dir / "x.mat", {1.0}, MAT_FT_MAT5, MAT_COMPRESSION_NONE);
-  std::ifstream in(dir / "x.mat", std::ios::binary);
-  Bytes bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  Bytes bytes = file_bytes(dir / "x.mat");
   // X's dimensions subelement holds int32 32, 32, 3, 1: make N = 2^31 - 1.
   const std::int32_t dims[4] = {32, 32, 3, 1};
   const auto at = std::search(bytes.begin(), bytes.end(), reinterpret_cast<const std::uint8_t*>(dims),
@@ -219,14 +220,8 @@ TEST_CASE("SVHN: a cell or struct variable declaring more elements than its byte
   std::size_t dims[2] = {1, 1};
   SUBCASE("a cell array") {
     const fs::path file = dir / "cell.mat";
-    mat_t* mat = Mat_CreateVer(file.c_str(), nullptr, MAT_FT_MAT5);
-    REQUIRE(mat != nullptr);
     matvar_t* cells[1] = {Mat_VarCreate(nullptr, MAT_C_DOUBLE, MAT_T_DOUBLE, 2, dims, &value, 0)};
-    matvar_t* cell = Mat_VarCreate("c", MAT_C_CELL, MAT_T_CELL, 2, dims, cells, 0);
-    REQUIRE(cell != nullptr);
-    REQUIRE(Mat_VarWrite(mat, cell, MAT_COMPRESSION_NONE) == 0);
-    Mat_VarFree(cell);
-    Mat_Close(mat);
+    write_mat_variable(file, Mat_VarCreate("c", MAT_C_CELL, MAT_T_CELL, 2, dims, cells, 0));
     patch_dims(file);
     require_data_error([&] { read_svhn_mat(file); },
                        {"cell.mat", "corrupt .mat file: the dimensions declare 1 x 2147483647 elements, more than the variable's",
@@ -234,15 +229,11 @@ TEST_CASE("SVHN: a cell or struct variable declaring more elements than its byte
   }
   SUBCASE("a struct array") {
     const fs::path file = dir / "struct.mat";
-    mat_t* mat = Mat_CreateVer(file.c_str(), nullptr, MAT_FT_MAT5);
-    REQUIRE(mat != nullptr);
     const char* fields[1] = {"a"};
     matvar_t* s = Mat_VarCreateStruct("s", 2, dims, fields, 1);
     REQUIRE(s != nullptr);
     Mat_VarSetStructFieldByName(s, "a", 0, Mat_VarCreate(nullptr, MAT_C_DOUBLE, MAT_T_DOUBLE, 2, dims, &value, 0));
-    REQUIRE(Mat_VarWrite(mat, s, MAT_COMPRESSION_NONE) == 0);
-    Mat_VarFree(s);
-    Mat_Close(mat);
+    write_mat_variable(file, s);
     patch_dims(file);
     require_data_error([&] { read_svhn_mat(file); },
                        {"struct.mat", "corrupt .mat file: the dimensions declare 1 x 2147483647 elements, more than the variable's",

@@ -64,8 +64,7 @@ TEST_CASE("malformed SVHN files throw DataError naming the file and the problem"
   }
   SUBCASE("truncated MAT file") {
     write_svhn_mat(dir / "full.mat", {1, 2, 3, 4}, MAT_FT_MAT5, MAT_COMPRESSION_NONE);
-    std::ifstream in(dir / "full.mat", std::ios::binary);
-    Bytes all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    Bytes all = file_bytes(dir / "full.mat");
     all.resize(all.size() / 2);
     write_bytes(dir / "cut.mat", all);
     require_data_error([&] { read_svhn_mat(dir / "cut.mat"); }, {"cut.mat"});
