@@ -22,6 +22,7 @@ std::uint64_t decode_address(const std::uint8_t* p, unsigned bytes) {
 }
 
 constexpr std::uint16_t kAttributeMessage = 0x000C;
+constexpr std::uint16_t kSymbolTableMessage = 0x0011;
 
 std::uint64_t saturating_multiply(std::uint64_t a, std::uint64_t b) {
   return b != 0 && a > ~std::uint64_t{0} / b ? ~std::uint64_t{0} : a * b;
@@ -121,6 +122,34 @@ Hdf5Layout read_hdf5_layout(const std::filesystem::path& file) {
   return layout;
 }
 
+namespace {
+
+// The local heap of an old-style group (its symbol table message names it; HDF5 spec III.D): "HEAP", version 0,
+// 3 reserved bytes, data segment size, offset to the free list, data segment address. libhdf5 1.10.8 allocates the
+// data segment from its declared size when it first reads the group's links (H5HL_protect <- H5G__stab_iterate;
+// fuzzer finding: malloc(0xd46444889000058)), so the segment must lie inside the file.
+void check_local_heap(const std::filesystem::path& file, std::istream& in, const Hdf5Layout& layout, std::uint64_t heap,
+                      const std::string& where) {
+  const std::uint64_t room = layout.file_size - layout.base;
+  const std::size_t prefix_bytes = 8 + 2 * std::size_t(layout.sizeof_size) + layout.sizeof_addr;
+  std::uint8_t prefix[8 + 2 * 8 + 8] = {};
+  if (heap == kHdf5UndefinedAddress || heap >= room || prefix_bytes > room - heap ||
+      !read_at(in, layout.base + heap, prefix, prefix_bytes) || std::memcmp(prefix, "HEAP", 4) != 0 || prefix[4] != 0) {
+    return;  // not a local heap libhdf5 would read: it rejects it without allocating its data segment
+  }
+  const std::uint64_t size = little_endian(prefix + 8, layout.sizeof_size);
+  const std::uint64_t data = decode_address(prefix + 8 + 2 * layout.sizeof_size, layout.sizeof_addr);
+  if (data == kHdf5UndefinedAddress || data >= room || size > room - data) {
+    throw IoError(file, where + " names a local heap (at address " + std::to_string(heap) + ") whose data segment of " +
+                            std::to_string(size) + " bytes at address " +
+                            (data == kHdf5UndefinedAddress ? std::string("UNDEF") : std::to_string(data)) +
+                            " lies outside the file (" + std::to_string(layout.file_size) + " bytes)",
+                  kHdf5DamagedFix);
+  }
+}
+
+}  // namespace
+
 void check_object_header(const std::filesystem::path& file, std::istream& in, const Hdf5Layout& layout,
                          std::uint64_t address, const std::string& object) {
   if (!layout.known || address == kHdf5UndefinedAddress) return;
@@ -183,7 +212,16 @@ void check_object_header(const std::filesystem::path& file, std::istream& in, co
       const std::size_t size = std::size_t(little_endian(&bytes[p + (v2 ? 1 : 2)], 2));
       const std::size_t data = p + message_header;
       if (size > bytes.size() - data || (!v2 && size % 8 != 0)) break;
-      if (type == kContinuationMessage && size >= layout.sizeof_addr + layout.sizeof_size) {
+      // libhdf5 decodes a continuation message's address and length whatever size the message declares, reading
+      // past a shorter one into the next messages (fuzzer finding: a size-0 continuation message whose "length"
+      // became 0xc000000000000, allocated in H5Fopen).
+      if (type == kContinuationMessage && size < layout.sizeof_addr + layout.sizeof_size) {
+        throw IoError(file, where + " has a continuation message (at byte " + std::to_string(chunk.address + data) + ") of " +
+                                std::to_string(size) + " bytes, too short for the address and length of a chunk (" +
+                                std::to_string(layout.sizeof_addr + layout.sizeof_size) + " bytes)",
+                      kHdf5DamagedFix);
+      }
+      if (type == kContinuationMessage) {
         const std::uint64_t at = decode_address(&bytes[data], layout.sizeof_addr);
         const std::uint64_t length = little_endian(&bytes[data + layout.sizeof_addr], layout.sizeof_size);
         // Version 2 continuation chunks hold the signature "OCHK" and a checksum around their messages.
@@ -199,6 +237,9 @@ void check_object_header(const std::filesystem::path& file, std::istream& in, co
         } else {
           pending.push_back({at, length});
         }
+      }
+      if (type == kSymbolTableMessage && size >= 2 * std::size_t(layout.sizeof_addr)) {
+        check_local_heap(file, in, layout, decode_address(&bytes[data + layout.sizeof_addr], layout.sizeof_addr), where);
       }
       if (type == kAttributeMessage) {
         bool name_ok = true;

@@ -57,6 +57,18 @@ TEST_CASE("fuzzer regressions: damaged recordings files give IoError, not a cras
            // The 'lr' attribute message of /gram/layer0/000000 declares a dataspace of 24840 bytes (0x6108, was 8) in
            // a 56-byte message: libhdf5 1.10.8's H5O_attr_decode stepped past the message by the declared sizes and
            // copied the 8-byte value from there (heap-buffer-overflow read in H5Aexists <- H5O__attr_exists).
+           // The root group's continuation chunk (at 800, 240 bytes) holds a continuation message of size 0 (header at 1016):
+           // libhdf5 1.10.8 decoded its address and length from the bytes after it anyway and allocated a chunk
+           // of 0xc000000000000 bytes in H5Fopen (H5C_protect <- H5O_protect <- H5G_mkroot).
+           Finding{"hdf5_continuation_message_size0.h5",
+                   "object '/': its object header at address 96 has a continuation message (at byte 1024) of 0 bytes, "
+                   "too short for the address and length of a chunk (16 bytes). The file is damaged; re-create it"},
+           // Group /vc/layer1's symbol table message names a local heap whose data segment declares 0xd46444889000058
+           // bytes: libhdf5 1.10.8 allocated it when listing the group (H5HL_protect <- H5G__stab_iterate <- H5Literate).
+           Finding{"hdf5_local_heap_size_1e18.h5",
+                   "object '/vc/layer1': its object header at address 10784 names a local heap (at address 11368) whose "
+                   "data segment of 956527049189621848 bytes at address 4429187080 lies outside the file (13433 bytes). "
+                   "The file is damaged; re-create it"},
            Finding{"hdf5_attribute_sizes_overrun.h5",
                    "object '/gram/layer0/000000': its object header at address 7344 holds an attribute message (at byte "
                    "1944) whose name, datatype, dataspace and value need 24880 bytes, the message holds 56. The file is "
