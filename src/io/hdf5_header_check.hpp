@@ -36,6 +36,10 @@ struct Hdf5Layout {
   std::uint64_t file_size = 0;
   std::uint64_t root = kHdf5UndefinedAddress;                  // the root group's object header
   std::uint64_t superblock_extension = kHdf5UndefinedAddress;  // versions 2 and 3 only
+  // Old-style groups' B-tree K values (superblock versions 0 and 1; 0 where the superblock does not hold them): a
+  // symbol table node holds at most 2 x sym_leaf_k entries, a group B-tree node at most 2 x group_btree_k children.
+  unsigned sym_leaf_k = 0;
+  unsigned group_btree_k = 0;
 };
 
 // Reads the superblock (at 0, 512, 1024, ... as libhdf5 searches). Never throws.
@@ -43,8 +47,11 @@ Hdf5Layout read_hdf5_layout(const std::filesystem::path& file);
 
 // Throws IoError naming the file and `object` when the object header at `address` (relative to the base) or any
 // chunk its continuation messages chain to lies outside the file, or a continuation message declares an empty
-// chunk. Headers that are damaged in other ways are left to libhdf5, which rejects them without allocating
-// more than the file holds.
+// chunk; and, for an old-style group, when its symbol table message is too short for its two addresses, its local
+// heap's data segment lies outside the file, or a node of its B-tree or a symbol table node is damaged (outside the
+// file, more entries than the node holds, a level out of order, a node reached twice, a name outside the heap).
+// Headers that are damaged in other ways are left to libhdf5, which rejects them without allocating more than the
+// file holds.
 // `in` reads `file` (the name is for messages).
 void check_object_header(const std::filesystem::path& file, std::istream& in, const Hdf5Layout& layout,
                          std::uint64_t address, const std::string& object);

@@ -54,9 +54,6 @@ TEST_CASE("fuzzer regressions: damaged recordings files give IoError, not a cras
                    "object '/': its object header at address 96 has a continuation message declaring a chunk of "
                    "7019251445396406272 bytes at address 4398046511904, outside the file (13432 bytes). The file is "
                    "damaged; re-create it"},
-           // The 'lr' attribute message of /gram/layer0/000000 declares a dataspace of 24840 bytes (0x6108, was 8) in
-           // a 56-byte message: libhdf5 1.10.8's H5O_attr_decode stepped past the message by the declared sizes and
-           // copied the 8-byte value from there (heap-buffer-overflow read in H5Aexists <- H5O__attr_exists).
            // The root group's continuation chunk (at 800, 240 bytes) holds a continuation message of size 0 (header at 1016):
            // libhdf5 1.10.8 decoded its address and length from the bytes after it anyway and allocated a chunk
            // of 0xc000000000000 bytes in H5Fopen (H5C_protect <- H5O_protect <- H5G_mkroot).
@@ -69,6 +66,26 @@ TEST_CASE("fuzzer regressions: damaged recordings files give IoError, not a cras
                    "object '/vc/layer1': its object header at address 10784 names a local heap (at address 11368) whose "
                    "data segment of 956527049189621848 bytes at address 4429187080 lies outside the file (13433 bytes). "
                    "The file is damaged; re-create it"},
+           // Group /vc's B-tree (at 10240) has its key and child address overwritten with 2^64 - 1 (HDF5's undefined
+           // address): libhdf5 1.10.8 followed the child when listing /vc and crashed (SEGV, memcpy to address 0 in
+           // H5F__accum_read <- H5C_protect <- H5G__node_iterate <- H5B_iterate <- H5Literate).
+           // The root's 'format' attribute: its datatype's class byte 0x19 (variable-length string) became 0x18, an
+           // enumeration of 257 members whose names run past the header chunk; libhdf5 1.10.8's datatype decoder
+           // copied them with strdup (heap-buffer-overflow read in H5Aiterate2 <- H5O__msg_iterate_real). The second
+           // file is the same damage in /vc/layer1/000000's 'mode' attribute.
+           Finding{"hdf5_enum_names_past_chunk.h5",
+                   "object '/': its object header at address 96 holds an attribute message (at byte 832) whose "
+                   "enumeration datatype reads past the end of the message (64 bytes). The file is damaged; re-create it"},
+           Finding{"hdf5_enum_names_past_chunk_2.h5",
+                   "object '/vc/layer1/000000': its object header at address 11816 holds an attribute message (at byte "
+                   "12552) whose enumeration datatype reads past the end of the message (64 bytes)"},
+           Finding{"hdf5_symbol_node_segv.h5",
+                   "object '/vc': its object header at address 2000 has a symbol table whose B-tree node at address "
+                   "10240's key 0 names offset 18446744073709551615 of its local heap, whose 88-byte data segment ends "
+                   "before it. The file is damaged; re-create it"},
+           // The 'lr' attribute message of /gram/layer0/000000 declares a dataspace of 24840 bytes (0x6108, was 8) in
+           // a 56-byte message: libhdf5 1.10.8's H5O_attr_decode stepped past the message by the declared sizes and
+           // copied the 8-byte value from there (heap-buffer-overflow read in H5Aexists <- H5O__attr_exists).
            Finding{"hdf5_attribute_sizes_overrun.h5",
                    "object '/gram/layer0/000000': its object header at address 7344 holds an attribute message (at byte "
                    "1944) whose name, datatype, dataspace and value need 24880 bytes, the message holds 56. The file is "
@@ -315,4 +332,241 @@ TEST_CASE("version 2 object headers (\"OHDR\", \"OCHK\" chunks) pass the header 
   INFO("message: " << msg);
   CHECK(msg.find("v2_damaged.h5: object '/x': its object header at address ") != std::string::npos);
   CHECK(msg.find("has a continuation message declaring a chunk of 1099511627776 bytes at address ") != std::string::npos);
+}
+
+TEST_CASE("an old-style group's B-tree and symbol table nodes are walked: a deep intact tree reads, damage is refused") {
+  // hdf5_symbol_node_segv.h5 is one case (an undefined child address); these are the others the walk rejects, each
+  // in a group large enough that its B-tree has an internal level (600 links: 8 per symbol table node, at most 32
+  // children per B-tree node, with the superblock's K values of 4 and 16).
+  test::TempDir dir;
+  const fs::path good = dir / "group.h5";
+  constexpr int kLinks = 600;
+  {
+    Hdf5File f = Hdf5File::create(good);
+    for (int i = 0; i < kLinks; ++i) f.write_vector("/g/d" + std::to_string(i), arma::vec{double(i)});
+  }
+  std::uint64_t group = 0;
+  {
+    const hid_t file = H5Fopen(good.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    REQUIRE(file >= 0);
+    H5L_info_t info;
+    REQUIRE(H5Lget_info(file, "/g", &info, H5P_DEFAULT) >= 0);
+    group = info.u.address;
+    H5Fclose(file);
+  }
+  const std::string bytes = test::read_text_file(good);
+  const auto u = [&](std::uint64_t at, int n) {
+    std::uint64_t v = 0;
+    for (int i = n - 1; i >= 0; --i) v = v << 8 | std::uint8_t(bytes[at + i]);
+    return v;
+  };
+  const auto put = [](std::string& b, std::uint64_t at, std::uint64_t v, int n) {
+    for (int i = 0; i < n; ++i) b[at + i] = char(v >> 8 * i & 0xff);
+  };
+  REQUIRE(u(13, 1) == 8);  // superblock version 0: 8-byte addresses and lengths, leaf K at 16, internal K at 18
+  REQUIRE(u(16, 2) == 4);
+  REQUIRE(u(18, 2) == 16);
+  // /g's version-1 header: messages {type (2), size (2), flags, 3 reserved, data}; the symbol table message (0x11)
+  // holds the B-tree's address, then the local heap's.
+  REQUIRE(std::uint8_t(bytes[group]) == 1);
+  std::uint64_t symbol_table = 0;
+  for (std::uint64_t p = group + 16; p + 8 <= group + 16 + u(group + 8, 4); p += 8 + u(p + 2, 2)) {
+    if (u(p, 2) == 0x11) symbol_table = p;
+  }
+  REQUIRE(symbol_table > 0);
+  const std::uint64_t root = u(symbol_table + 8, 8);
+  const std::uint64_t heap_data = u(u(symbol_table + 16, 8) + 24, 8), heap_size = u(u(symbol_table + 16, 8) + 8, 8);
+  // A B-tree node: "TREE", type, level, entries used (2), siblings (2 x 8), then key, child, key, child, ..., key.
+  const auto child_at = [&](std::uint64_t node, int i) { return node + 24 + 8 + std::uint64_t(i) * 16; };
+  REQUIRE(bytes.compare(root, 4, "TREE") == 0);
+  const int root_level = int(u(root + 5, 1));
+  REQUIRE(root_level >= 1);
+  REQUIRE(u(root + 6, 2) >= 2);
+  std::uint64_t leaf_parent = root;  // the left-most level-0 node
+  while (u(leaf_parent + 5, 1) > 0) leaf_parent = u(child_at(leaf_parent, 0), 8);
+  const std::uint64_t snod = u(child_at(leaf_parent, 0), 8);
+  REQUIRE(bytes.compare(snod, 4, "SNOD") == 0);
+  REQUIRE(u(snod + 6, 2) >= 1);
+  const std::string where = "damaged.h5: object '/g': its object header at address " + std::to_string(group) +
+                            " has a symbol table whose ";
+  const auto message_for = [&](const std::string& damaged) {
+    const fs::path path = dir / "damaged.h5";
+    test::write_text_file(path, damaged);
+    return test::thrown_message<IoError>([&] { Hdf5File::open_read(path).list("/g"); });
+  };
+  std::string damaged = bytes;
+  std::string expected;
+  SUBCASE("the intact file lists and reads") {
+    Hdf5File f = Hdf5File::open_read(good);
+    CHECK(f.list("/g").size() == std::size_t(kLinks));
+    CHECK(f.read_matrix("/g/d599")(0, 0) == 599.0);
+  }
+  SUBCASE("a child address that is undefined") {
+    put(damaged, child_at(root, 1), ~std::uint64_t{0}, 8);
+    expected = "B-tree node at address " + std::to_string(root) + "'s child 1 at address UNDEF (8 bytes) lies outside the file";
+  }
+  SUBCASE("a child address past the end of the file") {
+    put(damaged, child_at(root, 1), bytes.size(), 8);
+    expected = "B-tree node at address " + std::to_string(root) + "'s child 1 at address " + std::to_string(bytes.size()) +
+               " (8 bytes) lies outside the file (" + std::to_string(bytes.size()) + " bytes)";
+  }
+  SUBCASE("a node reached twice") {
+    put(damaged, child_at(root, 1), u(child_at(root, 0), 8), 8);
+    expected = "B-tree node at address " + std::to_string(u(child_at(root, 0), 8)) + " is reached twice";
+  }
+  SUBCASE("a child whose level is not one below its parent's") {
+    put(damaged, u(child_at(root, 0), 8) + 5, root_level, 1);
+    expected = "B-tree node at address " + std::to_string(u(child_at(root, 0), 8)) + " has level " +
+               std::to_string(root_level) + " under a node of level " + std::to_string(root_level);
+  }
+  SUBCASE("a B-tree node with more children than it holds") {
+    put(damaged, root + 6, 33, 2);
+    expected = "B-tree node at address " + std::to_string(root) + " declares 33 children, more than the 32 a node holds";
+  }
+  SUBCASE("a symbol table node with more entries than it holds") {
+    put(damaged, snod + 6, 9, 2);
+    expected = "symbol table node at address " + std::to_string(snod) + " declares 9 entries, more than the 8 a node holds";
+  }
+  SUBCASE("a name offset past the local heap's data segment") {
+    put(damaged, snod + 8, heap_size, 8);
+    expected = "symbol table node at address " + std::to_string(snod) + "'s entry 0 names offset " + std::to_string(heap_size) +
+               " of its local heap, whose " + std::to_string(heap_size) + "-byte data segment ends before it";
+  }
+  SUBCASE("a name that does not end inside the local heap") {
+    // The data segment now ends 2 bytes into the name "d599" (the last inserted, so the last in the heap), and the
+    // heap has no free list (the free block at its end is cut off).
+    const std::uint64_t name = bytes.find(std::string("d599\0", 5), heap_data);
+    REQUIRE(name < heap_data + heap_size);
+    const std::uint64_t heap = u(symbol_table + 16, 8);
+    put(damaged, heap + 8, name + 2 - heap_data, 8);
+    put(damaged, heap + 16, ~std::uint64_t{0}, 8);
+    expected = "names offset " + std::to_string(name - heap_data) + " of its local heap, whose " +
+               std::to_string(name + 2 - heap_data) + "-byte data segment ends before the name does";
+  }
+  SUBCASE("a symbol table message too short for its two addresses") {
+    put(damaged, symbol_table + 2, 8, 2);  // 8 bytes: the B-tree address only; the heap address becomes a message
+    expected = "damaged.h5: object '/g': its object header at address " + std::to_string(group) + " has a symbol table message (at byte " +
+               std::to_string(symbol_table + 8) + ") of 8 bytes, too short for the addresses of a B-tree and a local heap (16 bytes)";
+  }
+  if (expected.empty()) return;  // the intact file (a return inside a SUBCASE would hide the ones after it)
+  if (expected.rfind("damaged.h5", 0) != 0 && expected.rfind("names offset", 0) != 0) expected = where + expected;
+  const std::string msg = message_for(damaged);
+  INFO("message: " << msg);
+  CHECK(msg.find(expected) != std::string::npos);
+  CHECK(msg.find("The file is damaged; re-create it") != std::string::npos);
+}
+
+TEST_CASE("datatypes of every class pass the datatype walk in both formats; damaged datatype and dataspace messages are refused") {
+  // libhdf5 1.10.8 decodes an encoded datatype and a dataspace without comparing what it reads with the message
+  // (hdf5_enum_names_past_chunk.h5), so the header walk measures both first. It must not refuse what libhdf5 writes:
+  // each class, nested, as attributes of the root and as datasets, in the default format (datatype versions 1 and
+  // 2) and the latest (version 3: unpadded names, variable-size member offsets).
+  test::TempDir dir;
+  const auto write_zoo = [](const fs::path& path, bool latest) {
+    const hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (latest) H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST);
+    const hid_t file = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    REQUIRE(file >= 0);
+    const hid_t enumeration = H5Tenum_create(H5T_NATIVE_INT);
+    int value = 0;
+    H5Tenum_insert(enumeration, "red", &value);
+    value = 1;
+    H5Tenum_insert(enumeration, "green_with_a_longer_name", &value);
+    const hsize_t array_dims[2] = {2, 3};
+    const hid_t array = H5Tarray_create2(H5T_NATIVE_DOUBLE, 2, array_dims);
+    const hid_t vlen = H5Tvlen_create(H5T_NATIVE_INT);
+    const hid_t vstring = H5Tcopy(H5T_C_S1);
+    H5Tset_size(vstring, H5T_VARIABLE);
+    const hid_t fstring = H5Tcopy(H5T_C_S1);
+    H5Tset_size(fstring, 5);
+    const hid_t opaque = H5Tcreate(H5T_OPAQUE, 4);
+    H5Tset_tag(opaque, "an opaque tag");
+    const hid_t inner = H5Tcreate(H5T_COMPOUND, 16);  // atomic members only: version 1 in the default format
+    H5Tinsert(inner, "x", 0, H5T_NATIVE_DOUBLE);
+    H5Tinsert(inner, "y_opaque", 8, opaque);
+    const hid_t outer = H5Tcreate(H5T_COMPOUND, 4 + 4 + 48 + sizeof(char*) + 16);
+    H5Tinsert(outer, "a", 0, H5T_NATIVE_INT);
+    H5Tinsert(outer, "b_enum", 4, enumeration);
+    H5Tinsert(outer, "c_array", 8, array);
+    H5Tinsert(outer, "d_string", 56, vstring);
+    H5Tinsert(outer, "e_compound", 56 + sizeof(char*), inner);
+    const std::pair<const char*, hid_t> types[] = {{"enum", enumeration}, {"array", array},         {"vlen", vlen},
+                                                   {"vstring", vstring},  {"fstring", fstring},     {"opaque", opaque},
+                                                   {"bitfield", H5T_STD_B8LE}, {"reference", H5T_STD_REF_OBJ},
+                                                   {"inner", inner},      {"outer", outer}};
+    const hid_t scalar = H5Screate(H5S_SCALAR);
+    const hsize_t n = 3, unlimited = H5S_UNLIMITED, chunk = 3;
+    const hid_t extendible = H5Screate_simple(1, &n, &unlimited);  // maximum dimensions flagged in the dataspace
+    const hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(dcpl, 1, &chunk);
+    for (const auto& [name, type] : types) {
+      const hid_t attr = H5Acreate2(file, (std::string("attr_") + name).c_str(), type, scalar, H5P_DEFAULT, H5P_DEFAULT);
+      REQUIRE(attr >= 0);
+      H5Aclose(attr);
+      const hid_t dset = H5Dcreate2(file, (std::string("/d_") + name).c_str(), type, extendible, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+      REQUIRE(dset >= 0);
+      H5Dclose(dset);
+    }
+    for (hid_t id : {enumeration, array, vlen, vstring, fstring, opaque, inner, outer}) H5Tclose(id);
+    H5Pclose(dcpl);
+    H5Sclose(extendible);
+    H5Sclose(scalar);
+    H5Fclose(file);
+    H5Pclose(fapl);
+  };
+  const std::vector<std::string> datasets = {"enum", "array", "vlen", "vstring", "fstring", "opaque", "bitfield", "reference", "inner", "outer"};
+  for (const bool latest : {false, true}) {
+    INFO("format: " << (latest ? "latest" : "default"));
+    const fs::path path = dir / (latest ? "zoo_latest.h5" : "zoo.h5");
+    write_zoo(path, latest);
+    Hdf5File f = Hdf5File::open_read(path);
+    CHECK(f.attribute_names("/").size() == datasets.size());
+    for (const auto& name : datasets) CHECK(f.is_dataset("/d_" + name));
+  }
+
+  // Damage /d_enum's datatype message (enumeration: 0xffff members, whose names run out) or its dataspace message
+  // (rank 32, whose dimensions run out); version-1 header messages {type (2), size (2), flags, 3 reserved, data}.
+  const fs::path good = dir / "zoo.h5";
+  std::uint64_t header = 0;
+  {
+    const hid_t file = H5Fopen(good.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    REQUIRE(file >= 0);
+    H5L_info_t info;
+    REQUIRE(H5Lget_info(file, "/d_enum", &info, H5P_DEFAULT) >= 0);
+    header = info.u.address;
+    H5Fclose(file);
+  }
+  std::string bytes = test::read_text_file(good);
+  const auto u = [&](std::uint64_t at, int n) {
+    std::uint64_t v = 0;
+    for (int i = n - 1; i >= 0; --i) v = v << 8 | std::uint8_t(bytes[at + i]);
+    return v;
+  };
+  REQUIRE(std::uint8_t(bytes[header]) == 1);
+  std::uint64_t datatype = 0, dataspace = 0;
+  for (std::uint64_t p = header + 16; p + 8 <= header + 16 + u(header + 8, 4); p += 8 + u(p + 2, 2)) {
+    if (u(p, 2) == 0x03) datatype = p;
+    if (u(p, 2) == 0x01) dataspace = p;
+  }
+  REQUIRE(datatype > 0);
+  REQUIRE(dataspace > 0);
+  REQUIRE((std::uint8_t(bytes[datatype + 8]) & 0x0f) == 8);  // an enumeration
+  const std::string where = "damaged.h5: object '/d_enum': its object header at address " + std::to_string(header);
+  std::string expected;
+  SUBCASE("an enumeration with more members than its message holds") {
+    bytes[datatype + 8 + 1] = char(0xff);
+    bytes[datatype + 8 + 2] = char(0xff);
+    expected = where + " holds a datatype message (at byte " + std::to_string(datatype + 8) +
+               ") whose enumeration datatype reads past the end of the message (" + std::to_string(u(datatype + 2, 2)) + " bytes)";
+  }
+  SUBCASE("a dataspace of more dimensions than its message holds") {
+    bytes[dataspace + 8 + 1] = char(32);
+    expected = where + " holds a dataspace message (at byte " + std::to_string(dataspace + 8) +
+               ") whose dataspace's dimensions read past the end of the message (" + std::to_string(u(dataspace + 2, 2)) + " bytes)";
+  }
+  const fs::path damaged = dir / "damaged.h5";
+  test::write_text_file(damaged, bytes);
+  const std::string msg = test::thrown_message<IoError>([&] { Hdf5File::open_read(damaged).is_dataset("/d_enum"); });
+  INFO("message: " << msg);
+  CHECK(msg.find(expected) != std::string::npos);
 }
