@@ -47,7 +47,8 @@ Hdf5Layout read_hdf5_layout(const std::filesystem::path& file);
 
 // Throws IoError naming the file and `object` when the object header at `address` (relative to the base) or any
 // chunk its continuation messages chain to lies outside the file, or a continuation message declares an empty
-// chunk; and, for an old-style group, when its symbol table message is too short for its two addresses, its local
+// chunk; when an attribute message's parts, or any datatype or dataspace it or the header holds, read past their
+// message; and, for an old-style group, when its symbol table message is too short for its two addresses, its local
 // heap's data segment lies outside the file, or a node of its B-tree or a symbol table node is damaged (outside the
 // file, more entries than the node holds, a level out of order, a node reached twice, a name outside the heap).
 // Headers that are damaged in other ways are left to libhdf5, which rejects them without allocating more than the
