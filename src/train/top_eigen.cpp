@@ -10,6 +10,9 @@
 #include <string>
 #include <type_traits>
 
+#include "io/hdf5_file.hpp"
+#include "io/io_error.hpp"
+
 namespace vclab {
 
 namespace {
@@ -154,6 +157,40 @@ void TopEigenTracker<T>::reset() {
   since_refresh_ = 0;
   top_ = TopEigen<T>{};
   stats_ = TrackerStats{};
+}
+
+template <class T>
+void TopEigenTracker<T>::save_state(Hdf5File& file, const std::string& prefix) const {
+  file.create_group(prefix);
+  file.set_attribute(prefix, "k", std::int64_t(k_));
+  file.set_attribute(prefix, "since_refresh", std::int64_t(since_refresh_));
+  file.set_attribute(prefix, "updates", std::int64_t(stats_.updates));
+  file.set_attribute(prefix, "full_evd_count", std::int64_t(stats_.full_evd_count));
+  file.write_matrix(prefix + "/basis", basis_);
+  file.write_matrix(prefix + "/basis_product", basis_product_);
+  file.write_matrix(prefix + "/shift_basis", shift_basis_);
+  file.write_matrix(prefix + "/top_vectors", top_.vectors);
+  file.write_matrix(prefix + "/top_values", arma::Mat<T>(top_.values));
+}
+
+template <class T>
+void TopEigenTracker<T>::load_state(const Hdf5File& file, const std::string& prefix) {
+  if (file.get_attribute_int(prefix, "k") != std::int64_t(k_)) {
+    throw IoError(file.path(), prefix + ": the eigen-tracker was saved with k = " + std::to_string(file.get_attribute_int(prefix, "k")) +
+                                   ", this run's has k = " + std::to_string(k_),
+                  "Resume with the settings the checkpoint was written with (DIR/config.json)");
+  }
+  const auto read = [&](const std::string& name) { return arma::conv_to<arma::Mat<T>>::from(file.read_matrix(prefix + "/" + name)); };
+  since_refresh_ = std::size_t(file.get_attribute_int(prefix, "since_refresh"));
+  stats_ = TrackerStats{};
+  stats_.updates = std::size_t(file.get_attribute_int(prefix, "updates"));
+  stats_.full_evd_count = std::size_t(file.get_attribute_int(prefix, "full_evd_count"));
+  basis_ = read("basis");
+  basis_product_ = read("basis_product");
+  shift_basis_ = read("shift_basis");
+  top_.vectors = read("top_vectors");
+  const arma::Mat<T> values = read("top_values");
+  top_.values = values.n_elem > 0 ? arma::Col<T>(arma::vectorise(values)) : arma::Col<T>();
 }
 
 template <class T>

@@ -7,8 +7,11 @@
 #include <armadillo>
 #include <cstddef>
 #include <functional>
+#include <string>
 
 namespace vclab {
+
+class Hdf5File;
 
 // Top-k eigenpairs, "largest" meaning algebraically largest (M may be indefinite).
 template <class T>
@@ -101,6 +104,12 @@ class TopEigenTracker {
   const TrackerOptions& options() const { return options_; }
   // Forgets the warm start; the next update is a cold start.
   void reset();
+  // Training checkpoints (vclab train --resume): the warm basis, its products, the refresh counter, the last
+  // result and the cumulative counters, under `prefix` (exact in float64 for float too). A tracker loaded
+  // with the same k and options continues bit for bit as the saved one would have. load_state throws IoError
+  // when the saved k differs.
+  void save_state(Hdf5File& file, const std::string& prefix) const;
+  void load_state(const Hdf5File& file, const std::string& prefix);
 
  private:
   const TopEigen<T>& update_impl(std::size_t d, const BlockApply& apply, const arma::Mat<T>* m);

@@ -7,6 +7,8 @@
 #include <stdexcept>
 #include <type_traits>
 
+#include "io/hdf5_file.hpp"
+#include "io/io_error.hpp"
 #include "train/divergence.hpp"
 
 namespace vclab {
@@ -112,6 +114,62 @@ template <class T> void Vcl<T>::update(Mlp<T>& model, const StepState<T>& state)
   }
   for (std::size_t l = 0; l < last; ++l) model.weights[l] = std::move(updated[l]);
   if (options_.train_last) last_layer_sgd_.update_layers(model, last_state, last, last);
+}
+
+// Under prefix: attribute started, last_layer_sgd/ (Sgd's buffers), and once started, layer<l>/ with shift (V_l,
+// float64), w_init (initial Gram only), target, last_gram_weights (each empty where unused) and tracker/ (with
+// the attribute tracker = 1) where the layer has one.
+template <class T> void Vcl<T>::save_state(Hdf5File& file, const std::string& prefix) const {
+  file.set_attribute(prefix, "started", std::int64_t(started_));
+  last_layer_sgd_.save_state(file, prefix + "/last_layer_sgd");
+  if (!started_) return;
+  file.set_attribute(prefix, "n_hidden", std::int64_t(shift_.size()));
+  for (std::size_t l = 0; l < shift_.size(); ++l) {
+    const std::string layer = prefix + "/layer" + std::to_string(l);
+    file.create_group(layer);
+    file.write_matrix(layer + "/shift", shift_[l]);
+    if (options_.gram == VclGram::initial) file.write_matrix(layer + "/w_init", w_init_[l]);
+    file.write_matrix(layer + "/target", target_[l]);
+    file.write_matrix(layer + "/last_gram_weights", last_gram_weights_[l]);
+    file.set_attribute(layer, "tracker", std::int64_t(trackers_[l] != nullptr));
+    if (trackers_[l]) trackers_[l]->save_state(file, layer + "/tracker");
+  }
+}
+
+template <class T> void Vcl<T>::load_state(const Hdf5File& file, const std::string& prefix) {
+  last_layer_sgd_.load_state(file, prefix + "/last_layer_sgd");
+  started_ = file.get_attribute_int(prefix, "started") != 0;
+  shift_.clear();
+  w_init_.clear();
+  target_.clear();
+  shift_t_.clear();
+  last_gram_weights_.clear();
+  trackers_.clear();
+  stats_.clear();
+  if (!started_) return;
+  const auto read = [&](const std::string& path) { return arma::conv_to<arma::Mat<T>>::from(file.read_matrix(path)); };
+  const std::int64_t n_hidden = file.get_attribute_int(prefix, "n_hidden");
+  for (std::int64_t l = 0; l < n_hidden; ++l) {
+    const std::string layer = prefix + "/layer" + std::to_string(l);
+    shift_.push_back(file.read_matrix(layer + "/shift"));
+    if (options_.gram == VclGram::initial) {
+      if (!file.exists(layer + "/w_init")) {
+        throw IoError(file.path(), layer + ": no w_init, so the checkpoint was not written with --vcl-gram initial",
+                      "Resume with the settings the checkpoint was written with (DIR/config.json)");
+      }
+      w_init_.push_back(read(layer + "/w_init"));
+    }
+    target_.push_back(read(layer + "/target"));
+    last_gram_weights_.push_back(read(layer + "/last_gram_weights"));
+    shift_t_.emplace_back();
+    std::unique_ptr<TopEigenTracker<T>> tracker;
+    if (file.get_attribute_int(layer, "tracker") != 0) {
+      tracker = std::make_unique<TopEigenTracker<T>>(std::size_t(file.get_attribute_int(layer + "/tracker", "k")), TrackerOptions{});
+      tracker->load_state(file, layer + "/tracker");
+    }
+    trackers_.push_back(std::move(tracker));
+    stats_.push_back(VclLayerStats{std::size_t(l)});
+  }
 }
 
 template <class T> bool Vcl<T>::structured(std::size_t layer) const {

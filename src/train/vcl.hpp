@@ -64,6 +64,11 @@ template <class T> class Vcl : public UpdateRule<T> {
   // A NaN/Inf in the target Gram or W⁺ (or a negative kept eigenvalue without clipping) throws
   // DivergenceError naming the step and layer.
   void update(Mlp<T>& model, const StepState<T>& state) override;
+  // Checkpoints: V_l, W_l(0), the last target Gram and W_g, each layer's eigen-tracker and the predictor's SGD
+  // buffers, so that `vclab train --resume` continues bit for bit (the per-epoch statistics restart each epoch).
+  bool resumable() const override { return true; }
+  void save_state(Hdf5File& file, const std::string& prefix) const override;
+  void load_state(const Hdf5File& file, const std::string& prefix) override;
 
   const VclOptions& options() const { return options_; }
   bool in_warmup() const { return epoch_ < options_.warmup_epochs; }

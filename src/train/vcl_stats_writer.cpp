@@ -2,6 +2,10 @@
 #include "train/vcl_stats_writer.hpp"
 
 #include <limits>
+#include <variant>
+
+#include "io/hdf5_file.hpp"
+#include "io/io_error.hpp"
 
 namespace vclab {
 
@@ -25,6 +29,49 @@ template <class T> void VclStatsWriter<T>::on_epoch_end(const Mlp<T>& model, con
                          s.vcl_steps ? double(s.clipped_total) / double(s.vcl_steps) : 0.0, s.min_kept_eigenvalue,
                          std::int64_t(s.full_evd), std::int64_t(s.solver_iterations), s.solver_seconds});
   }
+  table_.write(path_);
+}
+
+template <class T> void VclStatsWriter<T>::save_state(Hdf5File& file, const std::string& prefix) const {
+  const std::size_t columns = table_.header().size();
+  arma::mat rows(table_.n_rows(), columns);
+  for (std::size_t i = 0; i < table_.n_rows(); ++i) {
+    for (std::size_t j = 0; j < columns; ++j) {
+      const CsvCell& cell = table_.rows()[i][j];
+      if (const auto* text = std::get_if<std::string>(&cell)) {
+        rows(i, j) = *text == "vcl" ? 1.0 : 0.0;
+      } else if (const auto* integer = std::get_if<std::int64_t>(&cell)) {
+        rows(i, j) = double(*integer);  // counts < 2^53: exact
+      } else {
+        rows(i, j) = std::get<double>(cell);
+      }
+    }
+  }
+  file.write_matrix(prefix + "/rows", rows);
+}
+
+template <class T> void VclStatsWriter<T>::load_state(const Hdf5File& file, const std::string& prefix) {
+  const arma::mat rows = file.read_matrix(prefix + "/rows");
+  const std::size_t columns = table_.header().size();
+  if (rows.n_elem > 0 && rows.n_cols != columns) {
+    throw IoError(file.path(), prefix + "/rows: expected " + std::to_string(columns) + " columns (vcl_stats.csv's)");
+  }
+  CsvTable table(table_.header());
+  for (arma::uword i = 0; i < rows.n_rows; ++i) {
+    std::vector<CsvCell> row;
+    for (std::size_t j = 0; j < columns; ++j) {
+      const std::string& name = table_.header()[j];
+      if (name == "phase") {
+        row.emplace_back(std::string(rows(i, j) != 0 ? "vcl" : "warmup"));
+      } else if (name == "clipped_mean_per_step" || name == "min_kept_eigenvalue" || name == "solver_seconds") {
+        row.emplace_back(rows(i, j));
+      } else {
+        row.emplace_back(std::int64_t(rows(i, j)));
+      }
+    }
+    table.append_row(std::move(row));
+  }
+  table_ = std::move(table);
   table_.write(path_);
 }
 

@@ -106,6 +106,34 @@ TEST_CASE("a run killed after a checkpoint and resumed equals an uninterrupted r
   check_kill_and_resume(dir, kRun + "--epochs 4 --precision double --bias --record-mode full --checkpoint-every 1 ", 2, 1);
 }
 
+TEST_CASE("a VCL run killed after a checkpoint and resumed equals an uninterrupted run: eigen-tracker and full-EVD layers") {
+  // --synthetic-dim 60: layer 0 (W0: 8 x 60) tracks its top eigenpairs with the fast solver (k + 40 guard vectors
+  // < d = 60), layer 1 (W1: 6 x 8) takes the full EVD. Warm-up epoch 1; VCL from epoch 2; checkpoint at epoch 2,
+  // killed when epoch 3 ends: the resumed run restores V, the trackers' warm bases and carried V·Q, and the
+  // predictor's SGD state from the checkpoint.
+  const std::string vcl_run =
+      "train --dataset synthetic-teacher --synthetic-dim 60 --synthetic-train 80 --synthetic-test 24 --synthetic-classes 3 "
+      "--hidden 8,6 --lr 0.05 --batch 16 --threads 1 --record gram,vc --optimizer vcl --vcl-solver fast --vcl-last-lr 0.1 ";
+  for (const std::string gram : {"current", "initial"}) {
+    CAPTURE(gram);
+    const fs::path dir = fresh_temp_dir("resume_vcl_" + gram);
+    check_kill_and_resume(dir, vcl_run + "--vcl-gram " + gram + " --epochs 4 --checkpoint-every 2 ", 3, 2);
+    // vcl_stats.csv: the same rows (the eigen-steps, clipped eigenvalues, full EVDs and tracker iterations of every
+    // epoch and layer), all columns but the timing.
+    const CsvData a = read_csv(dir / "full" / "vcl_stats.csv"), b = read_csv(dir / "killed" / "vcl_stats.csv");
+    REQUIRE(a.header == b.header);
+    REQUIRE(a.rows.size() == 4 * 2);  // epochs 1..4 x 2 hidden layers
+    REQUIRE(a.rows.size() == b.rows.size());
+    const std::size_t evd = a.column("full_evd"), steps = a.column("vcl_steps");
+    CHECK(a.rows.back()[a.column("phase")] == "vcl");
+    CHECK(std::stoi(a.rows.back()[steps]) > 0);
+    CHECK(std::stoi(a.rows[a.rows.size() - 2][evd]) < std::stoi(a.rows[a.rows.size() - 2][steps]));  // layer 0 used the tracker
+    for (std::size_t i = 0; i < a.rows.size(); ++i)
+      for (std::size_t j = 0; j < a.header.size(); ++j)
+        if (a.header[j] != "solver_seconds") CHECK_MESSAGE(a.rows[i][j] == b.rows[i][j], "vcl_stats row " << i << " column " << a.header[j]);
+  }
+}
+
 TEST_CASE("--resume refuses what it cannot finish, with exit code 2") {
   const fs::path dir = fresh_temp_dir("resume_errors");
   REQUIRE(run_vclab(kRun + "--epochs 1 --out " + (dir / "done").string()).exit_code == 0);

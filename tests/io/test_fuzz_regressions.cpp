@@ -30,6 +30,25 @@ void load_everything(const fs::path& path) {
     for (auto l : reader.layers(q)) (void)reader.series(q, l);
 }
 
+// The address of `object`'s header, from the link in its parent group.
+std::uint64_t header_address(const fs::path& file, const char* object) {
+  const hid_t id = H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  REQUIRE(id >= 0);
+  H5L_info_t info;
+  const herr_t rc = H5Lget_info(id, object, &info, H5P_DEFAULT);
+  H5Fclose(id);
+  REQUIRE(rc >= 0);
+  REQUIRE(info.type == H5L_TYPE_HARD);
+  return info.u.address;
+}
+
+// The unsigned little-endian integer of n bytes at `at`.
+std::uint64_t little_endian_at(const std::string& bytes, std::uint64_t at, int n) {
+  std::uint64_t v = 0;
+  for (int i = n - 1; i >= 0; --i) v = v << 8 | std::uint8_t(bytes[at + i]);
+  return v;
+}
+
 }  // namespace
 
 TEST_CASE("fuzzer regressions: damaged recordings files give IoError, not a crash in libhdf5") {
@@ -211,22 +230,9 @@ TEST_CASE("an object header continuation chunk outside the file gives IoError be
     f.write_vector("/x", arma::vec{1.0, 2.0});
     for (int i = 0; i < 40; ++i) f.set_attribute("/x", "attribute_with_a_long_name_" + std::to_string(i), double(i));
   }
-  std::uint64_t address = 0;
-  {
-    const hid_t file = H5Fopen(good.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-    REQUIRE(file >= 0);
-    H5L_info_t info;
-    REQUIRE(H5Lget_info(file, "/x", &info, H5P_DEFAULT) >= 0);
-    REQUIRE(info.type == H5L_TYPE_HARD);
-    address = info.u.address;
-    H5Fclose(file);
-  }
+  const std::uint64_t address = header_address(good, "/x");
   std::string bytes = test::read_text_file(good);
-  const auto u = [&](std::size_t at, int n) {
-    std::uint64_t v = 0;
-    for (int i = n - 1; i >= 0; --i) v = v << 8 | std::uint8_t(bytes[at + i]);
-    return v;
-  };
+  const auto u = [&](std::uint64_t at, int n) { return little_endian_at(bytes, at, n); };
   // Version 1 header: version 1, reserved, messages (2), references (4), first chunk size (4), 4 bytes padding;
   // then messages {type (2), size (2), flags, 3 reserved, data}. A continuation message (type 0x10) holds
   // {address (8), length (8)}.
@@ -303,11 +309,7 @@ TEST_CASE("version 2 object headers (\"OHDR\", \"OCHK\" chunks) pass the header 
     CHECK(f.read_matrix("/x").n_elem == 2);
   }
   std::string bytes = test::read_text_file(good);
-  const auto u = [&](std::size_t at, int n) {
-    std::uint64_t v = 0;
-    for (int i = n - 1; i >= 0; --i) v = v << 8 | std::uint8_t(bytes[at + i]);
-    return v;
-  };
+  const auto u = [&](std::uint64_t at, int n) { return little_endian_at(bytes, at, n); };
   REQUIRE(bytes.find("OCHK") != std::string::npos);  // the header did need a continuation chunk
   // /x's header: the "OHDR" whose first chunk holds a continuation message (type 0x10) {address (8), length (8)}.
   std::size_t continuation = 0;
@@ -345,21 +347,9 @@ TEST_CASE("an old-style group's B-tree and symbol table nodes are walked: a deep
     Hdf5File f = Hdf5File::create(good);
     for (int i = 0; i < kLinks; ++i) f.write_vector("/g/d" + std::to_string(i), arma::vec{double(i)});
   }
-  std::uint64_t group = 0;
-  {
-    const hid_t file = H5Fopen(good.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-    REQUIRE(file >= 0);
-    H5L_info_t info;
-    REQUIRE(H5Lget_info(file, "/g", &info, H5P_DEFAULT) >= 0);
-    group = info.u.address;
-    H5Fclose(file);
-  }
+  const std::uint64_t group = header_address(good, "/g");
   const std::string bytes = test::read_text_file(good);
-  const auto u = [&](std::uint64_t at, int n) {
-    std::uint64_t v = 0;
-    for (int i = n - 1; i >= 0; --i) v = v << 8 | std::uint8_t(bytes[at + i]);
-    return v;
-  };
+  const auto u = [&](std::uint64_t at, int n) { return little_endian_at(bytes, at, n); };
   const auto put = [](std::string& b, std::uint64_t at, std::uint64_t v, int n) {
     for (int i = 0; i < n; ++i) b[at + i] = char(v >> 8 * i & 0xff);
   };
@@ -527,21 +517,9 @@ TEST_CASE("datatypes of every class pass the datatype walk in both formats; dama
   // Damage /d_enum's datatype message (enumeration: 0xffff members, whose names run out) or its dataspace message
   // (rank 32, whose dimensions run out); version-1 header messages {type (2), size (2), flags, 3 reserved, data}.
   const fs::path good = dir / "zoo.h5";
-  std::uint64_t header = 0;
-  {
-    const hid_t file = H5Fopen(good.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-    REQUIRE(file >= 0);
-    H5L_info_t info;
-    REQUIRE(H5Lget_info(file, "/d_enum", &info, H5P_DEFAULT) >= 0);
-    header = info.u.address;
-    H5Fclose(file);
-  }
+  const std::uint64_t header = header_address(good, "/d_enum");
   std::string bytes = test::read_text_file(good);
-  const auto u = [&](std::uint64_t at, int n) {
-    std::uint64_t v = 0;
-    for (int i = n - 1; i >= 0; --i) v = v << 8 | std::uint8_t(bytes[at + i]);
-    return v;
-  };
+  const auto u = [&](std::uint64_t at, int n) { return little_endian_at(bytes, at, n); };
   REQUIRE(std::uint8_t(bytes[header]) == 1);
   std::uint64_t datatype = 0, dataspace = 0;
   for (std::uint64_t p = header + 16; p + 8 <= header + 16 + u(header + 8, 4); p += 8 + u(p + 2, 2)) {

@@ -12,6 +12,8 @@
 #include <doctest/doctest.h>
 
 #include "test_util.hpp"
+#include "io/hdf5_file.hpp"
+#include "io/io_error.hpp"
 #include "train/top_eigen.hpp"
 #include "train/vcl_step.hpp"
 
@@ -395,5 +397,60 @@ TEST_CASE("structured tracker in float on a VCL-like sequence: subspace and W+ w
     const double w_diff = arma::norm(fast.weights - full.weights, "fro") / arma::norm(full.weights, "fro");
     CHECK(w_diff <= 2.0 * bound);
     w = full.weights;
+  }
+}
+
+TEST_CASE("structured tracker saved mid-sequence and loaded into a new one continues bit for bit (float)") {
+  // What `vclab train --resume` relies on: the warm basis, M·Q, the carried V·Q and the refresh counter round-trip
+  // through the checkpoint file exactly, so the loaded tracker takes the same steps as the one that kept running.
+  arma::arma_rng::set_seed(21);
+  const arma::uword d = 10, k = 2, batch = 3;
+  vclab::TrackerOptions options;
+  options.oversample = 2;
+  options.low_guard = 1;
+  options.refresh_every = 3;  // the save falls between refreshes: the counter must survive it
+  vclab::TopEigenTracker<float> running(k, options);
+  const vclab::VclStepOptions step_options;
+  arma::fmat w = arma::randn<arma::fmat>(k, d) / std::sqrt(float(d));
+  arma::fmat vc_shift(d, d, arma::fill::zeros);
+  std::vector<arma::fmat> hs, gs;
+  for (int step = 0; step < 12; ++step) {
+    hs.push_back(arma::randu<arma::fmat>(d, batch));
+    gs.push_back(0.1f * arma::randn<arma::fmat>(d, batch));
+  }
+  const auto step_with = [&](vclab::TopEigenTracker<float>& tracker, arma::fmat& weights, arma::fmat& shift, int step) {
+    const float lr = 0.3f;
+    const arma::fmat a = -lr * (hs[step] - (lr / 2) * gs[step]);
+    shift += a * gs[step].t() + gs[step] * a.t();
+    weights = vclab::vcl_layer_update_shifted<float>(weights, weights, shift, a, gs[step], step_options, tracker).weights;
+  };
+  for (int step = 0; step < 5; ++step) step_with(running, w, vc_shift, step);
+  vclab::test::TempDir dir;
+  {
+    vclab::Hdf5File file = vclab::Hdf5File::create(dir / "tracker.h5");
+    running.save_state(file, "/tracker");
+  }
+  vclab::TopEigenTracker<float> loaded(k, options);
+  loaded.load_state(vclab::Hdf5File::open_read(dir / "tracker.h5"), "/tracker");
+  CHECK(arma::approx_equal(loaded.basis(), running.basis(), "absdiff", 0.0f));
+  CHECK(arma::approx_equal(loaded.carried_shift_product(), running.carried_shift_product(), "absdiff", 0.0f));
+  arma::fmat w_loaded = w, shift_loaded = vc_shift;
+  std::size_t carried = 0;
+  for (int step = 5; step < 12; ++step) {
+    CAPTURE(step);
+    step_with(running, w, vc_shift, step);
+    step_with(loaded, w_loaded, shift_loaded, step);
+    CHECK(loaded.stats().carried == running.stats().carried);
+    carried += running.stats().carried ? 1 : 0;
+    CHECK(arma::approx_equal(w_loaded, w, "absdiff", 0.0f));
+    CHECK(arma::approx_equal(loaded.current().values, running.current().values, "absdiff", 0.0f));
+  }
+  CHECK(carried > 0);
+  CHECK(loaded.stats().full_evd_count == running.stats().full_evd_count);
+  CHECK(loaded.stats().updates == running.stats().updates);
+
+  SUBCASE("a tracker saved with another k is refused") {
+    vclab::TopEigenTracker<float> other(k + 1, options);
+    CHECK_THROWS_AS(other.load_state(vclab::Hdf5File::open_read(dir / "tracker.h5"), "/tracker"), vclab::IoError);
   }
 }
