@@ -94,7 +94,7 @@ std::string canonical_dataset_name(const std::string& name) {
   const std::string key = squash(name);
   for (const std::string& canonical : dataset_names())
     if (squash(canonical) == key) return canonical;
-  throw DataError("unknown dataset '" + name + "'; expected one of: " + join(dataset_names()) + ".");
+  throw DataError("unknown dataset '" + name + "'; valid: " + join(dataset_names()));
 }
 
 const DatasetInfo& dataset_info(const std::string& name) {

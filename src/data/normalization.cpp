@@ -72,7 +72,7 @@ Normalization parse_normalization(const std::string& name) {
   }
   std::string valid;
   for (const std::string& n : normalization_names()) valid += (valid.empty() ? "" : ", ") + n;
-  throw DataError("unknown normalization '" + name + "'; expected one of: " + valid + ".");
+  throw DataError("unknown normalization '" + name + "'; valid: " + valid);
 }
 
 void normalize_split(DatasetSplit& split, Normalization method, InputScale scale) {

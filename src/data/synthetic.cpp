@@ -73,7 +73,7 @@ double single_index_link(const std::string& target, double z) {
   if (target == "tanh") return std::tanh(z);
   if (target == "relu") return z > 0 ? z : 0.0;
   if (target == "he2") return z * z - 1.0;
-  throw DataError("unknown single-index target '" + target + "'; expected one of: tanh, relu, he2.");
+  throw DataError("unknown single-index target '" + target + "'; valid: tanh, relu, he2");
 }
 
 DatasetSplit make_teacher_dataset(const SyntheticSpec& spec, std::uint64_t seed, SyntheticTruth* truth) {

@@ -52,9 +52,9 @@ TEST_CASE("bad flags and values exit 2 naming the flag") {
               {"train --batch -4", "--batch: expected a whole number >= 0, got '-4'"},
               {"train --hidden 8,-2", "--hidden: expected a whole number >= 0, got '-2'"},
               {"train --epochs 0 --dataset synthetic-teacher" + out, "--epochs must be positive"},
-              {"train --dataset imagenet" + out, "--dataset: unknown dataset 'imagenet'; expected one of: mnist"},
+              {"train --dataset imagenet" + out, "--dataset: unknown dataset 'imagenet'; valid: mnist"},
               {"train --dataset synthetic-teacher --loss hinge" + out, "unknown loss 'hinge'; valid: cross-entropy"},
-              {"train --dataset synthetic-teacher --normalize zscore" + out, "unknown normalization 'zscore'; expected one of: unit"},
+              {"train --dataset synthetic-teacher --normalize zscore" + out, "unknown normalization 'zscore'; valid: unit"},
               {"train --dataset synthetic-teacher --record-every 0" + out, "--record-every"},
               {"train --dataset synthetic-teacher --optimizer adam" + out, "--optimizer must be sgd or vcl"}},
              2);
