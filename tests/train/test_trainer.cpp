@@ -163,6 +163,34 @@ TEST_CASE("a diverging learning rate is caught, reported with its step, and reco
   for (const auto& c : observer.checkpoints) CHECK_FALSE(c.final);
 }
 
+TEST_CASE("a non-finite gradient with a finite loss is caught and names the step, layer and quantity") {
+  // W0 = 0 with the identity activation: h1 = 0 and the logits are 0, so the loss is log 3 for any input; with
+  // inputs of about 2.5e37 and entries of W1 of about 1000, ∂ℒ/∂W0 = (W1ᵀ ∂ℒ/∂logits) xᵀ exceeds float's 3.4e38 and
+  // becomes Inf. The loss check passes; the gradient check must stop the run before the update. (W1's columns
+  // must differ: ∂ℒ/∂logits sums to 0 over the classes, so equal columns would give ∂ℒ/∂h1 = 0.)
+  Dataset train = blobs(16, 1), test = blobs(8, 2);
+  train.x *= 1e38f / 4.0f;
+  MlpSpec spec = small_spec();
+  spec.hidden = {8};
+  spec.activation = Activation::identity;
+  Mlp<float> model(spec, 3);
+  model.weights[0].zeros();
+  arma::arma_rng::set_seed(5);
+  model.weights[1] = 1000.0f * arma::randn<arma::fmat>(arma::size(model.weights[1]));
+  TrainOptions options;
+  options.lr = 0.1;
+  options.batch = 8;
+  options.epochs = 1;
+  Sgd<float> sgd;
+  Trainer<float> trainer(options, sgd);
+  const TrainResult r = trainer.run(model, train, test, false);
+  REQUIRE(r.diverged);
+  INFO(r.divergence_message);
+  CHECK(r.steps == 0);
+  CHECK(r.divergence_message.find("diverged at step 0, layer 0, gradient of W0: NaN or Inf") != std::string::npos);
+  CHECK(model.weights[0].is_zero());  // the update never ran
+}
+
 TEST_CASE("momentum and weight decay follow PyTorch's SGD convention") {
   Mlp<double> model(small_spec(), 3);
   const Mlp<double> start = model;
