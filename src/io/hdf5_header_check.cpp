@@ -121,12 +121,13 @@ std::uint64_t dataspace_extent(const std::uint8_t* p, std::uint64_t avail, unsig
   return header + std::uint64_t(rank) * sizeof_size * (flags & 0x01 ? 2 : 1);
 }
 
-// What overran, for the messages: "enumeration datatype reads past the end of the message (64 bytes)".
-std::string datatype_overrun(const std::uint8_t* datatype, std::size_t message_size) {
+// What overran, for the messages: "enumeration datatype reads past the end of the message (64 bytes)". The
+// datatype's first byte (its class) is read only when the message holds it (`available` bytes from `datatype`).
+std::string datatype_overrun(const std::uint8_t* datatype, std::size_t available, std::size_t message_size) {
   static const char* const kClasses[] = {"fixed-point", "floating-point",  "time",  "string", "bitfield", "opaque",
                                          "compound",    "reference",       "enumeration", "variable-length", "array"};
-  const unsigned cls = datatype[0] & 0x0f;
-  return std::string(cls < std::size(kClasses) ? kClasses[cls] : "unknown") + " datatype reads past the end of the message (" +
+  const unsigned cls = available > 0 ? datatype[0] & 0x0f : std::size(kClasses);
+  return std::string(cls < std::size(kClasses) ? kClasses[cls] + std::string(" ") : "") + "datatype reads past the end of the message (" +
          std::to_string(message_size) + " bytes)";
 }
 std::string dataspace_overrun(std::size_t message_size) {
@@ -156,7 +157,7 @@ std::uint64_t attribute_message_needs(const std::uint8_t* m, std::size_t size, u
   name_ok = name_len > 0 && std::memchr(m + name_at, 0, std::size_t(name_len)) != nullptr;
   if ((flags & 0x03) != 0 || dt_len < 8 || ds_len < 4) return value_at;  // shared: the value's size is elsewhere
   if (datatype_extent(m + dt_at, size - dt_at, 0) > size - dt_at) {
-    overrun = datatype_overrun(m + dt_at, size);
+    overrun = datatype_overrun(m + dt_at, size - dt_at, size);
     return size + 1;
   }
   if (dataspace_extent(m + ds_at, size - ds_at, sizeof_size) > size - ds_at) {
@@ -509,7 +510,7 @@ void check_object_header(const std::filesystem::path& file, std::istream& in, co
         if (needs > size) {
           throw IoError(file, where + " holds a " + (type == kDatatypeMessage ? "datatype" : "dataspace") + " message (at byte " +
                                   std::to_string(chunk.address + data) + ") whose " +
-                                  (type == kDatatypeMessage ? datatype_overrun(&bytes[data], size) : dataspace_overrun(size)),
+                                  (type == kDatatypeMessage ? datatype_overrun(&bytes[data], size, size) : dataspace_overrun(size)),
                         kHdf5DamagedFix);
         }
       }

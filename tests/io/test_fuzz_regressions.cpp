@@ -98,6 +98,12 @@ TEST_CASE("fuzzer regressions: damaged recordings files give IoError, not a cras
            Finding{"hdf5_enum_names_past_chunk_2.h5",
                    "object '/vc/layer1/000000': its object header at address 11816 holds an attribute message (at byte "
                    "12552) whose enumeration datatype reads past the end of the message (64 bytes)"},
+           // Found in vclab's own datatype walk (heap-buffer-overflow READ in datatype_overrun, under the fuzzer): the
+           // root group's header chunk ends with a datatype message of 0 bytes, and the message text read its class
+           // byte, one past the chunk. The class is now read only when the message holds it.
+           Finding{"hdf5_datatype_message_size0.h5",
+                   "object '/': its object header at address 96 holds a datatype message (at byte 1040) whose datatype "
+                   "reads past the end of the message (0 bytes). The file is damaged; re-create it"},
            Finding{"hdf5_symbol_node_segv.h5",
                    "object '/vc': its object header at address 2000 has a symbol table whose B-tree node at address "
                    "10240's key 0 names offset 18446744073709551615 of its local heap, whose 88-byte data segment ends "
