@@ -12,6 +12,12 @@
 #include "train/divergence.hpp"
 
 namespace vclab {
+namespace {
+
+// The eigen-tracker every layer on the fast solver gets, at the start of VCL and when a checkpoint restores it.
+const TrackerOptions kTrackerOptions{};
+
+}  // namespace
 
 VclGram parse_vcl_gram(const std::string& text) {
   if (text == "current") return VclGram::current;
@@ -66,10 +72,8 @@ template <class T> void Vcl<T>::start(const Mlp<T>& model) {
                         arma::fill::zeros);
     if (options_.gram == VclGram::initial) w_init_.push_back(model.weights[l]);
     // The tracker pays off only when its basis (k + guards) is well below d; otherwise the full EVD.
-    const TrackerOptions tracker_options;
-    const bool use_tracker =
-        options_.fast_solver && k + tracker_options.oversample + tracker_options.low_guard < d;
-    trackers_.push_back(use_tracker ? std::make_unique<TopEigenTracker<T>>(k, tracker_options) : nullptr);
+    const bool use_tracker = options_.fast_solver && k + kTrackerOptions.oversample + kTrackerOptions.low_guard < d;
+    trackers_.push_back(use_tracker ? std::make_unique<TopEigenTracker<T>>(k, kTrackerOptions) : nullptr);
     stats_.push_back(VclLayerStats{l});
   }
   started_ = true;
@@ -164,7 +168,7 @@ template <class T> void Vcl<T>::load_state(const Hdf5File& file, const std::stri
     shift_t_.emplace_back();
     std::unique_ptr<TopEigenTracker<T>> tracker;
     if (file.get_attribute_int(layer, "tracker") != 0) {
-      tracker = std::make_unique<TopEigenTracker<T>>(std::size_t(file.get_attribute_int(layer + "/tracker", "k")), TrackerOptions{});
+      tracker = std::make_unique<TopEigenTracker<T>>(std::size_t(file.get_attribute_int(layer + "/tracker", "k")), kTrackerOptions);
       tracker->load_state(file, layer + "/tracker");
     }
     trackers_.push_back(std::move(tracker));

@@ -8,13 +8,32 @@
 #include "io/io_error.hpp"
 
 namespace vclab {
+namespace {
+
+// The columns and the kind of cell each holds: on_epoch_end writes its rows in this order, and a resumed run
+// reads the checkpoint's rows back with these kinds.
+enum class Cell { integer, real, phase };
+struct Column {
+  const char* name;
+  Cell cell;
+};
+constexpr Column kColumns[] = {
+    {"epoch", Cell::integer},         {"phase", Cell::phase},           {"layer", Cell::integer},
+    {"vcl_steps", Cell::integer},     {"clipped_total", Cell::integer}, {"clipped_max_per_step", Cell::integer},
+    {"clipped_mean_per_step", Cell::real}, {"min_kept_eigenvalue", Cell::real}, {"full_evd", Cell::integer},
+    {"solver_iterations", Cell::integer}, {"solver_seconds", Cell::real}};
+
+std::vector<std::string> column_names() {
+  std::vector<std::string> names;
+  for (const Column& c : kColumns) names.emplace_back(c.name);
+  return names;
+}
+
+}  // namespace
 
 template <class T>
 VclStatsWriter<T>::VclStatsWriter(std::filesystem::path path, const Vcl<T>& rule)
-    : path_(std::move(path)),
-      rule_(rule),
-      table_({"epoch", "phase", "layer", "vcl_steps", "clipped_total", "clipped_max_per_step", "clipped_mean_per_step",
-              "min_kept_eigenvalue", "full_evd", "solver_iterations", "solver_seconds"}) {}
+    : path_(std::move(path)), rule_(rule), table_(column_names()) {}
 
 template <class T> void VclStatsWriter<T>::on_epoch_end(const Mlp<T>& model, const EpochMetrics& m) {
   if (m.epoch == 0) return;  // the initial evaluation, before any step
@@ -60,13 +79,10 @@ template <class T> void VclStatsWriter<T>::load_state(const Hdf5File& file, cons
   for (arma::uword i = 0; i < rows.n_rows; ++i) {
     std::vector<CsvCell> row;
     for (std::size_t j = 0; j < columns; ++j) {
-      const std::string& name = table_.header()[j];
-      if (name == "phase") {
-        row.emplace_back(std::string(rows(i, j) != 0 ? "vcl" : "warmup"));
-      } else if (name == "clipped_mean_per_step" || name == "min_kept_eigenvalue" || name == "solver_seconds") {
-        row.emplace_back(rows(i, j));
-      } else {
-        row.emplace_back(std::int64_t(rows(i, j)));
+      switch (kColumns[j].cell) {
+        case Cell::phase: row.emplace_back(std::string(rows(i, j) != 0 ? "vcl" : "warmup")); break;
+        case Cell::real: row.emplace_back(rows(i, j)); break;
+        case Cell::integer: row.emplace_back(std::int64_t(rows(i, j))); break;
       }
     }
     table.append_row(std::move(row));

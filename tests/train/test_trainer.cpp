@@ -22,6 +22,15 @@ Dataset blobs(std::size_t n, std::uint64_t seed) {
   return d;
 }
 
+// Options of a plain SGD run: step size, batch size, epochs; the rest at their defaults.
+TrainOptions sgd_options(double lr, std::size_t batch, std::size_t epochs) {
+  TrainOptions options;
+  options.lr = lr;
+  options.batch = batch;
+  options.epochs = epochs;
+  return options;
+}
+
 MlpSpec small_spec() {
   MlpSpec spec;
   spec.input_dim = 6;
@@ -63,10 +72,7 @@ struct CumulativeObserver : Observer<double> {
 TEST_CASE("cumulative Theorem 2: G_t − G_0 − V_t equals the summed γ² residuals to rounding error") {
   const Dataset train = blobs(40, 1), test = blobs(20, 2);
   Mlp<double> model(small_spec(), 3);
-  TrainOptions options;
-  options.lr = 0.2;
-  options.batch = 8;
-  options.epochs = 3;
+  const TrainOptions options = sgd_options(0.2, 8, 3);
   Sgd<double> sgd;
   Trainer<double> trainer(options, sgd);
   CumulativeObserver observer;
@@ -134,10 +140,7 @@ TEST_CASE("same seed gives bit-identical weights and metrics; another seed does 
 TEST_CASE("training learns a separable problem") {
   const Dataset train = blobs(300, 1), test = blobs(100, 2);
   Mlp<double> model(small_spec(), 3);
-  TrainOptions options;
-  options.lr = 0.5;
-  options.batch = 16;
-  options.epochs = 10;
+  const TrainOptions options = sgd_options(0.5, 16, 10);
   Sgd<double> sgd;
   Trainer<double> trainer(options, sgd);
   const TrainResult r = trainer.run(model, train, test);
@@ -148,10 +151,7 @@ TEST_CASE("training learns a separable problem") {
 TEST_CASE("a diverging learning rate is caught, reported with its step, and recordings stop at the last finite state") {
   const Dataset train = blobs(40, 1), test = blobs(10, 2);
   Mlp<double> model(small_spec(), 3);
-  TrainOptions options;
-  options.lr = 1e6;
-  options.batch = 8;
-  options.epochs = 3;
+  const TrainOptions options = sgd_options(1e6, 8, 3);
   Sgd<double> sgd;
   Trainer<double> trainer(options, sgd);
   CumulativeObserver observer;
@@ -177,10 +177,7 @@ TEST_CASE("a non-finite gradient with a finite loss is caught and names the step
   model.weights[0].zeros();
   arma::arma_rng::set_seed(5);
   model.weights[1] = 1000.0f * arma::randn<arma::fmat>(arma::size(model.weights[1]));
-  TrainOptions options;
-  options.lr = 0.1;
-  options.batch = 8;
-  options.epochs = 1;
+  const TrainOptions options = sgd_options(0.1, 8, 1);
   Sgd<float> sgd;
   Trainer<float> trainer(options, sgd);
   const TrainResult r = trainer.run(model, train, test, false);
