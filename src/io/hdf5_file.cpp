@@ -598,7 +598,8 @@ std::string read_vlen_string_attribute(const std::filesystem::path& file_path, h
   std::error_code ec;
   const std::uint64_t file_size = std::filesystem::file_size(file_path, ec);
   const std::uint64_t header = 8 + sizeof_size;  // "GCOL", version 1, 3 reserved bytes, collection size
-  if (ec || address > file_size || userblock > file_size - address || header > file_size - address - userblock) {
+  const std::uint64_t room = ec || userblock > file_size ? 0 : file_size - userblock;  // bytes after the userblock
+  if (!lies_inside(address, header, room)) {
     fail(file_path, obj_path, heap_at + " lies outside the file", fix);
   }
   std::ifstream in(file_path, std::ios::binary);
@@ -607,7 +608,7 @@ std::string read_vlen_string_attribute(const std::filesystem::path& file_path, h
     fail(file_path, obj_path, heap_at + " is not a global heap (no GCOL signature of version 1)", fix);
   }
   const std::uint64_t size = little_endian(heap.data() + 8, sizeof_size);
-  if (size < header || size > file_size - address - userblock) {
+  if (size < header || !lies_inside(address, size, room)) {
     fail(file_path, obj_path, heap_at + " declares " + std::to_string(size) + " bytes, more than the file holds there", fix);
   }
   heap.resize(size);

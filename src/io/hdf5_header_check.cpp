@@ -193,6 +193,10 @@ std::uint64_t little_endian(const std::uint8_t* p, std::size_t bytes) {
   return v;
 }
 
+bool lies_inside(std::uint64_t address, std::uint64_t bytes, std::uint64_t room) {
+  return address != kHdf5UndefinedAddress && address < room && bytes <= room - address;
+}
+
 bool read_at(std::istream& in, std::uint64_t pos, std::uint8_t* out, std::size_t n) {
   in.clear();
   in.seekg(std::streamoff(pos));
@@ -262,13 +266,12 @@ HeapSegment check_local_heap(const std::filesystem::path& file, std::istream& in
   const std::uint64_t room = layout.file_size - layout.base;
   const std::size_t prefix_bytes = 8 + 2 * std::size_t(layout.sizeof_size) + layout.sizeof_addr;
   std::uint8_t prefix[8 + 2 * 8 + 8] = {};
-  if (heap == kHdf5UndefinedAddress || heap >= room || prefix_bytes > room - heap ||
-      !read_at(in, layout.base + heap, prefix, prefix_bytes) || std::memcmp(prefix, "HEAP", 4) != 0 || prefix[4] != 0) {
+  if (!lies_inside(heap, prefix_bytes, room) || !read_at(in, layout.base + heap, prefix, prefix_bytes) || std::memcmp(prefix, "HEAP", 4) != 0 || prefix[4] != 0) {
     return {};
   }
   const std::uint64_t size = little_endian(prefix + 8, layout.sizeof_size);
   const std::uint64_t data = decode_address(prefix + 8 + 2 * layout.sizeof_size, layout.sizeof_addr);
-  if (data == kHdf5UndefinedAddress || data >= room || size > room - data) {
+  if (!lies_inside(data, size, room)) {
     throw IoError(file, where + " names a local heap (at address " + std::to_string(heap) + ") whose data segment of " +
                             std::to_string(size) + " bytes at address " + address_text(data) + " lies outside the file (" +
                             std::to_string(layout.file_size) + " bytes)",
@@ -356,7 +359,7 @@ class GroupTreeWalk {
 
   // [address, address + bytes) must lie inside the file.
   void require_inside(std::uint64_t address, std::uint64_t bytes, const std::string& what) const {
-    if (address == kHdf5UndefinedAddress || address >= room_ || bytes > room_ - address) {
+    if (!lies_inside(address, bytes, room_)) {
       fail(what + (bytes > 0 ? " (" + std::to_string(bytes) + " bytes)" : std::string()) + " lies outside the file (" +
            std::to_string(layout_.file_size) + " bytes)");
     }
@@ -479,7 +482,7 @@ void check_object_header(const std::filesystem::path& file, std::istream& in, co
         const std::uint64_t at = decode_address(&bytes[data], layout.sizeof_addr);
         const std::uint64_t length = little_endian(&bytes[data + layout.sizeof_addr], layout.sizeof_size);
         // Version 2 continuation chunks hold the signature "OCHK" and a checksum around their messages.
-        if (at == kHdf5UndefinedAddress || at >= room || length > room - at || length < (v2 ? 8u : 1u)) {
+        if (!lies_inside(at, length, room) || length < (v2 ? 8u : 1u)) {
           throw IoError(file, where + " has a continuation message declaring a chunk of " + std::to_string(length) +
                                   " bytes at address " + address_text(at) +
                                   (length < (v2 ? 8u : 1u) ? std::string(", too short for a chunk")

@@ -23,8 +23,11 @@ inline constexpr char kHdf5DamagedFix[] = "The file is damaged; re-create it";
 // Raw-file helpers for the checks that read HDF5 structures themselves (object headers here, the global heap of
 // a string attribute in hdf5_file.cpp). An unsigned integer of `bytes` (1 to 8) bytes in HDF5's little-endian
 // order; and `n` bytes at absolute position `pos` of `in` (false when the file ends first; clears `in`'s state).
+// And whether [address, address + bytes) lies within the `room` bytes that follow the base address (the file's
+// size less the base), without overflow; the undefined address never does.
 std::uint64_t little_endian(const std::uint8_t* p, std::size_t bytes);
 bool read_at(std::istream& in, std::uint64_t pos, std::uint8_t* out, std::size_t n);
+bool lies_inside(std::uint64_t address, std::uint64_t bytes, std::uint64_t room);
 
 // What the superblock declares, as far as the checks need it. `known` is false when the file has no superblock
 // these checks read (libhdf5 then reports the file itself); every address is then left unchecked.
