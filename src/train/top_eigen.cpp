@@ -1,8 +1,10 @@
 // The k algebraically largest eigenpairs of M = WᵀW + V for VCL Algorithm 1 (Cha & Lee 2025, App. B):
-// full LAPACK EVD reference and a warm-started block Davidson tracker with Rayleigh–Ritz.
+// full LAPACK EVD reference and the one-product tracker of docs/vcl_eigen_step.md.
 #include "train/top_eigen.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -17,10 +19,11 @@ namespace vclab {
 
 namespace {
 
-// Tolerance when the caller leaves TrackerOptions::tol at 0 (see top_eigen.hpp).
+// Residual floor when the caller leaves TrackerOptions::residual_floor at 0 (see top_eigen.hpp): about
+// 100 ε of a product with M, the level below which a Ritz residual is rounding.
 template <class T>
-double default_tol() {
-  return std::is_same_v<T, float> ? 1e-4 : 1e-8;
+double default_residual_floor() {
+  return std::is_same_v<T, float> ? 1e-5 : 1e-11;
 }
 
 // Directions whose normalised Gram eigenvalue falls below this fraction of the largest are
@@ -78,37 +81,6 @@ arma::Mat<T> orthonormal_complement(const arma::Mat<T>& q, arma::Mat<T> z) {
   return z;
 }
 
-// Residual directions below this fraction of the tolerance are not worth a product with M.
-constexpr double kCompressFraction = 0.1;
-
-// Orthonormal basis of span(r) outside span(q) (q orthonormal) for Ritz residuals r, which are
-// orthogonal to the search space and so to q up to rounding (ε‖M‖, far below `floor`): keeps only
-// the directions whose singular value in r exceeds `floor` (absolute), the SVQB step done on the
-// unscaled Gram so that its eigenvalues are those σ². One projection + SVQB pass afterwards
-// restores orthogonality to q and within the block lost when dividing by small σ.
-template <class T>
-arma::Mat<T> compressed_complement(const arma::Mat<T>& q, const arma::Mat<T>& r, double floor) {
-  arma::Mat<T> gram = r.t() * r;        // (b, b)
-  gram = T(0.5) * (gram + gram.t());
-  arma::Col<T> sigma2;
-  arma::Mat<T> u;
-  if (!arma::eig_sym(sigma2, u, gram, "dc")) throw std::runtime_error("top_eigen: residual Gram EVD failed");
-  const double cut = std::max(floor * floor, double(dependence_tol<T>()) * double(sigma2.max()));
-  const arma::uvec strong = arma::find(sigma2 > T(cut));
-  arma::Mat<T> scale = u.cols(strong);  // (b, r)
-  scale.each_row() /= arma::sqrt(sigma2.elem(strong)).t();
-  arma::Mat<T> z = r * scale;           // (d, r)
-  z -= q * (q.t() * z);
-  return svqb(z);
-}
-
-// Largest |QᵀQ − I| tolerated before a basis is re-orthonormalised: the Ritz values move by about
-// this times ‖M‖, and a basis rotated in precision T drifts by a few ε per update.
-template <class T>
-T basis_drift_tol() {
-  return T(100) * std::numeric_limits<T>::epsilon();
-}
-
 // Random (d, p) block with orthonormal columns from a private generator (global RNG untouched).
 template <class T>
 arma::Mat<T> random_orthonormal(std::size_t d, std::size_t p, unsigned seed) {
@@ -122,6 +94,21 @@ arma::Mat<T> random_orthonormal(std::size_t d, std::size_t p, unsigned seed) {
 template <class T>
 void require_finite(const arma::Mat<T>& x, const char* what) {
   if (!x.is_finite()) throw std::runtime_error(std::string("top_eigen: ") + what + " contains NaN or Inf");
+}
+
+// CholQR (Cholesky QR) applied twice: z = Q·R with RᵀR = zᵀz, the second pass restoring orthogonality to
+// working precision. The filtered blocks it gets are well conditioned by construction (their Gram is
+// I + DRᵀRD with R ⊥ X, docs/vcl_eigen_step.md). Returns false when a factorisation fails (z rank-deficient).
+template <class T>
+bool cholqr2(arma::Mat<T>& z) {
+  for (int pass = 0; pass < 2; ++pass) {
+    arma::Mat<T> gram = z.t() * z;  // (b, b)
+    gram = T(0.5) * (gram + gram.t());
+    arma::Mat<T> r;  // (b, b) upper triangular, gram = rᵀr
+    if (!arma::chol(r, gram)) return false;
+    z = z * arma::inv(arma::trimatu(r));
+  }
+  return z.is_finite();
 }
 
 }  // namespace
@@ -145,16 +132,20 @@ TopEigen<T> top_eigenpairs_full(const arma::Mat<T>& m, std::size_t k) {
 template <class T>
 TopEigenTracker<T>::TopEigenTracker(std::size_t k, TrackerOptions options) : k_(k), options_(options) {
   if (k == 0) throw std::invalid_argument("TopEigenTracker: k must be positive");
-  if (options_.tol < 0.0) throw std::invalid_argument("TopEigenTracker: tol must be >= 0");
-  if (options_.tol == 0.0) options_.tol = default_tol<T>();
+  if (options_.oversample == 0) throw std::invalid_argument("TopEigenTracker: oversample must be >= 1 (the certificate's gap is θ_k − θ_{k+p})");
+  if (!(options_.tol > 0.0)) throw std::invalid_argument("TopEigenTracker: tol must be > 0");
+  if (!(options_.tol_relative >= 0.0 && options_.tol_relative < 1.0))
+    throw std::invalid_argument("TopEigenTracker: tol_relative must be in [0, 1)");
+  if (options_.residual_floor < 0.0) throw std::invalid_argument("TopEigenTracker: residual_floor must be >= 0");
+  if (options_.residual_floor == 0.0) options_.residual_floor = default_residual_floor<T>();
 }
 
 template <class T>
 void TopEigenTracker<T>::reset() {
   basis_.reset();
-  basis_product_.reset();
   shift_basis_.reset();
-  since_refresh_ = 0;
+  carried_steps_ = 0;
+  since_full_ = 0;
   top_ = TopEigen<T>{};
   stats_ = TrackerStats{};
 }
@@ -163,11 +154,13 @@ template <class T>
 void TopEigenTracker<T>::save_state(Hdf5File& file, const std::string& prefix) const {
   file.create_group(prefix);
   file.set_attribute(prefix, "k", std::int64_t(k_));
-  file.set_attribute(prefix, "since_refresh", std::int64_t(since_refresh_));
+  file.set_attribute(prefix, "since_full", std::int64_t(since_full_));
   file.set_attribute(prefix, "updates", std::int64_t(stats_.updates));
   file.set_attribute(prefix, "full_evd_count", std::int64_t(stats_.full_evd_count));
+  file.set_attribute(prefix, "fallback_count", std::int64_t(stats_.fallback_count));
+  file.set_attribute(prefix, "extra_count", std::int64_t(stats_.extra_count));
+  file.set_attribute(prefix, "carried_steps", std::int64_t(carried_steps_));
   file.write_matrix(prefix + "/basis", basis_);
-  file.write_matrix(prefix + "/basis_product", basis_product_);
   file.write_matrix(prefix + "/shift_basis", shift_basis_);
   file.write_matrix(prefix + "/top_vectors", top_.vectors);
   file.write_matrix(prefix + "/top_values", arma::Mat<T>(top_.values));
@@ -181,12 +174,15 @@ void TopEigenTracker<T>::load_state(const Hdf5File& file, const std::string& pre
                   "Resume with the settings the checkpoint was written with (DIR/config.json)");
   }
   const auto read = [&](const std::string& name) { return arma::conv_to<arma::Mat<T>>::from(file.read_matrix(prefix + "/" + name)); };
-  since_refresh_ = std::size_t(file.get_attribute_int(prefix, "since_refresh"));
+  const auto count = [&](const char* name) { return std::size_t(file.get_attribute_int(prefix, name)); };
+  since_full_ = count("since_full");
   stats_ = TrackerStats{};
-  stats_.updates = std::size_t(file.get_attribute_int(prefix, "updates"));
-  stats_.full_evd_count = std::size_t(file.get_attribute_int(prefix, "full_evd_count"));
+  stats_.updates = count("updates");
+  stats_.full_evd_count = count("full_evd_count");
+  stats_.fallback_count = count("fallback_count");
+  stats_.extra_count = count("extra_count");
+  carried_steps_ = count("carried_steps");
   basis_ = read("basis");
-  basis_product_ = read("basis_product");
   shift_basis_ = read("shift_basis");
   top_.vectors = read("top_vectors");
   const arma::Mat<T> values = read("top_values");
@@ -205,159 +201,116 @@ void TopEigenTracker<T>::full_update(const arma::Mat<T>& m) {
   }
   const arma::Mat<T> upper = arma::fliplr(vectors.cols(d - p_top, d - 1));  // (d, p_top) descending
   basis_ = p_low > 0 ? arma::Mat<T>(arma::join_rows(upper, vectors.head_cols(p_low))) : upper;
-  basis_product_.reset();
-  shift_basis_.reset();  // a structured update recomputes V·Q after a full EVD
   top_.values = arma::flipud(values.tail(k_));
   top_.vectors = upper.head_cols(k_);
-  // Residual of the wanted pairs, so stats mean the same thing on every path.
+  // Residual of the wanted pairs, so the stats mean the same thing on every path.
   const arma::Mat<T> r = m * top_.vectors - top_.vectors * arma::diagmat(top_.values);  // (d, k)
   const double scale = std::max(std::abs(double(values.max())), std::abs(double(values.min())));
   const double rmax = arma::max(arma::sqrt(arma::sum(arma::square(r), 0)));
   stats_.residual = scale > 0.0 ? rmax / scale : rmax;
   stats_.spectral_scale = scale;
+  stats_.gap = p_top > k_ ? double(values(d - k_)) - double(values(d - p_top)) : 0.0;
+  stats_.certificate = 0.0;
   stats_.converged = true;
   stats_.used_full = true;
-  stats_.block_columns += k_;
   ++stats_.full_evd_count;
+  since_full_ = 0;
 }
 
 template <class T>
-void TopEigenTracker<T>::clean_basis() {
+typename TopEigenTracker<T>::Ritz TopEigenTracker<T>::rayleigh_ritz(const arma::Mat<T>& y) {
   const arma::uword d = basis_.n_rows;
-  const arma::uword p = basis_.n_cols;
-  arma::Mat<T> drift = basis_.t() * basis_;  // (p, p) QᵀQ
-  drift.diag() -= T(1);
-  if (arma::abs(drift).max() < basis_drift_tol<T>()) return;
-  const arma::Mat<T> transform = svqb_transform(basis_);  // (p, r)
-  basis_ = basis_ * transform;
-  if (!shift_basis_.is_empty()) shift_basis_ = shift_basis_ * transform;  // V·(Q S) = (V·Q) S
-  if (basis_.n_cols < p) {
-    const arma::Mat<T> extra = orthonormal_complement<T>(basis_, random_orthonormal<T>(d, p - basis_.n_cols, options_.seed));
-    basis_ = arma::join_rows(basis_, extra);
-    shift_basis_.reset();  // the new directions have no carried product
-  }
-}
-
-template <class T>
-bool TopEigenTracker<T>::iterate(const BlockApply& apply, arma::Mat<T> ms) {
-  const arma::uword d = basis_.n_rows;
-  const arma::uword p = basis_.n_cols;  // p_top upper + p_low lower guard vectors
+  const arma::uword b = basis_.n_cols;  // p_top upper + p_low lower guard vectors
   const arma::uword p_top = std::min<arma::uword>(k_ + options_.oversample, d);
-  const arma::uword p_low = p - p_top;
-  const double tol = options_.tol;
+  const arma::uword p_low = b - p_top;
+  arma::Mat<T> h = basis_.t() * y;  // (b, b) QᵀMQ
+  h = T(0.5) * (h + h.t());
+  arma::Col<T> ritz;  // (b) ascending
+  arma::Mat<T> c;     // (b, b)
+  if (!arma::eig_sym(ritz, c, h, "dc")) throw std::runtime_error("TopEigenTracker: Rayleigh-Ritz EVD failed");
+  arma::uvec order(b);  // the p_top largest descending, then the p_low smallest ascending
+  for (arma::uword i = 0; i < p_top; ++i) order(i) = b - 1 - i;
+  for (arma::uword i = 0; i < p_low; ++i) order(p_top + i) = i;
+  Ritz rr;
+  rr.theta = ritz.elem(order);                 // (b)
+  rr.rotation = c.cols(order);                 // (b, b)
+  rr.x = basis_ * rr.rotation;                 // (d, b) Ritz vectors X = QS
+  rr.mx = y * rr.rotation;                     // (d, b) MX = YS
+  rr.r = rr.mx;                                // (d, b) residuals R = MX − XΘ
+  for (arma::uword j = 0; j < b; ++j) rr.r.col(j) -= rr.theta(j) * rr.x.col(j);
+  rr.rnorm = arma::sqrt(arma::sum(arma::square(rr.r), 0));  // (b) ‖r_j‖
+  rr.p_top = p_top;
 
-  arma::Mat<T> s = basis_;  // (d, n) search basis, orthonormal; ms (d, n) = M·s
-  if (ms.n_rows != d || ms.n_cols != s.n_cols) throw std::invalid_argument("TopEigenTracker: apply returned a wrong shape");
-  require_finite(ms, "M times the Ritz basis");
+  certify(rr);
+  top_.values = rr.theta.head(k_);
+  top_.vectors = rr.x.head_cols(k_);
+  return rr;
+}
 
-  double scale = 0.0;
-  arma::Col<T> theta;  // (p) Ritz values: p_top descending, then the p_low smallest
-  arma::Mat<T> q;      // (d, p) Ritz vectors
-  arma::Mat<T> y;      // (d, p) M·q
-  for (std::size_t iter = 0;; ++iter) {
-    // Rayleigh–Ritz on span(s): H = sᵀ M s (only the new columns when s = [q, z] with q Ritz
-    // vectors, whose block qᵀMq is diag(θ)); keep the p_top algebraically largest Ritz pairs and
-    // the p_low smallest (thick restart at both ends: a dominant negative eigenvalue stays locked
-    // in the basis instead of re-entering the residuals and slowing the wanted pairs).
-    arma::Mat<T> h;  // (n, n)
-    if (iter == 0) {
-      h = s.t() * ms;
-    } else {
-      const arma::uword nq = theta.n_elem;
-      h.set_size(s.n_cols, s.n_cols);
-      h.submat(0, 0, nq - 1, nq - 1) = arma::diagmat(theta);
-      h.cols(nq, s.n_cols - 1) = s.t() * ms.cols(nq, s.n_cols - 1);
-      h.submat(nq, 0, s.n_cols - 1, nq - 1) = h.submat(0, nq, nq - 1, s.n_cols - 1).t();
-    }
-    h = T(0.5) * (h + h.t());
-    arma::Col<T> ritz;  // (n) ascending
-    arma::Mat<T> c;     // (n, n)
-    if (!arma::eig_sym(ritz, c, h, "dc")) throw std::runtime_error("TopEigenTracker: Rayleigh-Ritz EVD failed");
-    scale = std::max({scale, std::abs(double(ritz.max())), std::abs(double(ritz.min()))});
-    const arma::uword n = ritz.n_elem;
-    const arma::uword keep_top = std::min<arma::uword>(p_top, n);
-    const arma::uword keep_low = std::min<arma::uword>(p_low, n - keep_top);
-    arma::uvec order(keep_top + keep_low);  // columns of c to keep
-    for (arma::uword i = 0; i < keep_top; ++i) order(i) = n - 1 - i;
-    for (arma::uword i = 0; i < keep_low; ++i) order(keep_top + i) = i;
-    const arma::Mat<T> c_keep = c.cols(order);  // (n, keep)
-    theta = ritz.elem(order);
-    q = s * c_keep;
-    y = ms * c_keep;
+template <class T>
+void TopEigenTracker<T>::certify(const Ritz& rr) {
+  const double scale = std::max(std::abs(double(rr.theta.max())), std::abs(double(rr.theta.min())));
+  const double rk_fro = std::sqrt(double(arma::accu(arma::square(rr.rnorm.head(k_)))));
+  stats_.spectral_scale = scale;
+  stats_.gap = double(rr.theta(k_ - 1)) - double(rr.theta(rr.p_top - 1));
+  stats_.certificate = stats_.gap > 0.0 ? rk_fro / stats_.gap : std::numeric_limits<double>::infinity();
+  stats_.residual = double(rr.rnorm.head(k_).max()) / (scale > 0.0 ? scale : 1.0);
+  stats_.converged = stats_.certificate <= options_.tol || stats_.residual <= options_.residual_floor;
+}
 
-    // Ritz residuals of the k wanted pairs: r_i = M q_i − θ_i q_i, relative to max|λ|.
-    arma::Mat<T> r = y.head_cols(k_) - q.head_cols(k_) * arma::diagmat(theta.head(k_));  // (d, k)
-    const arma::Row<T> rnorm = arma::sqrt(arma::sum(arma::square(r), 0));                 // (k)
-    const double denom = scale > 0.0 ? scale : 1.0;
-    stats_.residual = double(rnorm.max()) / denom;
-    stats_.spectral_scale = scale;
-    stats_.iterations = iter;
-    if (stats_.residual < tol) break;
-    if (iter >= options_.max_iters) break;
+template <class T>
+typename TopEigenTracker<T>::Ritz TopEigenTracker<T>::warm_check(const arma::Mat<T>& y) const {
+  // The warm basis holds the previous step's Ritz vectors, so QᵀMQ is nearly diagonal: its diagonal stands in
+  // for the Ritz values, and E = (I − QQᵀ)MQ (what no rotation inside span Q can remove) for the residuals.
+  Ritz rr;
+  rr.p_top = std::min<arma::uword>(k_ + options_.oversample, basis_.n_rows);
+  const arma::Mat<T> h = basis_.t() * y;  // (b, b) QᵀMQ
+  rr.theta = h.diag();                    // (b)
+  rr.x = basis_;                          // (d, b)
+  rr.mx = y;                              // (d, b)
+  rr.r = y - basis_ * h;                  // (d, b) E
+  rr.rnorm = arma::sqrt(arma::sum(arma::square(rr.r), 0));
+  return rr;
+}
 
-    // Expand with the residual block (block Davidson, no preconditioner), compressed to its
-    // dominant left singular directions: components below kCompressFraction·tol·max|λ| cannot hold
-    // a residual above tol, and after the first expansion the block has low numerical rank.
-    arma::Mat<T> z = compressed_complement<T>(q, r, kCompressFraction * tol * denom);  // (d, b)
-    if (z.n_cols + q.n_cols > d) z = z.head_cols(d - q.n_cols);
-    if (z.n_cols == 0) break;
-    arma::Mat<T> mz = apply(z);  // (d, b)
-    if (mz.n_rows != d || mz.n_cols != z.n_cols) throw std::invalid_argument("TopEigenTracker: apply returned a wrong shape");
-    require_finite(mz, "M times the expansion block");
-    stats_.block_columns += z.n_cols;
-    s = arma::join_rows(q, z);
-    ms = arma::join_rows(y, mz);
-  }
-
-  basis_ = std::move(q);
-  basis_product_ = std::move(y);
-  top_.values = theta.head(k_);
-  top_.vectors = basis_.head_cols(k_);
-  stats_.converged = stats_.residual < tol;
-  return stats_.converged;
+template <class T>
+arma::Mat<T> TopEigenTracker<T>::filtered_basis(const Ritz& rr) const {
+  // (M − σI)X: one step of subspace iteration with the degree-1 Chebyshev filter, σ the centre of the interval
+  // [a, c] assumed to hold the eigenvalues outside the basis: c = θ_{k+p}, a = the highest low guard, but not below
+  // −|c| (VCL's V is nearly symmetric about 0 once its few large negative eigenvalues sit in the low guards; a
+  // farther a would only slow the filter); σ = 0 without low guards. Columns are scaled to unit norm first, which leaves the span alone and
+  // keeps CholQR's Gram well conditioned.
+  const arma::uword b = rr.theta.n_elem;
+  const double c = rr.theta(rr.p_top - 1);
+  const double a = rr.p_top < b ? std::max(double(rr.theta(b - 1)), -std::abs(c)) : c;
+  const double sigma = rr.p_top < b ? 0.5 * (a + c) : 0.0;  // no low guards: θ_{k+p} may be a captured negative one
+  arma::Mat<T> z = rr.mx - T(sigma) * rr.x;  // (d, b)
+  const arma::Row<T> norms = arma::sqrt(arma::sum(arma::square(z), 0));
+  for (arma::uword j = 0; j < b; ++j)
+    if (norms(j) > T(0)) z.col(j) /= norms(j);
+  arma::Mat<T> q = z;
+  if (cholqr2(q)) return q;
+  // Rank lost: orthonormalise what is left and refill with random directions.
+  q = svqb(z);
+  if (q.n_cols < b) q = arma::join_rows(q, orthonormal_complement<T>(q, random_orthonormal<T>(z.n_rows, b - q.n_cols, options_.seed)));
+  return q;
 }
 
 template <class T>
 const TopEigen<T>& TopEigenTracker<T>::update(const arma::Mat<T>& m) {
   if (m.n_rows != m.n_cols) throw std::invalid_argument("TopEigenTracker::update: matrix is not square");
-  if (k_ > m.n_rows) throw std::invalid_argument("TopEigenTracker::update: k exceeds the matrix size");
   require_finite(m, "the matrix");
-  return update_impl(m.n_rows, [&m](const arma::Mat<T>& x) -> arma::Mat<T> { return m * x; }, &m);
+  return update_impl(m.n_rows, [&m](const arma::Mat<T>& x) -> arma::Mat<T> { return m * x; }, [&m]() { return m; });
 }
 
 template <class T>
 const TopEigen<T>& TopEigenTracker<T>::update(std::size_t d, const BlockApply& apply) {
-  return update_impl(d, apply, nullptr);
-}
-
-template <class T>
-const TopEigen<T>& TopEigenTracker<T>::update_impl(std::size_t d, const BlockApply& apply, const arma::Mat<T>* m) {
-  if (k_ > d) throw std::invalid_argument("TopEigenTracker::update: k exceeds the matrix size");
-  begin_update();
-  // Without an explicit matrix, forms M = apply(I) only when a full EVD is needed.
-  auto full = [&]() {
-    if (m != nullptr) {
-      full_update(*m);
-      return;
-    }
+  const FormMatrix form = [&]() {
     arma::Mat<T> formed = apply(arma::eye<arma::Mat<T>>(d, d));
     require_finite(formed, "the matrix");
-    full_update(formed);
+    return arma::Mat<T>(T(0.5) * (formed + formed.t()));
   };
-  if (!warm_start(d)) {
-    if (options_.cold_start_full) {
-      full();
-      return top_;
-    }
-    basis_ = random_orthonormal<T>(d, basis_size(d), options_.seed);
-  } else {
-    clean_basis();
-  }
-  shift_basis_.reset();  // a plain update does not track V
-  arma::Mat<T> ms = apply(basis_);  // (d, p)
-  stats_.block_columns += basis_.n_cols;
-  if (!iterate(apply, std::move(ms)) && options_.fallback_full) full();
-  return top_;
+  return update_impl(d, apply, form);
 }
 
 template <class T>
@@ -366,60 +319,108 @@ const TopEigen<T>& TopEigenTracker<T>::update_shifted_gram(const arma::Mat<T>& w
   const arma::uword d = shift.n_rows;
   if (shift.n_cols != d) throw std::invalid_argument("TopEigenTracker::update_shifted_gram: V is not square");
   if (w.n_cols != d) throw std::invalid_argument("TopEigenTracker::update_shifted_gram: W must be (k', d)");
-  if (a.n_rows != d || b.n_rows != d || a.n_cols != b.n_cols) {
+  if (a.n_rows != d || b.n_rows != d || a.n_cols != b.n_cols)
     throw std::invalid_argument("TopEigenTracker::update_shifted_gram: a and b must both be (d, r)");
-  }
-  if (k_ > d) throw std::invalid_argument("TopEigenTracker::update_shifted_gram: k exceeds the matrix size");
   require_finite(w, "the weights W");
   require_finite(a, "the shift update factor a");
   require_finite(b, "the shift update factor b");
-  begin_update();
-  // WᵀW·x = Wᵀ(W·x): 4k'd flops a column. V·x is the only product with a dense (d, d) matrix.
+  // M·X = V·X + Wᵀ(W·X): the product with the dense (d, d) V is the step's O(d²) work; WᵀW costs 4k'd a column.
   const auto gram_apply = [&w](const arma::Mat<T>& x) -> arma::Mat<T> { return w.t() * (w * x); };
-  const BlockApply apply = [&](const arma::Mat<T>& x) -> arma::Mat<T> { return shift * x + gram_apply(x); };
-  auto full = [&]() {
+  arma::Mat<T> shift_product;  // (d, b) V·Q of the last product, kept for the next call's carried V·X
+  const BlockApply apply = [&](const arma::Mat<T>& x) -> arma::Mat<T> {
+    shift_product = shift * x;  // (d, b)
+    return shift_product + gram_apply(x);
+  };
+  const FormMatrix form = [&]() {
     arma::Mat<T> m = w.t() * w + shift;  // (d, d)
     m = T(0.5) * (m + m.t());
     require_finite(m, "the matrix W^T W + V");
-    full_update(m);
+    return m;
   };
+  // The basis' V·Q, carried from the previous call: V_new·Q = V_old·Q + a(bᵀQ) + b(aᵀQ), one product [a b]·([b a]ᵀQ).
+  const bool carry = shift_basis_.n_rows == d && shift_basis_.n_cols == basis_.n_cols && warm_start(d) &&
+                     carried_steps_ < options_.carry_limit;
+  const FirstProduct first = [&]() -> arma::Mat<T> {
+    if (carry) {
+      const arma::Mat<T> ab = arma::join_rows(a, b), ba = arma::join_rows(b, a);  // (d, 2r)
+      shift_basis_ += ab * (ba.t() * basis_);                                       // (d, b)
+      ++carried_steps_;
+      shift_product = shift_basis_;
+      return shift_basis_ + gram_apply(basis_);
+    }
+    ++stats_.products;
+    carried_steps_ = 0;
+    return apply(basis_);
+  };
+  const KeepBasis keep = [&](const Ritz& rr) {
+    basis_ = rr.x;                                // the Ritz vectors QS, whose V·X = (V·Q)S is known
+    shift_basis_ = shift_product * rr.rotation;  // (d, b)
+  };
+  const TopEigen<T>& top = update_impl(d, apply, form, first, keep);
+  if (stats_.used_full) shift_basis_.reset();  // a full EVD's basis has no V·Q yet
+  return top;
+}
+
+template <class T>
+const TopEigen<T>& TopEigenTracker<T>::update_impl(std::size_t d, const BlockApply& apply, const FormMatrix& form,
+                                                   const FirstProduct& first, const KeepBasis& keep) {
+  if (k_ > d) throw std::invalid_argument("TopEigenTracker::update: k exceeds the matrix size");
+  begin_update();
   if (!warm_start(d)) {
     if (options_.cold_start_full) {
-      full();
+      full_update(form());
       return top_;
     }
     basis_ = random_orthonormal<T>(d, basis_size(d), options_.seed);
-    shift_basis_.reset();
-  } else {
-    clean_basis();
+  } else if (options_.refresh_every > 0 && since_full_ >= options_.refresh_every) {
+    full_update(form());
+    return top_;
   }
-
-  const bool refresh_due = options_.refresh_every > 0 && since_refresh_ >= options_.refresh_every;
-  if (shift_basis_.n_rows == d && shift_basis_.n_cols == basis_.n_cols && !refresh_due) {
-    // V_new·Q = V_old·Q + a(bᵀQ) + b(aᵀQ) as one product: [a b]·([b a]ᵀ Q).
-    const arma::Mat<T> ab = arma::join_rows(a, b), ba = arma::join_rows(b, a);  // (d, 2r)
-    shift_basis_ += ab * (ba.t() * basis_);                                       // (d, p)
-    ++since_refresh_;
-    stats_.carried = true;
-  } else {
-    shift_basis_ = shift * basis_;  // (d, p)
-    stats_.block_columns += basis_.n_cols;
-    since_refresh_ = 0;
+  ++since_full_;
+  const auto checked = [&](arma::Mat<T> y) {
+    if (y.n_rows != d || y.n_cols != basis_.n_cols) throw std::invalid_argument("TopEigenTracker: apply returned a wrong shape");
+    require_finite(y, "M times the basis");
+    return y;
+  };
+  // c₀: how far the warm basis is from invariant under this step's M (the step's motion plus the previous error).
+  const arma::Mat<T> y0 = checked(first ? first() : (++stats_.products, apply(basis_)));
+  Ritz rr = warm_check(y0);
+  certify(rr);
+  stats_.first_certificate = stats_.certificate;
+  const double relative_target = options_.tol_relative * stats_.first_certificate;
+  if (stats_.converged) rr = rayleigh_ritz(y0);  // the warm basis is good enough: its Ritz pairs, no product
+  for (std::size_t extra = 0; !stats_.converged; ++extra) {
+    if (extra >= options_.max_extra) {
+      if (!options_.fallback_full) break;
+      full_update(form());
+      stats_.fell_back = true;
+      ++stats_.fallback_count;
+      return top_;
+    }
+    basis_ = filtered_basis(rr);
+    ++stats_.products;
+    ++stats_.extra_count;
+    stats_.iterations = extra + 1;
+    rr = rayleigh_ritz(checked(apply(basis_)));
+    stats_.converged = stats_.converged || stats_.certificate <= relative_target;
   }
-  const bool converged = iterate(apply, shift_basis_ + gram_apply(basis_));
-  // P of the rotated basis from its M-product: V·Q = M·Q − Wᵀ(W·Q).
-  shift_basis_ = basis_product_ - gram_apply(basis_);
-  if (!converged && options_.fallback_full) full();
+  if (keep) {
+    keep(rr);
+  } else {
+    basis_ = rr.x;
+  }
   return top_;
 }
 
 template <class T>
 void TopEigenTracker<T>::begin_update() {
   ++stats_.updates;
+  stats_.products = 0;
   stats_.iterations = 0;
-  stats_.block_columns = 0;
+  stats_.certificate = 0.0;
+  stats_.first_certificate = 0.0;
   stats_.used_full = false;
-  stats_.carried = false;
+  stats_.fell_back = false;
 }
 
 template <class T>

@@ -113,7 +113,9 @@ template <class T> void Vcl<T>::update(Mlp<T>& model, const StepState<T>& state)
     s.clipped_total += result.n_clipped;
     s.clipped_max = std::max(s.clipped_max, result.n_clipped);
     s.full_evd += result.solver.used_full ? 1 : 0;
+    s.solver_fallbacks += result.solver.fell_back ? 1 : 0;
     s.solver_iterations += result.solver.iterations;
+    if (!result.solver.used_full) s.max_certificate = std::max(s.max_certificate, result.solver.certificate);
     s.solver_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
   for (std::size_t l = 0; l < last; ++l) model.weights[l] = std::move(updated[l]);

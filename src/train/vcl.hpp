@@ -29,7 +29,7 @@ struct VclOptions {
   double alpha = 0.1;               // exponent of the kept eigenvalues (paper: 0.1)
   VclGram gram = VclGram::current;
   // TopEigenTracker instead of the full EVD (where k + guards < d). With the current/initial Gram the
-  // tracker gets M = W_gᵀW_g + V in structured form and carries V·Q across steps (M is never formed).
+  // tracker gets M = W_gᵀW_g + V in structured form (M is never formed).
   bool fast_solver = false;
   bool clip_negative = true;        // negative kept eigenvalues → 0 (counted) instead of an error
   std::size_t warmup_epochs = 1;    // epochs in which only the predictor W_L trains
@@ -44,8 +44,10 @@ struct VclLayerStats {
   std::size_t clipped_total = 0;        // Σ over steps of the clipped kept eigenvalues
   std::size_t clipped_max = 0;          // most clipped in one step
   double min_kept_eigenvalue = 0;       // smallest λ_k seen (before clipping)
-  std::size_t full_evd = 0;             // full EVDs (always with --vcl-solver full; cold start/fallback with fast)
-  std::size_t solver_iterations = 0;    // Σ tracker iterations
+  std::size_t full_evd = 0;             // full EVDs (always with --vcl-solver full; cold start, refresh, fallback with fast)
+  std::size_t solver_fallbacks = 0;     // of which fallbacks: the tracker's certificate stayed above its tolerance
+  std::size_t solver_iterations = 0;    // Σ extra products of the tracker (steps whose first product was not enough)
+  double max_certificate = 0;           // largest Davis–Kahan certificate of an accepted tracker step
   double solver_seconds = 0;            // wall time of target Gram + eigen-step + Procrustes
 };
 

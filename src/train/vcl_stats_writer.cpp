@@ -1,4 +1,5 @@
-// DIR/vcl_stats.csv rows: epoch, phase (warmup | vcl), layer, eigen-steps, clipped eigenvalues, λ_k min, solver cost.
+// DIR/vcl_stats.csv rows: epoch, phase (warmup | vcl), layer, eigen-steps, clipped eigenvalues, λ_k min, solver
+// fallbacks, extra products, largest certificate and cost.
 #include "train/vcl_stats_writer.hpp"
 
 #include <limits>
@@ -21,7 +22,8 @@ constexpr Column kColumns[] = {
     {"epoch", Cell::integer},         {"phase", Cell::phase},           {"layer", Cell::integer},
     {"vcl_steps", Cell::integer},     {"clipped_total", Cell::integer}, {"clipped_max_per_step", Cell::integer},
     {"clipped_mean_per_step", Cell::real}, {"min_kept_eigenvalue", Cell::real}, {"full_evd", Cell::integer},
-    {"solver_iterations", Cell::integer}, {"solver_seconds", Cell::real}};
+    {"solver_fallbacks", Cell::integer}, {"solver_iterations", Cell::integer}, {"max_certificate", Cell::real},
+    {"solver_seconds", Cell::real}};
 
 std::vector<std::string> column_names() {
   std::vector<std::string> names;
@@ -40,13 +42,14 @@ template <class T> void VclStatsWriter<T>::on_epoch_end(const Mlp<T>& model, con
   if (rule_.in_warmup()) {
     for (std::size_t l = 0; l + 1 < model.n_layers(); ++l)
       table_.append_row({std::int64_t(m.epoch), std::string("warmup"), std::int64_t(l), std::int64_t(0), std::int64_t(0),
-                         std::int64_t(0), 0.0, std::numeric_limits<double>::quiet_NaN(), std::int64_t(0), std::int64_t(0), 0.0});
+                         std::int64_t(0), 0.0, std::numeric_limits<double>::quiet_NaN(), std::int64_t(0), std::int64_t(0), std::int64_t(0), 0.0, 0.0});
   } else {
     for (const VclLayerStats& s : rule_.epoch_stats())
       table_.append_row({std::int64_t(m.epoch), std::string("vcl"), std::int64_t(s.layer), std::int64_t(s.vcl_steps),
                          std::int64_t(s.clipped_total), std::int64_t(s.clipped_max),
                          s.vcl_steps ? double(s.clipped_total) / double(s.vcl_steps) : 0.0, s.min_kept_eigenvalue,
-                         std::int64_t(s.full_evd), std::int64_t(s.solver_iterations), s.solver_seconds});
+                         std::int64_t(s.full_evd), std::int64_t(s.solver_fallbacks), std::int64_t(s.solver_iterations),
+                         s.max_certificate, s.solver_seconds});
   }
   table_.write(path_);
 }

@@ -46,9 +46,9 @@ VclLayerResult<T> vcl_layer_update(const arma::Mat<T>& w, const arma::Mat<T>& ta
                                    const VclStepOptions& options, TopEigenTracker<T>* tracker);
 
 // The same step without forming the target Gram: M = W_gᵀW_g + V in structured form, where W_g (k', d)
-// is w ("current") or W(0) ("initial") and V (d, d) is the running shift, which changed by
-// v = a bᵀ + b aᵀ (a, b: (d, r)) since the tracker's previous call (TopEigenTracker::update_shifted_gram;
-// its V·Q is carried across calls, so every call of one tracker must see every shift update).
+// is w ("current") or W(0) ("initial") and V (d, d) is the running shift, which changed by v = a bᵀ + b aᵀ
+// (a, b: (d, r)) since the tracker's previous call (TopEigenTracker::update_shifted_gram carries V·Q across
+// calls, so every call of one tracker must see every shift update).
 template <class T>
 VclLayerResult<T> vcl_layer_update_shifted(const arma::Mat<T>& w, const arma::Mat<T>& gram_weights,
                                            const arma::Mat<T>& shift, const arma::Mat<T>& a, const arma::Mat<T>& b,

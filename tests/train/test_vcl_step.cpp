@@ -25,8 +25,9 @@ using vclab::test::require_close;
 constexpr double kRoundingTol = 1e-12;
 // Procrustes minimum versus a random orthogonal U: ties only up to rounding.
 constexpr double kOptimalityTol = 1e-12;
-// Tracker tolerance in double; a residual ρ = tol·‖M‖ moves each eigenvector by ≤ ρ/gap and the
-// projector by ≤ √(2k)·ρ/gap (gap ≥ 0.7, ‖M‖ ≤ 10 below: ≤ 1e-10), plus rounding ~1e-14.
+// Tracker tolerance in double: the certificate ‖R‖_F/gap bounds ‖sin Θ‖_F (Davis–Kahan, the gaps below are
+// planted), and ‖P_a − P_b‖_F = √2‖sin Θ‖_F; the residual floor 1e-11·‖M‖ moves the projector by ≤
+// √(2k)·1e-11·‖M‖/gap (gap ≥ 0.7, ‖M‖ ≤ 10 below: ≤ 4e-10), plus rounding ~1e-14.
 constexpr double kTrackerTestTol = 1e-12;
 constexpr double kTrackerSubspaceTol = 1e-9;
 
@@ -46,6 +47,14 @@ arma::mat planted(const arma::mat& q, const arma::vec& lambda) {
 // ‖P_a − P_b‖_F for the orthogonal projectors onto span(a), span(b) (columns orthonormal).
 double projector_difference(const arma::mat& a, const arma::mat& b) {
   return arma::norm(a * a.t() - b * b.t(), "fro");
+}
+
+// Tracker options for the identity tests: certificate ≤ kTrackerTestTol only (no relative criterion), with as
+// many filtered products as that takes (each gains a factor ≳ 3 on these spectra).
+void exact_tracker(vclab::TrackerOptions& options) {
+  options.tol = kTrackerTestTol;
+  options.tol_relative = 0.0;
+  options.max_extra = 80;
 }
 
 std::string thrown_message(const std::function<void()>& f) {
@@ -165,19 +174,17 @@ TEST_CASE("tracker follows a slowly rotating matrix with a planted gap (double a
   vclab::TrackerOptions options;
   options.oversample = 1;  // basis of 3 + 1 low guard = 4 of 8: the iteration has work to do
   options.low_guard = 1;
-  options.tol = kTrackerTestTol;
-  options.max_iters = 40;  // each iteration gains ~10x here; 1e-12 from a 0.1-rad drift takes ~11
+  exact_tracker(options);
   options.fallback_full = false;
   vclab::TopEigenTracker<double> tracker(2, options);
   vclab::TrackerOptions float_options;  // default tol for float
   float_options.oversample = 1;
   float_options.low_guard = 1;
-  float_options.max_iters = 40;
   float_options.fallback_full = false;
   vclab::TopEigenTracker<float> tracker_f(2, float_options);
-  // Default float tol 1e-4: each vector moves by ≤ 1e-4·‖M‖/gap = 1e-4·5/3, the projector by
-  // ≤ √(2k) times that = 3.3e-4; float rounding (1e-7·‖M‖/gap) is far below.
-  constexpr double kFloatSubspaceTol = 4e-4;
+  // Float defaults: the projector error is √2·‖sin Θ‖_F ≤ √2·certificate (the planted gap is the estimated one,
+  // θ_2 − θ_3 = 3), plus float rounding of the Ritz vectors (~1e-6 here).
+  constexpr double kFloatRounding = 1e-5;
 
   for (int step = 0; step < 12; ++step) {
     const arma::mat q = arma::expmat(0.02 * step * skew) * q0;  // orthogonal, drifts slowly
@@ -196,7 +203,9 @@ TEST_CASE("tracker follows a slowly rotating matrix with a planted gap (double a
 
     const arma::fmat m_f = arma::conv_to<arma::fmat>::from(m);
     const vclab::TopEigen<float>& got_f = tracker_f.update(m_f);
-    CHECK(projector_difference(arma::conv_to<arma::mat>::from(got_f.vectors), q.head_cols(2)) <= kFloatSubspaceTol);
+    CHECK(projector_difference(arma::conv_to<arma::mat>::from(got_f.vectors), q.head_cols(2)) <=
+          std::sqrt(2.0) * tracker_f.stats().certificate + kFloatRounding);
+    CHECK(tracker_f.stats().products <= 2);
     CHECK(tracker_f.stats().converged);
     CHECK(tracker_f.stats().full_evd_count == 1);
 
@@ -211,7 +220,7 @@ TEST_CASE("vcl_layer_update through the tracker equals the full-EVD update along
   vclab::TrackerOptions options;
   options.oversample = 1;
   options.low_guard = 1;
-  options.tol = kTrackerTestTol;
+  exact_tracker(options);
   options.fallback_full = false;
   vclab::TopEigenTracker<double> tracker(k, options);
   vclab::VclStepOptions step_options;  // α = 0.1, clipping on
@@ -242,8 +251,7 @@ TEST_CASE("tracker finds the algebraically largest pairs when a negative eigenva
     vclab::TrackerOptions options;
     options.oversample = 1;
     options.low_guard = low_guard;
-    options.tol = kTrackerTestTol;
-    options.max_iters = 100;
+    exact_tracker(options);
     options.fallback_full = false;
 
     // Iterative path from a random start: no full EVD at all.
@@ -274,7 +282,7 @@ TEST_CASE("tracker block-product overload agrees with the matrix overload") {
   vclab::TrackerOptions options;
   options.oversample = 1;
   options.low_guard = 1;
-  options.tol = kTrackerTestTol;
+  exact_tracker(options);
   options.fallback_full = false;
   vclab::TopEigenTracker<double> tracker(3, options);
   for (int step = 0; step < 3; ++step) {
@@ -311,7 +319,7 @@ TEST_CASE("NaN or Inf input throws std::runtime_error naming the quantity") {
   CHECK(direct_msg.find("NaN") != std::string::npos);
 }
 
-TEST_CASE("structured tracker: carried V·Q stays V·Q to rounding and the top-k matches the full EVD (double)") {
+TEST_CASE("structured tracker: carried V·Q stays V·Q to rounding and W+ matches the full EVD (double)") {
   arma::arma_rng::set_seed(20);
   const arma::uword d = 8, k = 2, batch = 2;
   arma::mat w = arma::randn<arma::mat>(k, d) / std::sqrt(double(d));  // (k, d)
@@ -319,16 +327,13 @@ TEST_CASE("structured tracker: carried V·Q stays V·Q to rounding and the top-k
   vclab::TrackerOptions options;
   options.oversample = 1;
   options.low_guard = 1;
-  options.tol = kTrackerTestTol;
-  options.max_iters = 40;
+  exact_tracker(options);
   options.fallback_full = false;
-  options.refresh_every = 4;  // exercises both the carried and the recomputed V·Q
   vclab::TopEigenTracker<double> tracker(k, options);
   vclab::TopEigenTracker<double> matrix_tracker(k, options);
   vclab::VclStepOptions step_options;  // α = 0.1, clipping on
-  // P is built from ~10 products and rotations per step, each exact to a few ε‖V‖; 12 steps.
+  // P = V·Q is a product and a rotation per step (or a rank-2B correction), each exact to a few ε‖V‖.
   constexpr double kCarryTol = 1e-12;
-  std::size_t carried_steps = 0;
   for (int step = 0; step < 12; ++step) {
     const arma::mat h = arma::randu<arma::mat>(d, batch);                 // (d, B)
     const arma::mat g = 1e-1 * arma::randn<arma::mat>(d, batch);          // (d, B)
@@ -342,66 +347,158 @@ TEST_CASE("structured tracker: carried V·Q stays V·Q to rounding and the top-k
     CAPTURE(step);
     CHECK(fast.solver.converged);
     CHECK(fast.solver.full_evd_count == 1);  // cold start only
-    if (fast.solver.carried) ++carried_steps;
     require_close(fast.weights, full.weights, kTrackerSubspaceTol, "W+ structured vs full");
     require_close(fast.weights, via_matrix.weights, kTrackerSubspaceTol, "W+ structured vs matrix tracker");
     const vclab::TopEigen<double> ref = vclab::top_eigenpairs_full(m, k);
     CHECK(projector_difference(tracker.current().vectors, ref.vectors) <= kTrackerSubspaceTol);
     if (step > 0) {
-      const arma::mat exact = vc_shift * tracker.basis();  // (d, p)
+      const arma::mat exact = vc_shift * tracker.basis();  // (d, b)
       CHECK(arma::abs(tracker.carried_shift_product() - exact).max() <= kCarryTol * arma::abs(vc_shift).max());
     }
     w = full.weights;  // "current" variant: the next Gram uses W+
   }
-  // Step 0 is the cold start, step 1 computes V·Q, then every 4th carried update is a refresh.
-  CHECK(carried_steps == 8);
 }
 
-TEST_CASE("structured tracker in float on a VCL-like sequence: subspace and W+ within the Davis–Kahan bound") {
-  arma::arma_rng::set_seed(21);
-  const arma::uword d = 160, k = 16, batch = 8;
-  arma::fmat w = arma::randn<arma::fmat>(k, d) / std::sqrt(float(d));  // (k, d)
-  arma::fmat vc_shift(d, d, arma::fill::zeros);                         // (d, d) V
-  vclab::TrackerOptions options;  // float defaults: tol 1e-4
-  options.oversample = 8;
-  options.fallback_full = false;
-  vclab::TopEigenTracker<float> tracker(k, options);
-  vclab::VclStepOptions step_options;
-  const double tol = tracker.options().tol;
-  for (int step = 0; step < 10; ++step) {
-    const arma::fmat h = arma::randu<arma::fmat>(d, batch);
-    const arma::fmat g = 1e-2f * arma::randn<arma::fmat>(d, batch);
-    const float lr = 0.1f;
-    const arma::fmat a = -lr * (h - (lr / 2) * g);
+namespace {
+
+// d = 40, k = 6: the top six eigenvalues in [2, 3], then a cluster of four at 2 − δ (so θ_{k+p} with p = 2
+// estimates λ_{k+1} and the certificate's gap is the true one), the rest spread over [−1, 1 − δ].
+arma::vec gapped_spectrum(double delta) {
+  arma::vec lambda(40);
+  lambda.head(6) = arma::linspace(3.0, 2.0, 6);
+  lambda.subvec(6, 9).fill(2.0 - delta);
+  lambda.tail(30) = arma::linspace(1.0 - delta, -1.0, 30);
+  return lambda;
+}
+
+// Skew-symmetric (n, n) with spectral norm 1: expm(ε·S) rotates every vector by at most ε radians.
+arma::mat unit_skew(arma::uword n) {
+  const arma::mat a = arma::randn<arma::mat>(n, n);
+  const arma::mat s = a - a.t();
+  return s / arma::norm(s, 2);
+}
+
+// ‖sin Θ‖_F between span(a) and span(b), both with orthonormal columns: ‖(I − bbᵀ)a‖_F.
+double sin_theta_fro(const arma::mat& a, const arma::mat& b) { return arma::norm(a - b * (b.t() * a), "fro"); }
+
+}  // namespace
+
+TEST_CASE("tracker with the default options: perturbation-to-gap ratio, products per step and the certificate") {
+  // Each step rotates the planted eigenvectors by ε; the top-6 subspace then moves by ≲ ε·√k, and ρ = ε‖M‖/δ is
+  // the perturbation-to-gap ratio. With a clear gap (ρ ≪ 1) one filtered product per step must do, and the
+  // certificate must stay above the true ‖sin Θ‖_F (Davis–Kahan with the planted gap).
+  constexpr double kRounding = 1e-12;
+  for (const double ratio : {0.003, 0.03, 0.3}) {
+    CAPTURE(ratio);
+    arma::arma_rng::set_seed(31);
+    const double delta = 1.0, norm_m = 3.0, eps = ratio * delta / norm_m;
+    const arma::mat skew = unit_skew(40);
+    arma::mat q = random_orthogonal(40);
+    vclab::TrackerOptions options;  // defaults: tol 0.01, tol_relative 0.25, max_extra 2
+    options.oversample = 2;
+    options.low_guard = 2;
+    vclab::TopEigenTracker<double> tracker(6, options);
+    std::size_t products = 0, steps = 0;
+    for (int step = 0; step < 15; ++step) {
+      q = arma::expmat(eps * skew) * q;
+      const arma::mat m = planted(q, gapped_spectrum(delta));
+      const vclab::TopEigen<double>& got = tracker.update(m);
+      const vclab::TrackerStats stats = tracker.stats();
+      CAPTURE(step);
+      if (stats.used_full) continue;
+      ++steps;
+      products += stats.products;
+      CHECK(stats.converged);
+      CHECK(sin_theta_fro(got.vectors, q.head_cols(6)) <= stats.certificate + kRounding);
+      CHECK(stats.certificate <= std::max(options.tol, options.tol_relative * stats.first_certificate));
+    }
+    CHECK(tracker.stats().fallback_count == 0);
+    // The generic path multiplies the warm basis once (c₀) and, unless that already meets tol, the filtered block.
+    if (ratio <= 0.03) CHECK(products <= 2 * steps);
+  }
+}
+
+TEST_CASE("the certificate bounds the true subspace error on random VCL-like sequences (double)") {
+  arma::arma_rng::set_seed(32);
+  const arma::uword d = 60, k = 8, batch = 4;
+  arma::mat w = arma::randn<arma::mat>(k, d) / std::sqrt(double(d));
+  arma::mat vc_shift(d, d, arma::fill::zeros);
+  vclab::TrackerOptions options;
+  options.oversample = 4;
+  options.low_guard = 2;
+  vclab::TopEigenTracker<double> tracker(k, options);
+  const vclab::VclStepOptions step_options;
+  std::size_t checked = 0;
+  for (int step = 0; step < 40; ++step) {
+    const arma::mat h = arma::randu<arma::mat>(d, batch);
+    const arma::mat g = 0.05 * arma::randn<arma::mat>(d, batch);
+    const double lr = 0.5;
+    const arma::mat a = -lr * (h - (lr / 2) * g);
     vc_shift += a * g.t() + g * a.t();
-    const arma::fmat m = w.t() * w + vc_shift;
-    const auto full = vclab::vcl_layer_update<float>(w, m, step_options, nullptr);
-    const auto fast = vclab::vcl_layer_update_shifted<float>(w, w, vc_shift, a, g, step_options, tracker);
+    const arma::mat m = w.t() * w + vc_shift;
+    const auto fast = vclab::vcl_layer_update_shifted<double>(w, w, vc_shift, a, g, step_options, tracker);
     CAPTURE(step);
-    REQUIRE(fast.solver.converged);
-    // Davis–Kahan: ‖sin Θ‖_F ≤ ‖R‖_F / gap with ‖R‖_F ≤ √k·tol·max|λ|, so the normalised projector difference
-    // √2‖sin Θ‖_F/√k is ≤ √2·tol·max|λ|/gap; twice that covers the Ritz-value gap being a little smaller
-    // and the full EVD's own float error (~ε‖M‖/gap).
-    const arma::mat md = arma::conv_to<arma::mat>::from(m);
-    const arma::vec lambda = arma::eig_sym(md);  // ascending
-    const double gap = lambda(d - k) - lambda(d - k - 1);
-    const double scale = arma::abs(lambda).max();
-    const double bound = 2.0 * std::sqrt(2.0) * tol * scale / gap;
-    const arma::mat fast_q = arma::conv_to<arma::mat>::from(tracker.current().vectors);
-    arma::mat ref_vectors;
-    arma::vec ref_values;
-    arma::eig_sym(ref_values, ref_vectors, md);
-    const arma::mat ref_q = ref_vectors.tail_cols(k);
-    CHECK(projector_difference(fast_q, ref_q) / std::sqrt(double(k)) <= bound);
-    // W+ = P Rᵀ Λ^α Qᵀ: a subspace error ε moves W+ by about ε relative (Λ^α ≈ 1 at α = 0.1).
-    const double w_diff = arma::norm(fast.weights - full.weights, "fro") / arma::norm(full.weights, "fro");
-    CHECK(w_diff <= 2.0 * bound);
-    w = full.weights;
+    if (fast.solver.used_full) continue;
+    arma::vec lambda;
+    arma::mat vectors;
+    arma::eig_sym(lambda, vectors, m);  // ascending
+    // Davis–Kahan: ‖sin Θ‖_F ≤ ‖R‖_F / (θ_k − λ_{k+1}); the certificate divides by θ_k − θ_{k+p} instead, which
+    // is larger (interlacing: θ_{k+p} ≤ λ_{k+p} ≤ λ_{k+1}). Rescaled to the true gap it is a bound.
+    const double true_gap = double(tracker.current().values(k - 1)) - lambda(d - k - 1);
+    REQUIRE(true_gap > 0.0);
+    const double bound = fast.solver.certificate * fast.solver.gap / true_gap;
+    CHECK(sin_theta_fro(tracker.current().vectors, vectors.tail_cols(k)) <= bound + 1e-12);
+    ++checked;
+    w = fast.weights;
+  }
+  CHECK(checked >= 30);
+}
+
+TEST_CASE("forced fallbacks and scheduled refreshes take the full EVD and are counted") {
+  arma::arma_rng::set_seed(33);
+  const arma::mat skew = unit_skew(40);
+  arma::mat q = random_orthogonal(40);
+  SUBCASE("a certificate that can never be met falls back after max_extra products") {
+    vclab::TrackerOptions options;
+    options.oversample = 2;
+    options.tol = 1e-300;          // unreachable
+    options.tol_relative = 0.0;
+    options.residual_floor = 1e-300;
+    options.max_extra = 1;
+    vclab::TopEigenTracker<double> tracker(6, options);
+    for (int step = 0; step < 5; ++step) {
+      q = arma::expmat(0.01 * skew) * q;
+      const arma::mat m = planted(q, gapped_spectrum(1.0));
+      const vclab::TopEigen<double>& got = tracker.update(m);
+      const vclab::TopEigen<double> ref = vclab::top_eigenpairs_full(m, 6);
+      CAPTURE(step);
+      CHECK(tracker.stats().used_full);
+      CHECK(tracker.stats().fell_back == (step > 0));
+      CHECK(tracker.stats().products == (step > 0 ? 2 : 0));  // warm basis + one filtered block, then the EVD
+      CHECK(projector_difference(got.vectors, ref.vectors) <= kTrackerSubspaceTol);
+    }
+    CHECK(tracker.stats().fallback_count == 4);
+    CHECK(tracker.stats().full_evd_count == 5);
+  }
+  SUBCASE("refresh_every = 3: a full EVD after every three tracked updates, not a fallback") {
+    vclab::TrackerOptions options;
+    options.oversample = 2;
+    options.refresh_every = 3;
+    vclab::TopEigenTracker<double> tracker(6, options);
+    for (int step = 0; step < 10; ++step) {
+      q = arma::expmat(0.001 * skew) * q;
+      tracker.update(planted(q, gapped_spectrum(1.0)));
+      CAPTURE(step);
+      CHECK(tracker.stats().used_full == (step % 4 == 0));
+      CHECK_FALSE(tracker.stats().fell_back);
+    }
+    CHECK(tracker.stats().full_evd_count == 3);
+    CHECK(tracker.stats().fallback_count == 0);
   }
 }
 
 TEST_CASE("structured tracker saved mid-sequence and loaded into a new one continues bit for bit (float)") {
-  // What `vclab train --resume` relies on: the warm basis, M·Q, the carried V·Q and the refresh counter round-trip
+  // What `vclab train --resume` relies on: the warm basis, the carried V·Q and the refresh counter round-trip
   // through the checkpoint file exactly, so the loaded tracker takes the same steps as the one that kept running.
   arma::arma_rng::set_seed(21);
   const arma::uword d = 10, k = 2, batch = 3;
@@ -409,6 +506,7 @@ TEST_CASE("structured tracker saved mid-sequence and loaded into a new one conti
   options.oversample = 2;
   options.low_guard = 1;
   options.refresh_every = 3;  // the save falls between refreshes: the counter must survive it
+  options.tol = 0.05;         // loose enough that some steps keep the carried basis without a product
   vclab::TopEigenTracker<float> running(k, options);
   const vclab::VclStepOptions step_options;
   arma::fmat w = arma::randn<arma::fmat>(k, d) / std::sqrt(float(d));
@@ -435,17 +533,18 @@ TEST_CASE("structured tracker saved mid-sequence and loaded into a new one conti
   CHECK(arma::approx_equal(loaded.basis(), running.basis(), "absdiff", 0.0f));
   CHECK(arma::approx_equal(loaded.carried_shift_product(), running.carried_shift_product(), "absdiff", 0.0f));
   arma::fmat w_loaded = w, shift_loaded = vc_shift;
-  std::size_t carried = 0;
+  std::size_t carried = 0;  // steps accepted on the carried V·Q, without a product
   for (int step = 5; step < 12; ++step) {
     CAPTURE(step);
     step_with(running, w, vc_shift, step);
     step_with(loaded, w_loaded, shift_loaded, step);
-    CHECK(loaded.stats().carried == running.stats().carried);
-    carried += running.stats().carried ? 1 : 0;
+    CHECK(loaded.stats().products == running.stats().products);
+    carried += running.stats().products == 0 ? 1 : 0;
     CHECK(arma::approx_equal(w_loaded, w, "absdiff", 0.0f));
     CHECK(arma::approx_equal(loaded.current().values, running.current().values, "absdiff", 0.0f));
   }
   CHECK(carried > 0);
+  CHECK(loaded.stats().extra_count == running.stats().extra_count);
   CHECK(loaded.stats().full_evd_count == running.stats().full_evd_count);
   CHECK(loaded.stats().updates == running.stats().updates);
 

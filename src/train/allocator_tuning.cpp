@@ -1,0 +1,15 @@
+// glibc mallopt settings for the training loop's large short-lived matrices (see allocator_tuning.hpp).
+#include "train/allocator_tuning.hpp"
+
+#include <malloc.h>
+
+namespace vclab {
+
+void tune_allocator_for_training() {
+  constexpr int kMmapThreshold = 32 * 1024 * 1024;  // glibc's largest allowed threshold on 64-bit
+  constexpr int kTrimThreshold = 1 << 30;           // keep up to 1 GiB of freed heap
+  mallopt(M_MMAP_THRESHOLD, kMmapThreshold);
+  mallopt(M_TRIM_THRESHOLD, kTrimThreshold);
+}
+
+}  // namespace vclab
