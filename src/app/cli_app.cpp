@@ -21,6 +21,9 @@ void add_train_options(CLI::App& cmd, TrainSettings& s) {
   cmd.add_option("--data-dir", s.data_dir, "Dataset directory (default: $VCLAB_DATA/<name>, then ./data/<name>, ../shared/data/<name>, ~/.local/share/vclab/<name>, /usr/share/datasets/<name>)");
   cmd.add_option("--train-size", s.train_size, "Use the first N training samples (0 = all)");
   cmd.add_option("--test-size", s.test_size, "Use the first N test samples (0 = all)");
+  cmd.add_option("--val-fraction", s.val_fraction,
+                 "Hold out the last fraction of the training set (0 = none): --train-size then counts from the samples "
+                 "before it, and metrics.csv gains val_loss/val_accuracy columns (full pass after every epoch)");
   cmd.add_option("--normalize", s.normalize, "unit ([0,1], the paper) | symmetric ([-1,1]) | center | standardize | l2");
   cmd.add_option("--synthetic-dim", s.synthetic_dim, "Synthetic data: input dimension");
   cmd.add_option("--synthetic-train", s.synthetic_train, "Synthetic data: training samples");

@@ -47,6 +47,7 @@ void validate(const TrainSettings& s) {
   require(s.momentum >= 0 && s.momentum < 1, "--momentum must be in [0, 1)");
   require(s.weight_decay >= 0, "--weight-decay must be non-negative");
   require(std::isfinite(s.linearity_lambda) && s.linearity_lambda >= 0, "--linearity-lambda must be finite and >= 0");
+  require(s.val_fraction >= 0 && s.val_fraction < 1, "--val-fraction must be in [0, 1) (got " + std::to_string(s.val_fraction) + ")");
   try {
     canonical_dataset_name(s.dataset);
   } catch (const DataError& e) {
@@ -113,47 +114,70 @@ template <class T> void load_initial_weights(Mlp<T>& model, const std::string& p
   }
 }
 
-// metrics.csv, rewritten atomically after every epoch so a killed run leaves a complete file.
+// metrics.csv, rewritten atomically after every epoch so a killed run leaves a complete file. With a
+// validation split (--val-fraction) every row also scores the model on it: val_loss, val_accuracy.
 template <class T> class MetricsWriter : public Observer<T> {
  public:
-  explicit MetricsWriter(std::filesystem::path path)
-      : path_(std::move(path)),
-        table_({"epoch", "steps", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "seconds", "status"}) {}
-  void on_epoch_end(const Mlp<T>&, const EpochMetrics& m) override {
-    append(m);
+  MetricsWriter(std::filesystem::path path, const Dataset& validation, Loss loss)
+      : path_(std::move(path)), validation_(validation), loss_(loss), table_(columns(validation.size() > 0)) {}
+  void on_epoch_end(const Mlp<T>& model, const EpochMetrics& m) override {
+    append(m, has_validation() ? evaluate(model, validation_, loss_) : Evaluation{});
     table_.write(path_);
   }
   // A resumed run rewrites metrics.csv from the checkpoint's rows, dropping rows of later epochs.
   void save_state(Hdf5File& file, const std::string& prefix) const override {
-    arma::mat rows(rows_.size(), 7);
+    arma::mat rows(rows_.size(), 7), val_rows(val_rows_.size(), 2);
     for (std::size_t i = 0; i < rows_.size(); ++i) {
       const EpochMetrics& m = rows_[i];
       rows.row(i) = arma::rowvec{double(m.epoch), double(m.steps), m.train_loss, m.train_accuracy, m.test_loss, m.test_accuracy, m.seconds};
+      val_rows.row(i) = arma::rowvec{val_rows_[i].loss, val_rows_[i].accuracy};
     }
     file.write_matrix(prefix + "/rows", rows);
+    if (has_validation()) file.write_matrix(prefix + "/val_rows", val_rows);
   }
   void load_state(const Hdf5File& file, const std::string& prefix) override {
     const arma::mat rows = file.read_matrix(prefix + "/rows");
     if (rows.n_elem > 0 && rows.n_cols != 7) throw IoError(file.path(), prefix + "/rows: expected 7 columns");
+    const arma::mat val = has_validation() ? file.read_matrix(prefix + "/val_rows") : arma::mat(rows.n_rows, 2);
+    if (val.n_rows != rows.n_rows) throw IoError(file.path(), prefix + "/val_rows: expected one row per metrics row");
     for (std::size_t i = 0; i < rows.n_rows; ++i)
-      append(EpochMetrics{std::size_t(rows(i, 0)), std::int64_t(rows(i, 1)), rows(i, 2), rows(i, 3), rows(i, 4), rows(i, 5), rows(i, 6)});
+      append(EpochMetrics{std::size_t(rows(i, 0)), std::int64_t(rows(i, 1)), rows(i, 2), rows(i, 3), rows(i, 4), rows(i, 5), rows(i, 6)},
+             Evaluation{val(i, 0), val(i, 1)});
     table_.write(path_);
   }
   void mark_diverged(std::int64_t steps) {
     const double nan = std::numeric_limits<double>::quiet_NaN();
-    table_.append_row({std::int64_t(-1), steps, nan, nan, nan, nan, nan, std::string("diverged")});
+    std::vector<CsvCell> row{std::int64_t(-1), steps, nan, nan, nan, nan};
+    if (has_validation()) row.insert(row.end(), {nan, nan});
+    row.insert(row.end(), {nan, std::string("diverged")});
+    table_.append_row(row);
     table_.write(path_);
   }
+  // Validation accuracy after the last epoch (NaN without a validation split or rows).
+  double final_val_accuracy() const { return val_rows_.empty() || !has_validation() ? NAN : val_rows_.back().accuracy; }
 
  private:
-  void append(const EpochMetrics& m) {
+  static std::vector<std::string> columns(bool validation) {
+    std::vector<std::string> c{"epoch", "steps", "train_loss", "train_accuracy", "test_loss", "test_accuracy"};
+    if (validation) c.insert(c.end(), {"val_loss", "val_accuracy"});
+    c.insert(c.end(), {"seconds", "status"});
+    return c;
+  }
+  bool has_validation() const { return validation_.size() > 0; }
+  void append(const EpochMetrics& m, const Evaluation& val) {
     rows_.push_back(m);
-    table_.append_row({std::int64_t(m.epoch), m.steps, m.train_loss, m.train_accuracy, m.test_loss, m.test_accuracy, m.seconds,
-                       std::string("ok")});
+    val_rows_.push_back(val);
+    std::vector<CsvCell> row{std::int64_t(m.epoch), m.steps, m.train_loss, m.train_accuracy, m.test_loss, m.test_accuracy};
+    if (has_validation()) row.insert(row.end(), {val.loss, val.accuracy});
+    row.insert(row.end(), {m.seconds, std::string("ok")});
+    table_.append_row(row);
   }
   std::filesystem::path path_;
+  const Dataset& validation_;
+  Loss loss_;
   CsvTable table_;
   std::vector<EpochMetrics> rows_;
+  std::vector<Evaluation> val_rows_;  // one per row of rows_ (zeros without a validation split)
 };
 
 // Test hook for the checkpoint/resume tests: VCLAB_TEST_KILL_AT_EPOCH=k makes the process SIGKILL
@@ -215,7 +239,7 @@ TrainOutcome train_typed(const TrainSettings& s, const DatasetSplit& data, nlohm
   }
 
   Trainer<T> trainer(options, *rule);
-  MetricsWriter<T> metrics(dir / "metrics.csv");
+  MetricsWriter<T> metrics(dir / "metrics.csv", data.validation, options.loss);
   RecordingsSnapshot<T> snapshot(writer);
   trainer.add_observer(snapshot);  // first: a resume restores the recordings before anything else
   trainer.add_observer(metrics);
@@ -283,6 +307,7 @@ TrainOutcome train_typed(const TrainSettings& s, const DatasetSplit& data, nlohm
   config["result"] = {{"steps", outcome.result.steps},
                       {"final_test_accuracy", outcome.final_test_accuracy},
                       {"seconds", outcome.seconds}};
+  if (data.validation.size() > 0) config["result"]["final_val_accuracy"] = metrics.final_val_accuracy();
   config["finished_utc"] = utc_timestamp();
   write_json(dir / "config.json", config);
   return outcome;
@@ -302,6 +327,7 @@ DatasetSplit load_training_data(const TrainSettings& s) {
   request.data_dir = s.data_dir;
   request.train_size = s.train_size;
   request.test_size = s.test_size;
+  request.val_fraction = s.val_fraction;
   request.normalize = parse_normalization(s.normalize);
   request.seed = s.seed;
   request.synthetic.input_dim = s.synthetic_dim;
@@ -344,6 +370,7 @@ TrainOutcome run_training(const TrainSettings& s, const DatasetSplit& data) {
   config["data"] = {{"name", data.train.name},
                     {"n_train", data.train.size()},
                     {"n_test", data.test.size()},
+                    {"n_validation", data.validation.size()},
                     {"dim", data.train.dim()},
                     {"n_classes", data.train.n_classes},
                     {"image_shape", data.train.image_shape},

@@ -1,10 +1,13 @@
-// JSON round trip of TrainSettings (config.json "settings" block).
+// JSON round trip of TrainSettings (config.json "settings" block), and settings -> `vclab train` flags.
 #include "app/train_settings.hpp"
+
+#include <algorithm>
+#include <charconv>
 
 namespace vclab {
 
 #define VCLAB_SETTINGS_FIELDS(X)                                                                                 \
-  X(dataset) X(data_dir) X(train_size) X(test_size) X(normalize) X(synthetic_dim) X(synthetic_train)            \
+  X(dataset) X(data_dir) X(train_size) X(test_size) X(val_fraction) X(normalize) X(synthetic_dim) X(synthetic_train)            \
   X(synthetic_test) X(synthetic_classes) X(synthetic_target) X(hidden) X(activation) X(bias) X(init) X(init_from) \
   X(loss) X(precision) X(optimizer) X(lr) X(batch) X(epochs) X(seed) X(momentum) X(weight_decay) X(threads)      \
   X(divergence_loss) X(vcl_alpha) X(vcl_gram) X(vcl_solver) X(vcl_clip) X(vcl_warmup_epochs) X(vcl_train_last)   \
@@ -26,6 +29,45 @@ TrainSettings train_settings_from_json(const nlohmann::json& j) {
   VCLAB_SETTINGS_FIELDS(X)
 #undef X
   return s;
+}
+
+namespace {
+
+// Shortest text that parses back to exactly `value` (std::to_chars' round-trip guarantee).
+std::string exact_text(double value) {
+  char buf[64];
+  const auto end = std::to_chars(buf, buf + sizeof buf, value).ptr;
+  return std::string(buf, end);
+}
+
+std::string flag_value(const nlohmann::json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number_float()) return exact_text(v.get<double>());
+  if (v.is_array()) {  // --hidden 512,256
+    std::string text;
+    for (const auto& item : v) text += (text.empty() ? "" : ",") + flag_value(item);
+    return text;
+  }
+  return v.dump();  // integers
+}
+
+}  // namespace
+
+std::vector<std::string> train_args(const TrainSettings& s) {
+  const nlohmann::json value = to_json(s), defaults = to_json(TrainSettings{});
+  std::vector<std::string> args;
+  for (const auto& [key, v] : value.items()) {  // nlohmann::json keeps keys sorted: a stable order
+    if (v == defaults.at(key) || key == "quiet") continue;  // quiet has no flag (library callers only)
+    std::string flag = "--" + key;
+    std::replace(flag.begin(), flag.end(), '_', '-');
+    if (v.is_boolean()) {
+      args.push_back(v.get<bool>() ? flag : "--no-" + flag.substr(2));
+      continue;
+    }
+    args.push_back(flag);
+    args.push_back(flag_value(v));
+  }
+  return args;
 }
 
 }  // namespace vclab

@@ -13,6 +13,7 @@ struct TrainSettings {
   std::string data_dir;                 // empty: search (flag, $VCLAB_DATA, defaults)
   std::size_t train_size = 0;           // 0 = all
   std::size_t test_size = 0;            // 0 = all
+  double val_fraction = 0;              // > 0: the last fraction of the training set is held out and scored per epoch
   std::string normalize = "unit";       // unit | symmetric | center | standardize | l2
   std::size_t synthetic_dim = 32;       // synthetic datasets only
   std::size_t synthetic_train = 1024;
@@ -65,5 +66,10 @@ struct TrainSettings {
 
 nlohmann::json to_json(const TrainSettings& s);
 TrainSettings train_settings_from_json(const nlohmann::json& j);  // missing keys keep defaults
+
+// The `vclab train` arguments (after "train") that reproduce `s`: one flag per setting that differs from
+// its default (field foo_bar -> --foo-bar; booleans as --flag / --no-flag), so parsing them with
+// add_train_options gives back `s`. Doubles are written in their shortest exact form.
+std::vector<std::string> train_args(const TrainSettings& s);
 
 }  // namespace vclab

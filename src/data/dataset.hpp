@@ -33,6 +33,7 @@ struct Dataset {
 struct DatasetSplit {
   Dataset train;
   Dataset test;
+  Dataset validation;  // the last val_fraction of the training set (DatasetRequest); empty unless asked for
 };
 
 }  // namespace vclab

@@ -24,13 +24,13 @@ std::vector<DatasetInfo> build_catalog() {
                    "2646ac647ad5339dbf082846283269ea"},
                   {"test-labels", {"t10k-labels-idx1-ubyte", "t10k-labels.idx1-ubyte"}, true,
                    "27ae3e4e09519cfbb04c329615203637"}},
-                 60000, 10000, 10, true});
+                 60000, 10000, 10, true, 784});
   all.push_back({"fashion-mnist", "Fashion-MNIST (Zalando), IDX files; Debian: dataset-fashion-mnist", {},
                  {{"train-images", {"train-images-idx3-ubyte"}, true, "f4a8712d7a061bf5bd6d2ca38dc4d50a"},
                   {"train-labels", {"train-labels-idx1-ubyte"}, true, "9018921c3c673c538a1fc5bad174d6f9"},
                   {"test-images", {"t10k-images-idx3-ubyte"}, true, "8181f5470baa50b63fa0f6fddb340f0a"},
                   {"test-labels", {"t10k-labels-idx1-ubyte"}, true, "15d484375f8d13e6eb1aabb0c3f46965"}},
-                 60000, 10000, 10, true});
+                 60000, 10000, 10, true, 784});
   all.push_back({"cifar10", "CIFAR-10 binary version (Krizhevsky 2009)", {"cifar-10-batches-bin"},
                  {{"data_batch_1", {"data_batch_1.bin"}, true, "5dd7e06a14cb22eb9f671a540d1b7c25"},
                   {"data_batch_2", {"data_batch_2.bin"}, true, "5ea93a67294ea407fff1d09f752e9692"},
@@ -39,17 +39,17 @@ std::vector<DatasetInfo> build_catalog() {
                   {"data_batch_5", {"data_batch_5.bin"}, true, "53f37980c15c3d472c316c40844f3f0d"},
                   {"test_batch", {"test_batch.bin"}, true, "803d5f7f4d78ea53de84dbe85f74fb6d"},
                   {"class-names", {"batches.meta.txt"}, false, ""}},
-                 50000, 10000, 10, true});
+                 50000, 10000, 10, true, 3072});
   all.push_back({"cifar100", "CIFAR-100 binary version (Krizhevsky 2009)", {"cifar-100-binary"},
                  {{"train", {"train.bin"}, true, ""},
                   {"test", {"test.bin"}, true, ""},
                   {"fine-class-names", {"fine_label_names.txt"}, false, ""},
                   {"coarse-class-names", {"coarse_label_names.txt"}, false, ""}},
-                 50000, 10000, 100, true});
+                 50000, 10000, 100, true, 3072});
   all.push_back({"svhn", "SVHN cropped digits, MATLAB files (Netzer et al. 2011)", {},
                  {{"train", {"train_32x32.mat"}, true, "e26dedcc434d2e4c54c9b2d4a06d8373"},
                   {"test", {"test_32x32.mat"}, true, "eb5a983be6a315427106f1b164d9cef3"}},
-                 73257, 26032, 10, false});
+                 73257, 26032, 10, false, 3072});
   return all;
 }
 

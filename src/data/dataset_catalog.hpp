@@ -25,6 +25,7 @@ struct DatasetInfo {
   std::size_t n_test = 0;
   std::size_t n_classes = 0;
   bool gz_allowed = true;             // SVHN .mat files are read by matio, so plain only
+  std::size_t input_dim = 0;          // d_0 = channels * height * width of the flattened images
 };
 
 // Every dataset name load_dataset accepts, real ones first:

@@ -1,6 +1,9 @@
-// load_dataset: finds the files, decodes them with the format readers, keeps the first N samples,
-// converts bytes to float columns and applies the requested normalisation (train statistics).
+// load_dataset: finds the files, decodes them with the format readers, keeps the first N samples
+// (after holding out a validation split when asked), converts bytes to float columns and applies the
+// requested normalisation (train statistics).
 #include "data/load_dataset.hpp"
+
+#include <cmath>
 
 #include "data/cifar_reader.hpp"
 #include "data/data_error.hpp"
@@ -141,27 +144,60 @@ void take_first(Dataset& ds, std::size_t n, const char* size_flag) {
   if (!ds.targets.is_empty()) ds.targets = ds.targets.cols(0, n - 1);
 }
 
-}  // namespace
-
-DatasetSplit load_dataset(const DatasetRequest& request) {
+// Decodes both splits (bytes for images, real values for synthetic data); no normalisation yet.
+DatasetSplit decode_dataset(const DatasetRequest& request, InputScale* scale) {
   const std::string name = canonical_dataset_name(request.name);
   if (is_synthetic_dataset(name)) {
     DatasetSplit split = name == "synthetic-teacher" ? make_teacher_dataset(request.synthetic, request.seed)
                                                      : make_single_index_dataset(request.synthetic, request.seed);
     take_first(split.train, request.train_size, "train_size");
     take_first(split.test, request.test_size, "test_size");
-    normalize_split(split, request.normalize, InputScale::real);
+    *scale = InputScale::real;
     return split;
   }
   const DatasetInfo& info = dataset_info(name);
   const fs::path dir = resolve_data_dir(name, request.data_dir);
-  DatasetSplit split;
-  if (name == "mnist") split = load_idx_dataset(dir, info, request, kDigitNames);
-  else if (name == "fashion-mnist") split = load_idx_dataset(dir, info, request, kFashionNames);
-  else if (name == "cifar10") split = load_cifar10(dir, info, request);
-  else if (name == "cifar100") split = load_cifar100(dir, info, request);
-  else split = load_svhn(dir, info, request);
-  normalize_split(split, request.normalize, InputScale::bytes);
+  *scale = InputScale::bytes;
+  if (name == "mnist") return load_idx_dataset(dir, info, request, kDigitNames);
+  if (name == "fashion-mnist") return load_idx_dataset(dir, info, request, kFashionNames);
+  if (name == "cifar10") return load_cifar10(dir, info, request);
+  if (name == "cifar100") return load_cifar100(dir, info, request);
+  return load_svhn(dir, info, request);
+}
+
+// Moves the last round(fraction * N) training samples into split.validation and keeps the first
+// train_size (0 = all) of the samples before them for training.
+void carve_validation(DatasetSplit& split, double fraction, std::size_t train_size) {
+  Dataset& train = split.train;
+  const std::size_t n = train.size();
+  const auto n_val = std::size_t(std::llround(fraction * double(n)));
+  if (n_val == 0 || n_val >= n)
+    throw DataError(train.name + ": val_fraction=" + std::to_string(fraction) + " of " + std::to_string(n) +
+                    " training samples leaves " + (n_val == 0 ? "no validation sample" : "no training sample") +
+                    "; pick a fraction in (0, 1) that leaves both");
+  const std::size_t available = n - n_val;
+  if (train_size > available)
+    throw DataError(train.name + ": train_size=" + std::to_string(train_size) + " requested, but only " +
+                    std::to_string(available) + " training samples lie before the validation split (the last " +
+                    std::to_string(n_val) + "). Ask for at most " + std::to_string(available) + " (0 = all).");
+  split.validation = train;  // keeps name, classes, shape and files
+  split.validation.x = train.x.tail_cols(n_val);
+  split.validation.y = train.y.tail(n_val);
+  if (!train.targets.is_empty()) split.validation.targets = train.targets.tail_cols(n_val);
+  take_first(train, train_size ? train_size : available, "train_size");
+}
+
+}  // namespace
+
+DatasetSplit load_dataset(const DatasetRequest& request) {
+  if (!(request.val_fraction >= 0 && request.val_fraction < 1))
+    throw DataError("val_fraction must be in [0, 1) (got " + std::to_string(request.val_fraction) + ")");
+  DatasetRequest whole = request;
+  if (request.val_fraction > 0) whole.train_size = 0;  // the split is taken from the whole training set
+  InputScale scale = InputScale::bytes;
+  DatasetSplit split = decode_dataset(whole, &scale);
+  if (request.val_fraction > 0) carve_validation(split, request.val_fraction, request.train_size);
+  normalize_split(split, request.normalize, scale);
   return split;
 }
 

@@ -76,16 +76,15 @@ Normalization parse_normalization(const std::string& name) {
 }
 
 void normalize_split(DatasetSplit& split, Normalization method, InputScale scale) {
-  arma::fmat& train = split.train.x;  // (d, N_train)
-  arma::fmat& test = split.test.x;    // (d, N_test)
+  arma::fmat& train = split.train.x;  // (d, N_train); statistics come from here only
+  // (d, N) matrices the training statistics are applied to: train, test and the validation split
+  std::vector<arma::fmat*> all{&split.train.x, &split.test.x, &split.validation.x};
   if (scale == InputScale::bytes) {
     if (method == Normalization::symmetric) {
-      train = train * (2.0f / 255.0f) - 1.0f;
-      test = test * (2.0f / 255.0f) - 1.0f;
+      for (arma::fmat* x : all) *x = *x * (2.0f / 255.0f) - 1.0f;
       return;
     }
-    train /= 255.0f;
-    test /= 255.0f;
+    for (arma::fmat* x : all) *x /= 255.0f;
   } else if (method == Normalization::symmetric) {
     throw DataError("normalization 'symmetric' maps image bytes to [-1, 1]; dataset '" + split.train.name +
                     "' has real-valued inputs. Use unit (leave as is), center, standardize or l2.");
@@ -97,8 +96,7 @@ void normalize_split(DatasetSplit& split, Normalization method, InputScale scale
     case Normalization::center: {
       const arma::vec mean = feature_mean(train);
       const arma::vec one(mean.n_elem, arma::fill::ones);
-      affine_per_feature(train, mean, one);
-      affine_per_feature(test, mean, one);
+      for (arma::fmat* x : all) affine_per_feature(*x, mean, one);
       return;
     }
     case Normalization::standardize: {
@@ -106,13 +104,11 @@ void normalize_split(DatasetSplit& split, Normalization method, InputScale scale
       arma::vec std = feature_std(train, mean);
       std.transform([](double s) { return s < kStdFloor ? 1.0 : s; });
       const arma::vec inv_std = 1.0 / std;
-      affine_per_feature(train, mean, inv_std);
-      affine_per_feature(test, mean, inv_std);
+      for (arma::fmat* x : all) affine_per_feature(*x, mean, inv_std);
       return;
     }
     case Normalization::l2:
-      scale_to_unit_norm(train);
-      scale_to_unit_norm(test);
+      for (arma::fmat* x : all) scale_to_unit_norm(*x);
       return;
   }
 }

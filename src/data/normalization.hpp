@@ -21,7 +21,7 @@ std::string to_string(Normalization method);
 // Throws DataError listing the valid names when `name` is not one of them.
 Normalization parse_normalization(const std::string& name);
 
-// Applies `method` in place to split.train.x and split.test.x (see Normalization):
+// Applies `method` in place to split.train.x, split.test.x and split.validation.x (see Normalization):
 //   bytes: unit x/255; symmetric 2x/255-1; center, standardize, l2 first divide by 255.
 //   real:  unit leaves x as is; center, standardize, l2 act on x directly; symmetric throws
 //          DataError (mapping bytes to [-1, 1] has no meaning for real-valued inputs).

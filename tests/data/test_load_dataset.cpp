@@ -242,3 +242,37 @@ TEST_CASE("dataset names: canonical list, aliases, unknown names and synthetic o
   require_data_error([] { canonical_dataset_name("imagenet"); }, {"imagenet", "mnist", "svhn", "synthetic-teacher"});
   require_data_error([] { resolve_data_dir("synthetic-teacher", ""); }, {"synthetic-teacher", "generated"});
 }
+
+TEST_CASE("val_fraction holds out the end of the training set; statistics come from the training part only") {
+  DatasetRequest request;
+  request.name = "synthetic-teacher";
+  request.synthetic.n_train = 40;
+  request.synthetic.n_test = 8;
+  request.synthetic.input_dim = 4;
+  const DatasetSplit whole = load_dataset(request);  // unit: inputs as generated
+  request.val_fraction = 0.25;
+  request.train_size = 20;
+  const DatasetSplit split = load_dataset(request);
+  REQUIRE(split.validation.size() == 10);  // round(0.25 * 40)
+  REQUIRE(split.train.size() == 20);       // the first 20 of the 30 before the split
+  CHECK(arma::approx_equal(split.validation.x, whole.train.x.tail_cols(10), "absdiff", 0.0));
+  CHECK(arma::all(split.validation.y == whole.train.y.tail(10)));
+  CHECK(arma::approx_equal(split.train.x, whole.train.x.head_cols(20), "absdiff", 0.0));
+  CHECK(whole.validation.size() == 0);
+
+  request.normalize = Normalization::standardize;  // train part: mean 0 per feature; validation: shifted by train's mean only
+  const DatasetSplit standardized = load_dataset(request);
+  CHECK(arma::abs(arma::mean(standardized.train.x, 1)).max() < kFloatTol);
+  const arma::fvec mean = arma::mean(whole.train.x.head_cols(20), 1);
+  const arma::fvec sd = arma::stddev(whole.train.x.head_cols(20), 1, 1);
+  arma::fmat expected = whole.train.x.tail_cols(10);
+  expected.each_col() -= mean;
+  expected.each_col() /= sd;
+  CHECK(arma::approx_equal(standardized.validation.x, expected, "absdiff", 1e-5));
+
+  request.train_size = 31;  // only 30 lie before the validation split
+  require_data_error([&] { load_dataset(request); }, {"train_size=31", "only 30", "validation split"});
+  request.train_size = 0;
+  request.val_fraction = 0.01;  // round(0.4) = 0 samples
+  require_data_error([&] { load_dataset(request); }, {"no validation sample"});
+}
