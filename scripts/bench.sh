@@ -28,7 +28,8 @@ micro() {
 }
 
 vcl() {
-  { stamp; for r in $(seq "${VCL_REPS:-3}"); do "$BUILD"/bench_vcl_step --precision float --steps 6; done; } | tee "$RAW/bench_vcl_step.txt"
+  { stamp; for r in $(seq "${VCL_REPS:-3}"); do "$BUILD"/bench_vcl_step --precision float --steps "${VCL_STEPS:-20}" \
+      --json "$RAW/bench_vcl_step_$r.json"; done; } | tee "$RAW/bench_vcl_step.txt"
 }
 
 # VCL end to end on CIFAR-10, fast tracker vs full EVD, same seed: test accuracy, solver seconds per eigen-step, wall.
@@ -42,7 +43,7 @@ vcl_e2e() {
         --vcl-warmup-epochs 1 --seed 0 --threads "$THREADS" --record none --out "$dir" --overwrite >/dev/null
       echo "$solver wall_s $(cut -d' ' -f1 "$WORK/time_vcl_$solver") max_rss_kib $(cut -d' ' -f2 "$WORK/time_vcl_$solver")" \
         "final_test_acc $(tail -n 1 "$dir/metrics.csv" | cut -d, -f6)" \
-        "solver_s_per_step $(awk -F, 'NR > 1 && $2 == "vcl" {s += $11; n += $4} END {printf "%.4f", s / n}' "$dir/vcl_stats.csv")"
+        "solver_s_per_step $(awk -F, 'NR == 1 {for (i = 1; i <= NF; i++) h[$i] = i; next} $2 == "vcl" {s += $h["solver_seconds"]; n += $h["vcl_steps"]} END {printf "%.4f", s / n}' "$dir/vcl_stats.csv")"
     done; } | tee "$RAW/vcl_e2e.txt"
 }
 

@@ -132,7 +132,7 @@ TopEigen<T> top_eigenpairs_full(const arma::Mat<T>& m, std::size_t k) {
 template <class T>
 TopEigenTracker<T>::TopEigenTracker(std::size_t k, TrackerOptions options) : k_(k), options_(options) {
   if (k == 0) throw std::invalid_argument("TopEigenTracker: k must be positive");
-  if (options_.oversample == 0) throw std::invalid_argument("TopEigenTracker: oversample must be >= 1 (the certificate's gap is θ_k − θ_{k+p})");
+  if (options_.oversample == 0) throw std::invalid_argument("TopEigenTracker: oversample must be >= 1 (the certificate's gap needs θ_{k+1})");
   if (!(options_.tol > 0.0)) throw std::invalid_argument("TopEigenTracker: tol must be > 0");
   if (!(options_.tol_relative >= 0.0 && options_.tol_relative < 1.0))
     throw std::invalid_argument("TopEigenTracker: tol_relative must be in [0, 1)");
@@ -252,14 +252,16 @@ void TopEigenTracker<T>::certify(const Ritz& rr) {
   const double scale = std::max(std::abs(double(rr.theta.max())), std::abs(double(rr.theta.min())));
   const double rk_fro = std::sqrt(double(arma::accu(arma::square(rr.rnorm.head(k_)))));
   stats_.spectral_scale = scale;
-  stats_.gap = double(rr.theta(k_ - 1)) - double(rr.theta(rr.p_top - 1));
+  // Davis–Kahan divides by θ_k − λ_{k+1}; the first guard's Ritz value θ_{k+1} ≤ λ_{k+1} (interlacing) is raised by
+  // its own residual, which bounds how far below an eigenvalue it can sit.
+  stats_.gap = double(rr.theta(k_ - 1)) - double(rr.theta(k_)) - double(rr.rnorm(k_));
   stats_.certificate = stats_.gap > 0.0 ? rk_fro / stats_.gap : std::numeric_limits<double>::infinity();
   stats_.residual = double(rr.rnorm.head(k_).max()) / (scale > 0.0 ? scale : 1.0);
   stats_.converged = stats_.certificate <= options_.tol || stats_.residual <= options_.residual_floor;
 }
 
 template <class T>
-typename TopEigenTracker<T>::Ritz TopEigenTracker<T>::warm_check(const arma::Mat<T>& y) const {
+typename TopEigenTracker<T>::Ritz TopEigenTracker<T>::warm_check(arma::Mat<T> y) const {
   // The warm basis holds the previous step's Ritz vectors, so QᵀMQ is nearly diagonal: its diagonal stands in
   // for the Ritz values, and E = (I − QQᵀ)MQ (what no rotation inside span Q can remove) for the residuals.
   Ritz rr;
@@ -267,8 +269,8 @@ typename TopEigenTracker<T>::Ritz TopEigenTracker<T>::warm_check(const arma::Mat
   const arma::Mat<T> h = basis_.t() * y;  // (b, b) QᵀMQ
   rr.theta = h.diag();                    // (b)
   rr.x = basis_;                          // (d, b)
-  rr.mx = y;                              // (d, b)
   rr.r = y - basis_ * h;                  // (d, b) E
+  rr.mx = std::move(y);                   // (d, b)
   rr.rnorm = arma::sqrt(arma::sum(arma::square(rr.r), 0));
   return rr;
 }
@@ -383,12 +385,11 @@ const TopEigen<T>& TopEigenTracker<T>::update_impl(std::size_t d, const BlockApp
     return y;
   };
   // c₀: how far the warm basis is from invariant under this step's M (the step's motion plus the previous error).
-  const arma::Mat<T> y0 = checked(first ? first() : (++stats_.products, apply(basis_)));
-  Ritz rr = warm_check(y0);
+  Ritz rr = warm_check(checked(first ? first() : (++stats_.products, apply(basis_))));
   certify(rr);
   stats_.first_certificate = stats_.certificate;
   const double relative_target = options_.tol_relative * stats_.first_certificate;
-  if (stats_.converged) rr = rayleigh_ritz(y0);  // the warm basis is good enough: its Ritz pairs, no product
+  if (stats_.converged) rr = rayleigh_ritz(rr.mx);  // the warm basis is good enough: its Ritz pairs, no product
   for (std::size_t extra = 0; !stats_.converged; ++extra) {
     if (extra >= options_.max_extra) {
       if (!options_.fallback_full) break;

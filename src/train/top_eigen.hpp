@@ -26,13 +26,13 @@ template <class T>
 TopEigen<T> top_eigenpairs_full(const arma::Mat<T>& m, std::size_t k);
 
 struct TrackerOptions {
-  // p: guard vectors kept above the k wanted ones. The per-step contraction of the error is set by
-  // the gap between θ_k and θ_{k+p}, and the certificate divides by that gap.
-  std::size_t oversample = 16;
+  // p: guard vectors kept above the k wanted ones. The per-step contraction of the error is set by the gap
+  // between θ_k and θ_{k+p}; the first guard's Ritz pair also estimates λ_{k+1} for the certificate.
+  std::size_t oversample = 8;
   // Ritz vectors of the algebraically SMALLEST eigenvalues kept in the basis as well: M = WᵀW + V has
   // a few large negative eigenvalues, which would otherwise re-enter the basis at every product.
   std::size_t low_guard = 8;
-  // Accept a step's Ritz pairs when the Davis–Kahan certificate c = ‖R_k‖_F / (θ_k − θ_{k+p}) (an estimate of
+  // Accept a step's Ritz pairs when the Davis–Kahan certificate c = ‖R_k‖_F / (θ_k − θ_{k+1} − ‖r_{k+1}‖) (an estimate of
   // ‖sin Θ‖_F between the returned and the true top-k subspace, docs/vcl_eigen_step.md) is ≤ tol, ...
   double tol = 0.01;
   // ... or, after at least one product, ≤ tol_relative · c₀, where c₀ is the same certificate of the warm basis
@@ -68,7 +68,7 @@ struct TrackerStats {
   std::size_t iterations = 0;       // extra products of the last update (products − 1; 0 after a full EVD)
   double certificate = 0.0;         // ‖R_k‖_F / gap of the last update (0 after a full EVD)
   double first_certificate = 0.0;   // the certificate of its first Rayleigh–Ritz, on the warm basis
-  double gap = 0.0;                 // θ_k − θ_{k+p} of the last Rayleigh–Ritz
+  double gap = 0.0;                 // θ_k − θ_{k+1} − ‖r_{k+1}‖ of the last Rayleigh–Ritz (estimates θ_k − λ_{k+1})
   double residual = 0.0;            // max_j ‖M x_j − θ_j x_j‖ / max|θ| over the k wanted pairs
   double spectral_scale = 0.0;      // the max|θ| the residual is divided by
   bool converged = false;           // last update met tol or the residual floor (true after a full EVD)
@@ -81,7 +81,7 @@ struct TrackerStats {
 
 // Tracks the top-k eigenpairs of a slowly changing symmetric d x d matrix across calls. One update:
 //   Y = M·Q for the warm basis Q (d, b), b = k + oversample + low_guard (structured: V·Q carried, no product);
-//   Rayleigh–Ritz H = QᵀY = SΘSᵀ, X = QS, MX = YS, residuals R = MX − XΘ, certificate ‖R_k‖_F/(θ_k − θ_{k+p});
+//   Rayleigh–Ritz H = QᵀY = SΘSᵀ, X = QS, MX = YS, residuals R = MX − XΘ, certificate ‖R_k‖_F/(θ_k − θ_{k+1} − ‖r_{k+1}‖);
 //   while the certificate is above tol: Q ← CholQR2 of the filtered block (M − σI)X (degree-1 Chebyshev
 //   filter centred on the unwanted interval, built from X and R), Y = M·Q (the O(d²) work), Rayleigh–Ritz;
 //   after max_extra such products, the full EVD (a logged fallback).
@@ -144,7 +144,7 @@ class TopEigenTracker {
   // residual floor met).
   Ritz rayleigh_ritz(const arma::Mat<T>& y);
   // The warm basis as it stands, given y = M·basis_: θ ≈ diag(QᵀMQ), R = (I − QQᵀ)MQ (no rotation, no EVD).
-  Ritz warm_check(const arma::Mat<T>& y) const;
+  Ritz warm_check(arma::Mat<T> y) const;
   // Certificate, residual and converged of rr into stats_.
   void certify(const Ritz& rr);
   // Orthonormal basis (CholQR2) of the filtered block (M − σI)X, from X and MX without another product.
