@@ -51,7 +51,7 @@ void add_train_options(CLI::App& cmd, TrainSettings& s) {
   // VCL
   cmd.add_option("--vcl-alpha", s.vcl_alpha, "VCL: matrix power alpha of the kept eigenvalues (paper: 0.1; 0.5 makes the new Gram the rank-k truncation of the target)");
   cmd.add_option("--vcl-gram", s.vcl_gram, "VCL target Gram: current (W^T W + V, Algorithm 1 as printed; default: best of the three on MNIST) | initial (W(0)^T W(0) + V, Theorem 2 cumulative) | per-step (W^T W + v, Prop. 4). V = sum of v since the warm-up");
-  cmd.add_option("--vcl-solver", s.vcl_solver, "VCL: full (LAPACK EVD) | fast (warm-started top-k tracker; only pays off for d_0 >> 256, e.g. CIFAR: ~5x; slower than full on MNIST)");
+  cmd.add_option("--vcl-solver", s.vcl_solver, "VCL: full (LAPACK EVD) | fast (one-product top-k tracker, docs/vcl_eigen_step.md; 22x faster per eigen-step at d = 3072, about even at d = 784) | auto (fast on layers with d_l > 1024)");
   cmd.add_flag("--vcl-clip,!--no-vcl-clip", s.vcl_clip, "VCL: clip negative kept eigenvalues to 0 before the power (counted in DIR/vcl_stats.csv); off: a negative one stops the run")->default_str(s.vcl_clip ? "true" : "false");
   cmd.add_option("--vcl-warmup-epochs", s.vcl_warmup_epochs, "VCL: warm-up epochs training only the last layer (by SGD at --vcl-last-lr); they count in --epochs");
   cmd.add_flag("--vcl-train-last,!--no-vcl-train-last", s.vcl_train_last, "VCL: keep training the last layer by SGD during VCL")->default_str(s.vcl_train_last ? "true" : "false");

@@ -28,7 +28,7 @@ struct Figure2Options {
   std::string sgd_lrs = "0.1,0.05,0.01,0.005";
   double vcl_alpha = 0.1;
   std::string vcl_gram = "current";
-  std::string vcl_solver = "full";  // full | fast | auto (fast where d_0 > 1024)
+  std::string vcl_solver = "auto";  // full | fast | auto (fast where d_0 > 1024)
   std::size_t vcl_warmup_epochs = 1;
   double vcl_last_lr = 0.05;
   std::string out = "reports/figure2";

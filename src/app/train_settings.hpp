@@ -41,7 +41,7 @@ struct TrainSettings {
   // VCL (Algorithm 1; see vcl options in docs)
   double vcl_alpha = 0.1;
   std::string vcl_gram = "current";     // current | initial | per-step
-  std::string vcl_solver = "full";      // full | fast
+  std::string vcl_solver = "auto";      // full | fast | auto (fast where d_l > 1024)
   bool vcl_clip = true;
   std::size_t vcl_warmup_epochs = 1;
   bool vcl_train_last = true;

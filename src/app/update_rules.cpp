@@ -14,8 +14,8 @@ VclOptions vcl_options(const TrainSettings& s) {
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
-  if (s.vcl_solver != "full" && s.vcl_solver != "fast")
-    throw UsageError("--vcl-solver must be full or fast (got '" + s.vcl_solver + "')");
+  if (s.vcl_solver != "full" && s.vcl_solver != "fast" && s.vcl_solver != "auto")
+    throw UsageError("--vcl-solver must be full, fast or auto (got '" + s.vcl_solver + "')");
   if (!(s.vcl_alpha > 0)) throw UsageError("--vcl-alpha must be positive (got " + std::to_string(s.vcl_alpha) + ")");
   if (!(s.vcl_last_lr > 0)) throw UsageError("--vcl-last-lr must be positive (got " + std::to_string(s.vcl_last_lr) + ")");
   if (s.bias) throw UsageError("--optimizer vcl: Algorithm 1 has no bias update; drop --bias");
@@ -23,7 +23,8 @@ VclOptions vcl_options(const TrainSettings& s) {
   if (s.momentum != 0 || s.weight_decay != 0)
     throw UsageError("--optimizer vcl: --momentum and --weight-decay apply to SGD only");
   o.alpha = s.vcl_alpha;
-  o.fast_solver = s.vcl_solver == "fast";
+  o.fast_solver = s.vcl_solver != "full";
+  o.fast_solver_min_dim = s.vcl_solver == "auto" ? kAutoFastSolverMinDim : 0;
   o.clip_negative = s.vcl_clip;
   o.warmup_epochs = s.vcl_warmup_epochs;
   o.train_last = s.vcl_train_last;

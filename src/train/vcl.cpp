@@ -72,7 +72,8 @@ template <class T> void Vcl<T>::start(const Mlp<T>& model) {
                         arma::fill::zeros);
     if (options_.gram == VclGram::initial) w_init_.push_back(model.weights[l]);
     // The tracker pays off only when its basis (k + guards) is well below d; otherwise the full EVD.
-    const bool use_tracker = options_.fast_solver && k + kTrackerOptions.oversample + kTrackerOptions.low_guard < d;
+    const bool use_tracker = options_.fast_solver && d > options_.fast_solver_min_dim &&
+                             k + kTrackerOptions.oversample + kTrackerOptions.low_guard < d;
     trackers_.push_back(use_tracker ? std::make_unique<TopEigenTracker<T>>(k, kTrackerOptions) : nullptr);
     stats_.push_back(VclLayerStats{l});
   }

@@ -25,6 +25,10 @@ enum class VclGram { current, initial, per_step };
 VclGram parse_vcl_gram(const std::string& text);  // "current" | "initial" | "per-step"
 std::string to_string(VclGram gram);
 
+// `--vcl-solver auto` takes the tracker where d_l > 1024: there it was 22x faster than the full EVD per eigen-step at
+// d = 3072 (reports/performance/README.md §4); at d = 784 (MNIST) a VCL step took about as long with either.
+constexpr std::size_t kAutoFastSolverMinDim = 1024;
+
 struct VclOptions {
   double alpha = 0.1;               // exponent of the kept eigenvalues (paper: 0.1)
   VclGram gram = VclGram::current;
@@ -35,6 +39,8 @@ struct VclOptions {
   std::size_t warmup_epochs = 1;    // epochs in which only the predictor W_L trains
   bool train_last = true;           // after the warm-up, W_L keeps training by SGD
   double last_lr = 0.05;            // SGD learning rate of W_L
+  // fast_solver only on layers whose input width d_l exceeds this (`--vcl-solver auto`: kAutoFastSolverMinDim).
+  std::size_t fast_solver_min_dim = 0;
 };
 
 // One hidden layer's VCL statistics over one epoch.

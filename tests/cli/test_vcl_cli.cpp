@@ -60,3 +60,25 @@ TEST_CASE("bad --vcl-* values are usage errors (exit 2)") {
   CHECK(run_vclab(kTinyVcl + "--vcl-solver lanczos --out " + (dir / "b").string()).exit_code == 2);
   CHECK(run_vclab(kTinyVcl + "--bias --out " + (dir / "c").string()).exit_code == 2);
 }
+
+TEST_CASE("--vcl-solver: fast tracks with one cold-start EVD, auto keeps the full EVD where d_l <= 1024 (the default)") {
+  const fs::path dir = fresh_temp_dir("vcl_solver");
+  // d_0 = 40 > k + guards = 8 + 8 + 8, so the tracker may run; 96 / 16 = 6 eigen-steps per VCL epoch.
+  const std::string base =
+      "train --dataset synthetic-teacher --synthetic-dim 40 --synthetic-train 96 --synthetic-test 32 --synthetic-classes 3 "
+      "--hidden 8 --batch 16 --epochs 3 --threads 1 --optimizer vcl --vcl-warmup-epochs 1 --lr 0.5 --record none ";
+  const auto full_evds = [&](const std::string& solver_flag, const std::string& name) {
+    const auto r = run_vclab(base + solver_flag + "--out " + (dir / name).string());
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    const CsvData stats = read_csv(dir / name / "vcl_stats.csv");
+    REQUIRE(stats.rows.size() == 3);
+    CHECK(stats.rows[2][stats.column("vcl_steps")] == "6");
+    return stats.rows[1][stats.column("full_evd")] + "," + stats.rows[2][stats.column("full_evd")];
+  };
+  CHECK(full_evds("--vcl-solver fast ", "fast") == "1,0");  // the cold start only
+  CHECK(full_evds("--vcl-solver auto ", "auto") == "6,6");  // d_0 = 40 <= 1024: full EVD every step
+  CHECK(full_evds("", "default") == "6,6");
+  const auto config = nlohmann::json::parse(std::ifstream(dir / "default" / "config.json"));
+  CHECK(config["settings"]["vcl_solver"] == "auto");
+}
