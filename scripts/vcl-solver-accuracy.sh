@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Issue 17 (2): VCL with the fast eigen-step (tracker) against the full EVD on the whole MNIST training set, same
 # seeds, same everything else: final test accuracy per run, solver time per step, and the per-epoch curves in one
-# figure. Writes reports/vcl_solver_accuracy/ (README.md, summary.csv, curves.dat/.gp/.png, runs/*/ result files).
+# figure. Writes reports/vcl_solver_accuracy/ (README.md, summary.csv, curves.dat/.gp/.png, run_files/*/ result files).
 # Usage: scripts/vcl-solver-accuracy.sh   (env: BUILD=build DATA=../shared/data/mnist EPOCHS=4 SEEDS="0 1 2"
 #        LRS="5 0.5" JOBS=2 WORK=/tmp/vclab-solver-accuracy OUT=reports/vcl_solver_accuracy)
 set -euo pipefail
@@ -15,7 +15,7 @@ JOBS=${JOBS:-2}
 WORK=${WORK:-/tmp/vclab-solver-accuracy}
 OUT=${OUT:-reports/vcl_solver_accuracy}
 export VCLAB_NO_PROGRESS=1
-mkdir -p "$WORK" "$OUT/runs"
+mkdir -p "$WORK" "$OUT/run_files"
 [ -x "$BUILD/vclab" ] || { echo "vcl-solver-accuracy: $BUILD/vclab not found; build first (scripts/build.sh)" >&2; exit 2; }
 
 started=$(date -u +%FT%TZ)
@@ -43,8 +43,8 @@ printf '%s\n' "${plan[@]}" | xargs -P "$JOBS" -L 1 bash -c 'run_one "$@"' _
            f += $h["full_evd"]; fb += $h["solver_fallbacks"]; x += $h["solver_iterations"]; if ($h["max_certificate"] > m) m = $h["max_certificate"]}
            END {printf "%.4f,%d,%d,%d,%.4g", s / n, f, fb, x, m}' "$dir/vcl_stats.csv")
     echo "$solver,$lr,$seed,$acc,$stats"
-    mkdir -p "$OUT/runs/mnist_${solver}_lr${lr}_seed${seed}"
-    cp "$dir/config.json" "$dir/metrics.csv" "$dir/vcl_stats.csv" "$OUT/runs/mnist_${solver}_lr${lr}_seed${seed}/"
+    mkdir -p "$OUT/run_files/mnist_${solver}_lr${lr}_seed${seed}"
+    cp "$dir/config.json" "$dir/metrics.csv" "$dir/vcl_stats.csv" "$OUT/run_files/mnist_${solver}_lr${lr}_seed${seed}/"
   done; done; done
 } > "$OUT/summary.csv"
 
