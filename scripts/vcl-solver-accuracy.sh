@@ -100,6 +100,6 @@ for lr in $LRS; do for solver in fast full; do cols+=("${solver}_lr${lr}"); done
   echo "![curves](curves.png)"
   echo
   echo "\`curves.dat\` + \`curves.gp\` hold the figure's data and script (mean over seeds per epoch; solid: fast, dashed: full)."
-  echo "\`runs/\` holds each run's config.json, metrics.csv and vcl_stats.csv."
+  echo "\`run_files/\` holds each run's config.json, metrics.csv and vcl_stats.csv."
 } > "$OUT/README.md"
 echo "vcl-solver-accuracy: wrote $OUT/README.md"
