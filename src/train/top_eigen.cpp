@@ -280,8 +280,8 @@ arma::Mat<T> TopEigenTracker<T>::filtered_basis(const Ritz& rr) const {
   // (M − σI)X: one step of subspace iteration with the degree-1 Chebyshev filter, σ the centre of the interval
   // [a, c] assumed to hold the eigenvalues outside the basis: c = θ_{k+p}, a = the highest low guard, but not below
   // −|c| (VCL's V is nearly symmetric about 0 once its few large negative eigenvalues sit in the low guards; a
-  // farther a would only slow the filter); σ = 0 without low guards. Columns are scaled to unit norm first, which leaves the span alone and
-  // keeps CholQR's Gram well conditioned.
+  // farther a would only slow the filter); σ = 0 without low guards. Columns are scaled to unit norm first, which
+  // leaves the span alone and keeps CholQR's Gram well conditioned.
   const arma::uword b = rr.theta.n_elem;
   const double c = rr.theta(rr.p_top - 1);
   const double a = rr.p_top < b ? std::max(double(rr.theta(b - 1)), -std::abs(c)) : c;
@@ -389,10 +389,14 @@ const TopEigen<T>& TopEigenTracker<T>::update_impl(std::size_t d, const BlockApp
   certify(rr);
   stats_.first_certificate = stats_.certificate;
   const double relative_target = options_.tol_relative * stats_.first_certificate;
-  if (stats_.converged) rr = rayleigh_ritz(rr.mx);  // the warm basis is good enough: its Ritz pairs, no product
+  bool have_ritz = false;  // rr holds Ritz pairs (not the warm check's stand-ins)
+  if (stats_.converged) {    // the warm basis is good enough: its Ritz pairs, no product
+    rr = rayleigh_ritz(rr.mx);
+    have_ritz = true;
+  }
   for (std::size_t extra = 0; !stats_.converged; ++extra) {
     if (extra >= options_.max_extra) {
-      if (!options_.fallback_full) break;
+      if (!options_.fallback_full) break;  // keep the best pairs found, marked not converged
       full_update(form());
       stats_.fell_back = true;
       ++stats_.fallback_count;
@@ -403,7 +407,12 @@ const TopEigen<T>& TopEigenTracker<T>::update_impl(std::size_t d, const BlockApp
     ++stats_.extra_count;
     stats_.iterations = extra + 1;
     rr = rayleigh_ritz(checked(apply(basis_)));
+    have_ritz = true;
     stats_.converged = stats_.converged || stats_.certificate <= relative_target;
+  }
+  if (!have_ritz) {  // max_extra = 0 without fallback: the Ritz pairs of the warm basis, still not converged
+    rr = rayleigh_ritz(rr.mx);
+    stats_.converged = false;
   }
   if (keep) {
     keep(rr);

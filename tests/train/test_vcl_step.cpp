@@ -555,3 +555,28 @@ TEST_CASE("structured tracker saved mid-sequence and loaded into a new one conti
     CHECK_THROWS_AS(other.load_state(vclab::Hdf5File::open_read(dir / "tracker.h5"), "/tracker"), vclab::IoError);
   }
 }
+
+TEST_CASE("max_extra = 0 without fallback returns the warm basis' Ritz pairs, marked not converged") {
+  arma::arma_rng::set_seed(34);
+  const arma::mat skew = unit_skew(40);
+  arma::mat q = random_orthogonal(40);
+  vclab::TrackerOptions options;
+  options.oversample = 2;
+  options.tol = 1e-300;
+  options.tol_relative = 0.0;
+  options.residual_floor = 1e-300;
+  options.max_extra = 0;
+  options.fallback_full = false;
+  vclab::TopEigenTracker<double> tracker(6, options);
+  tracker.update(planted(q, gapped_spectrum(1.0)));  // cold start
+  q = arma::expmat(0.05 * skew) * q;
+  const arma::mat m = planted(q, gapped_spectrum(1.0));
+  const vclab::TopEigen<double>& got = tracker.update(m);
+  CHECK_FALSE(tracker.stats().converged);
+  CHECK_FALSE(tracker.stats().used_full);
+  CHECK(tracker.stats().products == 1);
+  // Ritz pairs of this step's M (not the previous step's eigenpairs): XᵀMX = Θ, within the certificate of the truth.
+  require_close(arma::mat(got.vectors.t() * m * got.vectors), arma::mat(arma::diagmat(got.values)), kRoundingTol,
+                "Ritz pairs of the new M");
+  CHECK(sin_theta_fro(got.vectors, q.head_cols(6)) <= tracker.stats().certificate + 1e-12);
+}
