@@ -64,8 +64,9 @@ struct TrackerOptions {
 
 struct TrackerStats {
   std::size_t updates = 0;          // calls to update() since construction/reset
-  std::size_t products = 0;         // block products with M in the last update (1, or 1 + extra)
-  std::size_t iterations = 0;       // extra products of the last update (products − 1; 0 after a full EVD)
+  std::size_t products = 0;         // block products with M in the last update: the filtered ones, plus the warm
+                                    // basis' on the generic path (structured: V·Q carried, 0 if the warm check passed)
+  std::size_t iterations = 0;       // filtered products of the last update (0 after a full EVD or a passed warm check)
   double certificate = 0.0;         // ‖R_k‖_F / gap of the last update (0 after a full EVD)
   double first_certificate = 0.0;   // the certificate of its first Rayleigh–Ritz, on the warm basis
   double gap = 0.0;                 // θ_k − θ_{k+1} − ‖r_{k+1}‖ of the last Rayleigh–Ritz (estimates θ_k − λ_{k+1})
@@ -76,7 +77,7 @@ struct TrackerStats {
   bool fell_back = false;           // last update's full EVD was a fallback (certificate above tol)
   std::size_t full_evd_count = 0;   // full EVDs since construction/reset
   std::size_t fallback_count = 0;   // of which fallbacks
-  std::size_t extra_count = 0;      // extra products since construction/reset
+  std::size_t extra_count = 0;      // filtered products since construction/reset
 };
 
 // Tracks the top-k eigenpairs of a slowly changing symmetric d x d matrix across calls. One update:

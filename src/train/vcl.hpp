@@ -52,7 +52,7 @@ struct VclLayerStats {
   double min_kept_eigenvalue = 0;       // smallest λ_k seen (before clipping)
   std::size_t full_evd = 0;             // full EVDs (always with --vcl-solver full; cold start, refresh, fallback with fast)
   std::size_t solver_fallbacks = 0;     // of which fallbacks: the tracker's certificate stayed above its tolerance
-  std::size_t solver_iterations = 0;    // Σ extra products of the tracker (steps whose first product was not enough)
+  std::size_t solver_iterations = 0;    // Σ filtered products of the tracker (≈ 1 a step; 0 where the warm basis passed)
   double max_certificate = 0;           // largest Davis–Kahan certificate of an accepted tracker step
   double solver_seconds = 0;            // wall time of target Gram + eigen-step + Procrustes
 };

@@ -1,5 +1,5 @@
 // DIR/vcl_stats.csv rows: epoch, phase (warmup | vcl), layer, eigen-steps, clipped eigenvalues, λ_k min, solver
-// fallbacks, extra products, largest certificate and cost.
+// fallbacks, filtered products, largest certificate and cost.
 #include "train/vcl_stats_writer.hpp"
 
 #include <limits>
