@@ -3,8 +3,6 @@
 #include "train/top_eigen.hpp"
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 #include <cmath>
 #include <limits>
 #include <random>
