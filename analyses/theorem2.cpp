@@ -10,7 +10,7 @@
 #include <stdexcept>
 
 #include "model/backprop.hpp"
-#include "record/vc_shift.hpp"
+#include "model/vc_shift.hpp"
 #include "train/trainer.hpp"
 
 namespace vclab {
@@ -62,7 +62,7 @@ arma::mat gram_change(const arma::mat& w, const arma::mat& w_plus) {
 
 arma::mat vc_shift_matrix(const arma::mat& h, const arma::mat& g, double lr) {
   arma::mat upper(h.n_rows, h.n_rows, arma::fill::zeros);
-  add_vc_shift(h, g, lr, RecordMode::full, upper);
+  add_vc_shift(h, g, lr, VcStorage::upper, upper);
   return arma::symmatu(upper);
 }
 
@@ -163,7 +163,7 @@ void Theorem2CumulativeObserver<T>::on_backward(const Mlp<T>& model, const StepS
   for (std::size_t l = 0; l < model.n_layers(); ++l) {
     if (state.grads->grad_h[l].is_empty())
       throw std::invalid_argument("Theorem2CumulativeObserver: g_0 missing; run the trainer with need_input_grad");
-    add_vc_shift(state.pass->h[l], state.grads->grad_h[l], state.lr, RecordMode::full, v_upper_[l]);
+    add_vc_shift(state.pass->h[l], state.grads->grad_h[l], state.lr, VcStorage::upper, v_upper_[l]);
     if (track_residual_) {
       const double lr2 = state.lr * state.lr;
       add_gram_t(to_double(state.grads->grad_w[l]), lr2, r_upper_[l]);

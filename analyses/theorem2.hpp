@@ -46,6 +46,7 @@ Theorem2Step measure_theorem2_step(const arma::mat& w, const arma::mat& w_plus, 
 // Layer 0 needs g_0: run the trainer with need_input_grad = true (otherwise layer 0 is skipped).
 template <class T> class Theorem2StepObserver : public Observer<T> {
  public:
+  bool needs_input_grad() const override { return true; }  // layer 0 is measured from g_0
   explicit Theorem2StepObserver(std::size_t max_steps = std::numeric_limits<std::size_t>::max())
       : max_steps_(max_steps) {}
   void on_backward(const Mlp<T>& model, const StepState<T>& state) override;
@@ -76,6 +77,7 @@ struct Theorem2CumulativePoint {
 
 template <class T> class Theorem2CumulativeObserver : public Observer<T> {
  public:
+  bool needs_input_grad() const override { return true; }  // layer 0 is measured from g_0
   // stride: measure after every `stride` steps and at the end; track_residual_sum: accumulate R(t)
   // (one more d×d rank-k update per step).
   Theorem2CumulativeObserver(std::size_t stride, bool track_residual_sum)

@@ -9,7 +9,7 @@
 
 #include "model/activation.hpp"
 #include "model/backprop.hpp"
-#include "train/trainer.hpp"
+#include "train/batch.hpp"
 
 namespace vclab {
 

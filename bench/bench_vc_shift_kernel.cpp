@@ -1,5 +1,5 @@
 // Full-mode virtual covariance kernel, before/after: syr2k + syrk (commit 9f7e4d1) versus the single rank-2k
-// update V += G Pᵀ + P Gᵀ, P = −γH + (γ²/2)G (record/vc_shift.cpp), interleaved, plus their agreement.
+// update V += G Pᵀ + P Gᵀ, P = −γH + (γ²/2)G (model/vc_shift.cpp), interleaved, plus their agreement.
 // Usage: bench_vc_shift_kernel [d 3072] [batch 64] [reps 7]
 #include <cblas.h>
 
@@ -12,7 +12,7 @@
 #include <armadillo>
 
 #include "app/train_run.hpp"
-#include "record/vc_shift.hpp"
+#include "record/vc_shift_accumulator.hpp"
 
 namespace {
 
@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
     two_call_kernel(h, g, lr, v_old);
     t_old.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     t0 = std::chrono::steady_clock::now();
-    vclab::add_vc_shift(h, g, lr, vclab::RecordMode::full, v_new);
+    vclab::add_vc_shift(h, g, lr, vclab::VcStorage::upper, v_new);
     t_new.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   }
   const double diff = arma::abs(arma::trimatu(v_old - v_new)).max(), scale = arma::abs(arma::trimatu(v_old)).max();

@@ -5,13 +5,11 @@
 
 #include <chrono>
 #include <cmath>
-#include <csignal>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <thread>
 
-#include "analyses/feature_probe.hpp"
 #include "app/update_rules.hpp"
 #include "data/data_error.hpp"
 #include "data/dataset_catalog.hpp"
@@ -26,8 +24,7 @@
 #include "io/weights_io.hpp"
 #include "model/loss.hpp"
 #include "record/recorders.hpp"
-#include "record/recordings_snapshot.hpp"
-#include "train/vcl_stats_writer.hpp"
+#include "record/run_observers.hpp"
 #include "io/hdf5_file.hpp"
 #include "io/io_error.hpp"
 
@@ -114,88 +111,6 @@ template <class T> void load_initial_weights(Mlp<T>& model, const std::string& p
   }
 }
 
-// metrics.csv, rewritten atomically after every epoch so a killed run leaves a complete file. With a
-// validation split (--val-fraction) every row also scores the model on it: val_loss, val_accuracy.
-template <class T> class MetricsWriter : public Observer<T> {
- public:
-  MetricsWriter(std::filesystem::path path, const Dataset& validation, Loss loss)
-      : path_(std::move(path)), validation_(validation), loss_(loss), table_(columns(validation.size() > 0)) {}
-  void on_epoch_end(const Mlp<T>& model, const EpochMetrics& m) override {
-    append(m, has_validation() ? evaluate(model, validation_, loss_) : Evaluation{});
-    table_.write(path_);
-  }
-  // A resumed run rewrites metrics.csv from the checkpoint's rows, dropping rows of later epochs.
-  void save_state(Hdf5File& file, const std::string& prefix) const override {
-    arma::mat rows(rows_.size(), 7), val_rows(val_rows_.size(), 2);
-    for (std::size_t i = 0; i < rows_.size(); ++i) {
-      const EpochMetrics& m = rows_[i];
-      rows.row(i) = arma::rowvec{double(m.epoch), double(m.steps), m.train_loss, m.train_accuracy, m.test_loss, m.test_accuracy, m.seconds};
-      val_rows.row(i) = arma::rowvec{val_rows_[i].loss, val_rows_[i].accuracy};
-    }
-    file.write_matrix(prefix + "/rows", rows);
-    if (has_validation()) file.write_matrix(prefix + "/val_rows", val_rows);
-  }
-  void load_state(const Hdf5File& file, const std::string& prefix) override {
-    const arma::mat rows = file.read_matrix(prefix + "/rows");
-    if (rows.n_elem > 0 && rows.n_cols != 7) throw IoError(file.path(), prefix + "/rows: expected 7 columns");
-    const arma::mat val = has_validation() ? file.read_matrix(prefix + "/val_rows") : arma::mat(rows.n_rows, 2);
-    if (val.n_rows != rows.n_rows) throw IoError(file.path(), prefix + "/val_rows: expected one row per metrics row");
-    for (std::size_t i = 0; i < rows.n_rows; ++i)
-      append(EpochMetrics{std::size_t(rows(i, 0)), std::int64_t(rows(i, 1)), rows(i, 2), rows(i, 3), rows(i, 4), rows(i, 5), rows(i, 6)},
-             Evaluation{val(i, 0), val(i, 1)});
-    table_.write(path_);
-  }
-  void mark_diverged(std::int64_t steps) {
-    const double nan = std::numeric_limits<double>::quiet_NaN();
-    std::vector<CsvCell> row{std::int64_t(-1), steps, nan, nan, nan, nan};
-    if (has_validation()) row.insert(row.end(), {nan, nan});
-    row.insert(row.end(), {nan, std::string("diverged")});
-    table_.append_row(row);
-    table_.write(path_);
-  }
-  // Validation accuracy after the last epoch (NaN without a validation split or rows).
-  double final_val_accuracy() const { return val_rows_.empty() || !has_validation() ? NAN : val_rows_.back().accuracy; }
-
- private:
-  static std::vector<std::string> columns(bool validation) {
-    std::vector<std::string> c{"epoch", "steps", "train_loss", "train_accuracy", "test_loss", "test_accuracy"};
-    if (validation) c.insert(c.end(), {"val_loss", "val_accuracy"});
-    c.insert(c.end(), {"seconds", "status"});
-    return c;
-  }
-  bool has_validation() const { return validation_.size() > 0; }
-  void append(const EpochMetrics& m, const Evaluation& val) {
-    rows_.push_back(m);
-    val_rows_.push_back(val);
-    std::vector<CsvCell> row{std::int64_t(m.epoch), m.steps, m.train_loss, m.train_accuracy, m.test_loss, m.test_accuracy};
-    if (has_validation()) row.insert(row.end(), {val.loss, val.accuracy});
-    row.insert(row.end(), {m.seconds, std::string("ok")});
-    table_.append_row(row);
-  }
-  std::filesystem::path path_;
-  const Dataset& validation_;
-  Loss loss_;
-  CsvTable table_;
-  std::vector<EpochMetrics> rows_;
-  std::vector<Evaluation> val_rows_;  // one per row of rows_ (zeros without a validation split)
-};
-
-// Test hook for the checkpoint/resume tests: VCLAB_TEST_KILL_AT_EPOCH=k makes the process SIGKILL
-// itself when epoch k ends (after metrics.csv has its row, before that epoch's checkpoints). Always
-// attached, so a run and its resumption have the same observers.
-template <class T> class KillAtEpoch : public Observer<T> {
- public:
-  KillAtEpoch() {
-    if (const char* k = std::getenv("VCLAB_TEST_KILL_AT_EPOCH")) epoch_ = std::stoll(k);
-  }
-  void on_epoch_end(const Mlp<T>&, const EpochMetrics& m) override {
-    if (epoch_ >= 0 && std::int64_t(m.epoch) == epoch_) std::raise(SIGKILL);
-  }
-
- private:
-  std::int64_t epoch_ = -1;
-};
-
 template <class T>
 TrainOutcome train_typed(const TrainSettings& s, const DatasetSplit& data, nlohmann::json config, bool resume) {
   const auto start = std::chrono::steady_clock::now();
@@ -238,56 +153,21 @@ TrainOutcome train_typed(const TrainSettings& s, const DatasetSplit& data, nlohm
     }
   }
 
+  ObserverSettings observe;
+  observe.dir = dir;
+  observe.quantities = quantities;
+  observe.mode = mode;
+  observe.loss = options.loss;
+  observe.agop = AgopOptions{mode, s.agop_samples, s.agop_centered};
+  observe.probes = ProbeOptions{s.probe_samples, s.linearity_lambda, s.linearity_pca, true, true, s.probe_every};
+  RunObservers<T> observers(observe, data, writer, *rule, resume);
   Trainer<T> trainer(options, *rule);
-  MetricsWriter<T> metrics(dir / "metrics.csv", data.validation, options.loss);
-  RecordingsSnapshot<T> snapshot(writer);
-  trainer.add_observer(snapshot);  // first: a resume restores the recordings before anything else
-  trainer.add_observer(metrics);
-  std::unique_ptr<GramRecorder<T>> gram;
-  std::unique_ptr<VcShiftRecorder<T>> vc;
-  std::unique_ptr<AgopRecorder<T>> agop;
-  if (quantities.count("gram") || quantities.count("dgram") || quantities.count("gram_dw") || quantities.count("sv")) {
-    gram = std::make_unique<GramRecorder<T>>(writer, mode, quantities);
-    trainer.add_observer(*gram);
-  }
-  if (quantities.count("vc")) {
-    vc = std::make_unique<VcShiftRecorder<T>>(&writer, mode);
-    trainer.add_observer(*vc);
-  }
-  if (quantities.count("agop") || quantities.count("egop")) {
-    AgopOptions agop_options{mode, s.agop_samples, s.agop_centered};
-    agop = std::make_unique<AgopRecorder<T>>(writer, data.train, options.loss, agop_options, quantities.count("agop") > 0,
-                                             quantities.count("egop") > 0);
-    trainer.add_observer(*agop);
-  }
-  std::unique_ptr<FeatureProbeRecorder<T>> probes;
-  if (quantities.count("linearity") || quantities.count("collapse")) {
-    const ProbeOptions probe_options{s.probe_samples, s.linearity_lambda, s.linearity_pca, quantities.count("linearity") > 0,
-                                     quantities.count("collapse") > 0, s.probe_every};
-    try {
-      probes = std::make_unique<FeatureProbeRecorder<T>>(writer, data.train, probe_options);
-    } catch (const std::invalid_argument& e) {
-      throw UsageError(e.what());
-    }
-    if (!resume) {
-      writer.set_root_attribute("probe_samples", std::int64_t(probes->probe_size()));
-      writer.set_root_attribute("linearity_lambda", s.linearity_lambda);
-      writer.set_root_attribute("linearity_pca", std::int64_t(s.linearity_pca));
-      writer.set_root_attribute("probe_every_steps", std::int64_t(s.probe_every));
-    }
-    trainer.add_observer(*probes);
-  }
-  std::unique_ptr<VclStatsWriter<T>> vcl_stats;  // DIR/vcl_stats.csv (clipped eigenvalues, solver cost)
-  if (const auto* vcl = dynamic_cast<const Vcl<T>*>(rule.get())) {
-    vcl_stats = std::make_unique<VclStatsWriter<T>>(dir / "vcl_stats.csv", *vcl);
-    trainer.add_observer(*vcl_stats);
-  }
-  KillAtEpoch<T> kill;
-  trainer.add_observer(kill);
+  observers.attach(trainer);
+  MetricsWriter<T>& metrics = observers.metrics();
 
   TrainOutcome outcome;
   outcome.run_dir = dir;
-  outcome.result = trainer.run(model, data.train, data.test, quantities.count("vc") > 0);
+  outcome.result = trainer.run(model, data.train, data.test);
   if (outcome.result.diverged) {
     metrics.mark_diverged(outcome.result.steps);
     std::cerr << "vclab: " << outcome.result.divergence_message << "\n";

@@ -103,10 +103,8 @@ template <class T> void VcShiftRecorder<T>::on_begin(const Mlp<T>& model) {
 }
 
 template <class T> void VcShiftRecorder<T>::on_backward(const Mlp<T>& model, const StepState<T>& state) {
-  for (std::size_t l = 0; l < model.n_layers(); ++l) {
-    if (state.grads->grad_h[l].is_empty()) continue;  // g_0 not computed: the trainer was told need_input_grad
+  for (std::size_t l = 0; l < model.n_layers(); ++l)  // g_0 is there: needs_input_grad()
     accumulator_.add(l, state.pass->h[l], state.grads->grad_h[l], state.lr);
-  }
 }
 
 template <class T> void VcShiftRecorder<T>::on_checkpoint(const Mlp<T>& model, const CheckpointInfo& info) {

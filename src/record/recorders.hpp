@@ -7,7 +7,7 @@
 
 #include "io/recordings.hpp"
 #include "record/agop.hpp"
-#include "record/vc_shift.hpp"
+#include "record/vc_shift_accumulator.hpp"
 #include "train/observer.hpp"
 
 namespace vclab {
@@ -15,7 +15,7 @@ namespace vclab {
 // Quantity names as they appear in recordings.h5 and on the command line.
 inline const std::vector<std::string>& recordable_quantities() {
   // sv: singular values of W_l (descending, any mode). linearity, collapse: feature probes
-  // (analyses/feature_probe.hpp), written by a recorder outside this library.
+  // (record/feature_probe_recorder.hpp).
   static const std::vector<std::string> names{"gram", "dgram", "gram_dw", "vc", "agop", "egop", "sv", "linearity", "collapse"};
   return names;
 }
@@ -40,6 +40,7 @@ template <class T> class GramRecorder : public Observer<T> {
 template <class T> class VcShiftRecorder : public Observer<T> {
  public:
   VcShiftRecorder(RecordingWriter* writer, RecordMode mode);  // writer may be null (in-process use)
+  bool needs_input_grad() const override { return true; }      // V_0 is built from g_0 = ∂ℒ/∂x
   void on_begin(const Mlp<T>& model) override;
   void on_backward(const Mlp<T>& model, const StepState<T>& state) override;
   void on_checkpoint(const Mlp<T>& model, const CheckpointInfo& info) override;

@@ -51,6 +51,9 @@ template <class T> struct Observer {
   virtual void on_checkpoint(const Mlp<T>&, const CheckpointInfo&) {}
   virtual void on_epoch_end(const Mlp<T>&, const EpochMetrics&) {}
   virtual void on_end(const Mlp<T>&) {}
+  // Whether this observer reads g_0 = ∂ℒ/∂x (StepState::grads->grad_h[0]); the trainer computes it only when
+  // the rule or an attached observer asks (an extra (d_0, B) product per step).
+  virtual bool needs_input_grad() const { return false; }
   // Training checkpoints (vclab train --checkpoint-every / --resume): an observer that keeps state
   // across steps writes it under `prefix` (a group path) and reads it back after on_begin, so a
   // resumed run continues bit-identically. Stateless observers keep the no-op defaults.

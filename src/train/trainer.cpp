@@ -38,16 +38,6 @@ std::string RecordSchedule::to_string() const {
   return std::to_string(every) + (unit == Unit::epoch ? "epochs" : "steps");
 }
 
-template <class T> arma::Mat<T> batch_inputs(const Dataset& data, const arma::uvec& indices) {
-  if constexpr (std::is_same_v<T, float>) return data.x.cols(indices);
-  else return arma::conv_to<arma::Mat<T>>::from(arma::fmat(data.x.cols(indices)));
-}
-
-template <class T> arma::Mat<T> batch_targets(const Dataset& data, const arma::uvec& indices, std::size_t n_outputs) {
-  if (!data.targets.is_empty()) return arma::conv_to<arma::Mat<T>>::from(arma::fmat(data.targets.cols(indices)));
-  return one_hot<T>(data.y(indices), n_outputs);
-}
-
 template <class T> Evaluation evaluate(const Mlp<T>& model, const Dataset& data, Loss loss, std::size_t batch) {
   Evaluation result;
   if (data.size() == 0) return result;
@@ -98,6 +88,7 @@ TrainResult Trainer<T>::run(Mlp<T>& model, const Dataset& train, const Dataset& 
     throw std::invalid_argument("model input width " + std::to_string(model.spec.input_dim) +
                                 " does not match the data's dimension " + std::to_string(train.dim()));
   need_input_grad = need_input_grad || rule_.needs_input_grad();
+  for (const auto* o : observers_) need_input_grad = need_input_grad || o->needs_input_grad();
 
   TrainResult result;
   const std::size_t n = train.size();
@@ -224,9 +215,7 @@ TrainResult Trainer<T>::run(Mlp<T>& model, const Dataset& train, const Dataset& 
 
 #define VCLAB_INSTANTIATE(T)                                                                     \
   template class Trainer<T>;                                                                     \
-  template Evaluation evaluate<T>(const Mlp<T>&, const Dataset&, Loss, std::size_t);             \
-  template arma::Mat<T> batch_targets<T>(const Dataset&, const arma::uvec&, std::size_t);        \
-  template arma::Mat<T> batch_inputs<T>(const Dataset&, const arma::uvec&);
+  template Evaluation evaluate<T>(const Mlp<T>&, const Dataset&, Loss, std::size_t);
 VCLAB_INSTANTIATE(float)
 VCLAB_INSTANTIATE(double)
 #undef VCLAB_INSTANTIATE

@@ -7,6 +7,7 @@
 
 #include "data/dataset.hpp"
 #include "model/loss.hpp"
+#include "train/batch.hpp"
 #include "train/observer.hpp"
 #include "train/update_rule.hpp"
 
@@ -54,9 +55,6 @@ struct Evaluation {
 template <class T>
 Evaluation evaluate(const Mlp<T>& model, const Dataset& data, Loss loss, std::size_t batch = 1000);
 
-// Targets (C, B) of the given samples: one-hot labels, or data.targets when present.
-template <class T> arma::Mat<T> batch_targets(const Dataset& data, const arma::uvec& indices, std::size_t n_outputs);
-template <class T> arma::Mat<T> batch_inputs(const Dataset& data, const arma::uvec& indices);
 
 template <class T> class Trainer {
  public:

@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "io/hdf5_file.hpp"
+#include "model/vc_shift.hpp"
 #include "io/io_error.hpp"
 #include "train/divergence.hpp"
 
@@ -33,17 +34,6 @@ std::string to_string(VclGram gram) {
     case VclGram::per_step: return "per-step";
   }
   return "?";
-}
-
-template <class T> arma::Mat<T> virtual_covariance_shift(const arma::Mat<T>& h, const arma::Mat<T>& g, double lr) {
-  if (h.n_rows != g.n_rows || h.n_cols != g.n_cols)
-    throw std::invalid_argument("virtual_covariance_shift: h and g must have the same shape (d, B)");
-  // h⁺h⁺ᵀ − hhᵀ = −γ(g hᵀ + h gᵀ) + γ² g gᵀ = −γ (m gᵀ + g mᵀ), m = h − (γ/2) g.
-  const arma::Mat<T> m = h - T(lr / 2) * g;  // (d, B)
-  arma::Mat<T> v = m * g.t();                // (d, d) m gᵀ
-  v += v.t().eval();                         // m gᵀ + g mᵀ
-  v *= T(-lr);
-  return v;
 }
 
 template <class T> Vcl<T>::Vcl(VclOptions options) : options_(options) {
@@ -186,20 +176,22 @@ template <class T> bool Vcl<T>::structured(std::size_t layer) const {
 template <class T>
 VclLayerResult<T> Vcl<T>::matrix_step(std::size_t l, const arma::Mat<T>& w, const arma::Mat<T>& h, const arma::Mat<T>& g, double lr,
                                       const VclStepOptions& step_options) {
-  const arma::Mat<T> v = virtual_covariance_shift(h, g, lr);  // (d_l, d_l) v_l
-  arma::Mat<T>& m = target_[l];                               // (d_l, d_l) target Gram
+  arma::Mat<T>& m = target_[l];  // (d_l, d_l) target Gram
   switch (options_.gram) {
     case VclGram::current:
-      shift_[l] += arma::conv_to<arma::mat>::from(v);
+      add_vc_shift(h, g, lr, VcStorage::symmetric, shift_[l]);  // V_l += v_l
       m = w.t() * w + arma::conv_to<arma::Mat<T>>::from(shift_[l]);
       break;
     case VclGram::initial:
-      shift_[l] += arma::conv_to<arma::mat>::from(v);
+      add_vc_shift(h, g, lr, VcStorage::symmetric, shift_[l]);
       m = w_init_[l].t() * w_init_[l] + arma::conv_to<arma::Mat<T>>::from(shift_[l]);
       break;
-    case VclGram::per_step:
-      m = w.t() * w + v;
+    case VclGram::per_step: {
+      arma::mat v(w.n_cols, w.n_cols, arma::fill::zeros);  // (d_l, d_l) this step's v_l alone
+      add_vc_shift(h, g, lr, VcStorage::symmetric, v);
+      m = w.t() * w + arma::conv_to<arma::Mat<T>>::from(v);
       break;
+    }
   }
   m = T(0.5) * (m + m.t());  // exact symmetry for the eigensolver (V's float conversion keeps it; WᵀW may not)
   return vcl_layer_update(w, m, step_options, trackers_[l].get());
@@ -208,13 +200,9 @@ VclLayerResult<T> Vcl<T>::matrix_step(std::size_t l, const arma::Mat<T>& w, cons
 template <class T>
 VclLayerResult<T> Vcl<T>::structured_step(std::size_t l, const arma::Mat<T>& w, const arma::Mat<T>& h, const arma::Mat<T>& g,
                                           double lr, const VclStepOptions& step_options) {
-  // v = −γ (m gᵀ + g mᵀ), m = h − (γ/2) g, as the factors a = −γ m and b = g of v = a bᵀ + b aᵀ.
-  const arma::Mat<T> a = T(-lr) * (h - T(lr / 2) * g);  // (d_l, B)
-  {
-    const arma::mat ad = arma::conv_to<arma::mat>::from(a), gd = arma::conv_to<arma::mat>::from(g);
-    shift_[l] += ad * gd.t();  // in-place GEMMs: no (d, d) temporary
-    shift_[l] += gd * ad.t();
-  }
+  // v = a gᵀ + g aᵀ with the factor a = −γ h + (γ²/2) g; the tracker carries V·Q through the same factors.
+  const arma::Mat<T> a = vc_shift_factor(h, g, lr);  // (d_l, B)
+  add_vc_shift_factored(arma::conv_to<arma::mat>::from(a), arma::conv_to<arma::mat>::from(g), VcStorage::symmetric, shift_[l]);
   const arma::Mat<T>* shift = nullptr;
   if constexpr (std::is_same_v<T, double>) {
     shift = &shift_[l];
@@ -237,8 +225,6 @@ template <class T> arma::Mat<T> Vcl<T>::last_target(std::size_t layer) const {
   return T(0.5) * (m + m.t());
 }
 
-template arma::Mat<float> virtual_covariance_shift<float>(const arma::Mat<float>&, const arma::Mat<float>&, double);
-template arma::Mat<double> virtual_covariance_shift<double>(const arma::Mat<double>&, const arma::Mat<double>&, double);
 template class Vcl<float>;
 template class Vcl<double>;
 

@@ -57,10 +57,6 @@ struct VclLayerStats {
   double solver_seconds = 0;            // wall time of target Gram + eigen-step + Procrustes
 };
 
-// v = Σ_i (h⁺h⁺ᵀ − hhᵀ) = −γ (m gᵀ + g mᵀ) with m = h − (γ/2) g: one product, no cancellation of h hᵀ.
-// h, g: (d, B); returns (d, d) symmetric.
-template <class T> arma::Mat<T> virtual_covariance_shift(const arma::Mat<T>& h, const arma::Mat<T>& g, double lr);
-
 template <class T> class Vcl : public UpdateRule<T> {
  public:
   explicit Vcl(VclOptions options);

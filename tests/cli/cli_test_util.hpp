@@ -29,6 +29,15 @@ inline CommandResult run_vclab(const std::string& args) {
   return run_command(std::string("VCLAB_NO_PROGRESS=1 ") + VCLAB_BINARY + " " + args);
 }
 
+#ifdef VCLAB_KILL_ON_RENAME_LIB
+// `vclab args`, SIGKILLed from outside its code right after the n-th atomic write of `file` (tests/cli/kill_on_rename.c):
+// ("metrics.csv", k + 1) kills a run when metrics.csv holds its epoch-k row, before that epoch's training checkpoint.
+inline CommandResult run_vclab_killed_after_write(const std::string& args, const std::string& file, std::size_t n) {
+  return run_command(std::string("LD_PRELOAD=") + VCLAB_KILL_ON_RENAME_LIB + " VCLAB_KILL_ON_RENAME=" + file + ":" + std::to_string(n) +
+                     " VCLAB_NO_PROGRESS=1 " + VCLAB_BINARY + " " + args);
+}
+#endif
+
 inline std::filesystem::path fresh_temp_dir(const std::string& name) {
   const auto dir = std::filesystem::temp_directory_path() / ("vclab_cli_test_" + name + "_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);

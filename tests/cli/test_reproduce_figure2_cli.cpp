@@ -97,7 +97,7 @@ TEST_CASE("train --val-fraction scores the held-out end of the training set ever
   // a killed run resumes with its validation columns intact (the checkpoint keeps them)
   const std::string three = "train --dataset synthetic-teacher --hidden 8 --epochs 3 --record none --threads 1 --val-fraction 0.25 --out ";
   REQUIRE(run_vclab(three + (dir / "full").string()).exit_code == 0);
-  run_command("VCLAB_TEST_KILL_AT_EPOCH=2 VCLAB_NO_PROGRESS=1 " + std::string(VCLAB_BINARY) + " " + three + (dir / "killed").string());
+  run_vclab_killed_after_write(three + (dir / "killed").string(), "metrics.csv", 3);  // after the epoch-2 row
   REQUIRE(run_vclab("train --resume " + (dir / "killed").string()).exit_code == 0);
   const auto full = vclab::read_csv(dir / "full" / "metrics.csv"), resumed = vclab::read_csv(dir / "killed" / "metrics.csv");
   REQUIRE(full.rows.size() == resumed.rows.size());

@@ -67,8 +67,7 @@ void check_kill_and_resume(const fs::path& dir, const std::string& args, std::si
   REQUIRE(full.exit_code == 0);
   CHECK_FALSE(fs::exists(dir / "full" / "checkpoint.h5"));  // a finished run leaves nothing to resume
 
-  const auto killed = run_command("VCLAB_NO_PROGRESS=1 VCLAB_TEST_KILL_AT_EPOCH=" + std::to_string(kill_epoch) + " " + VCLAB_BINARY +
-                                  " " + args + "--out " + (dir / "killed").string());
+  const auto killed = run_vclab_killed_after_write(args + "--out " + (dir / "killed").string(), "metrics.csv", kill_epoch + 1);
   INFO(killed.output);
   REQUIRE(killed.exit_code != 0);  // SIGKILL: the shell reports 137 (or no exit status at all)
   REQUIRE(fs::exists(dir / "killed" / "checkpoint.h5"));
@@ -147,8 +146,7 @@ TEST_CASE("--resume refuses what it cannot finish, with exit code 2") {
   CHECK(missing.exit_code == 2);
   CHECK(contains(missing.output, "no config.json"));
   // killed before its first checkpoint: nothing to resume from
-  const auto early = run_command("VCLAB_NO_PROGRESS=1 VCLAB_TEST_KILL_AT_EPOCH=1 " + std::string(VCLAB_BINARY) + " " + kRun +
-                                 "--epochs 3 --out " + (dir / "early").string());
+  const auto early = run_vclab_killed_after_write(kRun + "--epochs 3 --out " + (dir / "early").string(), "metrics.csv", 2);
   REQUIRE(early.exit_code != 0);
   const auto no_checkpoint = run_vclab("train --resume " + (dir / "early").string());
   CHECK(no_checkpoint.exit_code == 2);

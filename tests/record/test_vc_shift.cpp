@@ -1,7 +1,9 @@
-// Virtual covariance shift kernels (diag and BLAS full mode) against the definition Σ_i (h⁺h⁺ᵀ − hhᵀ).
+// The virtual covariance shift kernel (model/vc_shift.hpp: diag, upper and symmetric storage, float factors) and the
+// recorder's accumulator, against the definition Σ_i (h⁺h⁺ᵀ − hhᵀ).
 #include <doctest/doctest.h>
 
-#include "record/vc_shift.hpp"
+#include "model/vc_shift.hpp"
+#include "record/vc_shift_accumulator.hpp"
 #include "test_util.hpp"
 
 using namespace vclab;
@@ -9,18 +11,35 @@ using vclab::test::require_close;
 
 constexpr double kShiftTol = 1e-13;  // a handful of flops per element in double
 
-TEST_CASE("one step's shift equals the definition in diag and full mode") {
+TEST_CASE("one step's shift equals the definition in diag, upper and symmetric storage") {
   arma::arma_rng::set_seed(5);
   const arma::mat h = arma::randu(7, 16), g = arma::randn(7, 16) * 0.1;
   for (double lr : {0.01, 0.5, 3.0}) {
     const arma::mat h_plus = h - lr * g;
     const arma::mat definition = h_plus * h_plus.t() - h * h.t();
-    arma::mat full(7, 7, arma::fill::zeros), diag(7, 1, arma::fill::zeros);
-    add_vc_shift(h, g, lr, RecordMode::full, full);
-    add_vc_shift(h, g, lr, RecordMode::diag, diag);
-    require_close(symmetrised_upper(full), definition, kShiftTol, "full");
+    arma::mat upper(7, 7, arma::fill::zeros), symmetric(7, 7, arma::fill::zeros), diag(7, 1, arma::fill::zeros);
+    add_vc_shift(h, g, lr, VcStorage::upper, upper);
+    add_vc_shift(h, g, lr, VcStorage::symmetric, symmetric);
+    add_vc_shift(h, g, lr, VcStorage::diag, diag);
+    require_close(symmetrised_upper(upper), definition, kShiftTol, "upper");
+    require_close(symmetric, definition, kShiftTol, "symmetric");
     require_close(diag, arma::vec(definition.diag()), kShiftTol, "diag");
   }
+}
+
+TEST_CASE("the factored form: P = −γH + (γ²/2)G gives v = G Pᵀ + P Gᵀ, also from float inputs") {
+  arma::arma_rng::set_seed(7);
+  const arma::fmat h = arma::randu<arma::fmat>(6, 9), g = arma::randn<arma::fmat>(6, 9);
+  const double lr = 0.8;
+  const arma::mat hd = arma::conv_to<arma::mat>::from(h), gd = arma::conv_to<arma::mat>::from(g);
+  const arma::mat hp = hd - lr * gd, definition = hp * hp.t() - hd * hd.t();
+  const arma::fmat p = vc_shift_factor(h, g, lr);  // P rounded to float: relative error ~ float ε
+  arma::mat v(6, 6, arma::fill::zeros);
+  add_vc_shift_factored(arma::conv_to<arma::mat>::from(p), gd, VcStorage::symmetric, v);
+  constexpr double kFloatFactorTol = 1e-6;  // a float-rounded P, accumulated in double
+  require_close(v, definition, kFloatFactorTol, "from a float factor");
+  CHECK_THROWS_AS(add_vc_shift_factored(arma::mat(p.n_rows, p.n_cols), gd, VcStorage::diag, v), std::invalid_argument);
+  CHECK_THROWS_AS(vc_shift_factor(h, arma::fmat(5, 9), lr), std::invalid_argument);
 }
 
 TEST_CASE("the accumulator sums steps and float inputs are accumulated in double") {

@@ -1,7 +1,7 @@
 // The shared training loop: hooks, schedules, determinism, divergence, and the cumulative Theorem 2 identity.
 #include <doctest/doctest.h>
 
-#include "record/vc_shift.hpp"
+#include "record/vc_shift_accumulator.hpp"
 #include "train/sgd.hpp"
 #include "train/trainer.hpp"
 #include "test_util.hpp"

@@ -1,26 +1,26 @@
-// Cumulative virtual covariance shift V_l(t) = Σ_τ v_l(τ), v_l = Σ_i (h⁺h⁺ᵀ − hhᵀ) = −γ Σ_i (g hᵀ + h gᵀ) + γ² Σ_i g gᵀ
-// with h⁺ = h − γ g (paper Definition 1, DESIGN.md). Accumulated in double at every step.
+// Cumulative virtual covariance shift V_l(t) = Σ_τ v_l(τ) of every recorded layer (paper Definition 1;
+// docs/virtual_covariance.md), accumulated in double at every step with the kernel of model/vc_shift.hpp.
 #pragma once
 #include <armadillo>
 #include <vector>
 
+#include "model/vc_shift.hpp"
 #include "record/record_mode.hpp"
 
 namespace vclab {
 
-// One step's shift for one layer, added into v (diag: (d,1); full: (d,d), upper triangle only until symmetrised).
-// h, g: (d, B) layer inputs and ∂ℒ/∂h (g carries the batch mean's 1/B).
-template <class T> void add_vc_shift(const arma::Mat<T>& h, const arma::Mat<T>& g, double lr, RecordMode mode, arma::mat& v);
-
-// Full mode keeps only the upper triangle (BLAS syr2k/syrk); this returns the symmetric matrix.
+// Full mode keeps only the upper triangle (BLAS syr2k); this returns the symmetric matrix.
 arma::mat symmetrised_upper(const arma::mat& upper);
+
+// Full recordings keep the upper triangle of V; diag recordings its diagonal.
+inline VcStorage vc_storage(RecordMode mode) { return mode == RecordMode::diag ? VcStorage::diag : VcStorage::upper; }
 
 class VcShiftAccumulator {
  public:
   VcShiftAccumulator() = default;
   VcShiftAccumulator(const std::vector<std::size_t>& widths, RecordMode mode);  // widths d_l of the recorded layers
   template <class T> void add(std::size_t layer, const arma::Mat<T>& h, const arma::Mat<T>& g, double lr) {
-    add_vc_shift(h, g, lr, mode_, v_[layer]);
+    add_vc_shift(h, g, lr, vc_storage(mode_), v_[layer]);
   }
   arma::mat value(std::size_t layer) const;  // diag (d,1) or symmetric (d,d)
   RecordMode mode() const { return mode_; }

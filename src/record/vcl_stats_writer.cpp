@@ -1,6 +1,6 @@
 // DIR/vcl_stats.csv rows: epoch, phase (warmup | vcl), layer, eigen-steps, clipped eigenvalues, λ_k min, solver
 // fallbacks, filtered products, largest certificate and cost.
-#include "train/vcl_stats_writer.hpp"
+#include "record/vcl_stats_writer.hpp"
 
 #include <limits>
 #include <variant>
