@@ -3,8 +3,7 @@
 // fixed probe set (the first N training samples) and written to recordings.h5 as small vectors:
 //   /linearity/layer<l>/<k> = [T_λ, S, S_rel, p_used]   for the features h_l, l = 0..L, and the logits (l = L+1)
 //   /collapse/layer<L>/<k>  = [NC1, NC2, NC3, NC4]       for h_L with the classifier W_L
-// (DESIGN.md "Target Linearity"; definitions in analyses/target_linearity.hpp, analyses/neural_collapse.hpp
-// and docs/feature_probes.md).
+// (definitions in docs/feature_probes.md, analyses/target_linearity.hpp and analyses/neural_collapse.hpp).
 #pragma once
 #include <armadillo>
 #include <cstddef>

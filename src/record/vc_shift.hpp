@@ -1,5 +1,5 @@
 // Cumulative virtual covariance shift V_l(t) = Σ_τ v_l(τ), v_l = Σ_i (h⁺h⁺ᵀ − hhᵀ) = −γ Σ_i (g hᵀ + h gᵀ) + γ² Σ_i g gᵀ
-// with h⁺ = h − γ g (paper Definition 1, DESIGN.md). Accumulated in double at every step.
+// with h⁺ = h − γ g (paper Definition 1, docs/recorded_quantities.md). Accumulated in double at every step.
 #pragma once
 #include <armadillo>
 #include <vector>
