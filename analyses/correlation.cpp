@@ -1,5 +1,5 @@
 // Pearson, Spearman (average ranks for ties) and cosine similarity of vectors and matrix parts,
-// and the PSD matrix power A^α of the Neural Feature Ansatz (G ∝ A^α), see DESIGN.md.
+// and the PSD matrix power A^α of the Neural Feature Ansatz (G ∝ A^α), see docs/recorded_quantities.md.
 #include "analyses/correlation.hpp"
 
 #include <algorithm>

@@ -1,6 +1,6 @@
-// Target Linearity (DESIGN.md): T_λ(H, Y) = 1 − ‖Y − Ŷ‖²_F / ‖Y − Ȳ‖²_F with Ŷ = H (HᵀH + λI)⁻¹ HᵀY,
+// Target Linearity (docs/feature_probes.md): T_λ(H, Y) = 1 − ‖Y − Ŷ‖²_F / ‖Y − Ȳ‖²_F with Ŷ = H (HᵀH + λI)⁻¹ HᵀY,
 // and its surrogate S = tr(YᵀZZᵀY) with Z = H W_lᵀ.
-// Convention here (unlike the rest of vclab): ROWS are samples, as in DESIGN.md's formula.
+// Convention here (unlike the rest of vclab): ROWS are samples, as in the formula above.
 #pragma once
 #include <armadillo>
 

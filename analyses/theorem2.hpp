@@ -1,6 +1,6 @@
 // Theorem 2 (Cha & Lee 2025, §2.2 and Appendix A.1): an SGD step changes the Gram G_l = W_lᵀW_l by the
-// virtual covariance shift v_l plus γ²·residual; exact form G⁺ − G − v = γ²(∇Wᵀ∇W − Σ_i g_i g_iᵀ)
-// (DESIGN.md). Per-step and cumulative measurements, the one-step γ sweep, and a configuration driver.
+// virtual covariance shift v_l plus γ²·residual; exact form G⁺ − G − v = γ²(∇Wᵀ∇W − Σ_i g_i g_iᵀ), derived in
+// docs/theorems.md. Per-step and cumulative measurements, the one-step γ sweep, and a configuration driver.
 #pragma once
 #include <armadillo>
 #include <cstdint>

@@ -1,5 +1,5 @@
 // Benchmark of training and recording costs (issue 6): sgemm peak, the SGD step's GFLOP/s, the per-step
-// overhead of the virtual covariance V (diag and full, DESIGN.md), the per-checkpoint cost of Gram and AGOP,
+// overhead of the virtual covariance V (diag and full, docs/recorded_quantities.md), the per-checkpoint cost of Gram and AGOP,
 // the cheap AGOP against brute force, scaling with d, width and batch, and peak memory (getrusage).
 // Usage: bench_training [--threads 2] [--reps 5] [--steps 20] [--agop-n 50000] [--brute-n 16]
 //                       [--no-scaling] [--dat FILE] (--help). Timings are medians over interleaved repetitions.

@@ -1,5 +1,5 @@
 // Benchmark of one VCL layer step (Cha & Lee 2025, Appendix B Algorithm 1): full EVD path versus the
-// warm-started TopEigenTracker path on a realistic sequence M_t = W_tᵀW_t + V_t, V_t += v_t (DESIGN.md).
+// warm-started TopEigenTracker path on a realistic sequence M_t = W_tᵀW_t + V_t, V_t += v_t (docs/vcl_eigen_step.md).
 // The fast path is structured by default (M·Q = V·Q + Wᵀ(W·Q), M never formed; --fast-path matrix gives the
 // tracker the formed M instead). Neither timing includes forming M or updating V. Per step it prints the
 // tracker's certificate beside the true error against the full EVD (‖sin Θ‖_F, projector and W⁺ differences).

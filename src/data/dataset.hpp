@@ -7,7 +7,7 @@
 
 namespace vclab {
 
-// Preprocessing applied after decoding raw bytes (DESIGN.md "Figure 1" settings).
+// Preprocessing applied after decoding raw bytes (the unstated settings of Figure 1, docs/figure1.md).
 enum class Normalization {
   unit,         // x / 255 in [0, 1] (default, as the paper)
   symmetric,    // 2 x / 255 - 1 in [-1, 1] (torchvision Normalize(0.5, 0.5))

@@ -1,4 +1,4 @@
-// Activation functions σ, their derivatives σ' and Lipschitz constants (DESIGN.md, Theorem 3).
+// Activation functions σ, their derivatives σ' and Lipschitz constants (Theorem 3, docs/theorems.md).
 #pragma once
 #include <armadillo>
 #include <string>

@@ -1,4 +1,4 @@
-// Multi-layer perceptron: h_0 = x, z_{l+1} = W_l h_l (+ b_l), h_{l+1} = σ(z_{l+1}), logits f = W_L h_L (DESIGN.md notation).
+// Multi-layer perceptron: h_0 = x, z_{l+1} = W_l h_l (+ b_l), h_{l+1} = σ(z_{l+1}), logits f = W_L h_L (docs/recorded_quantities.md).
 #pragma once
 #include <armadillo>
 #include <cstdint>

@@ -1,5 +1,5 @@
 // AGOP A_l = (1/N) Σ_i Σ_c ∇_{h_l} f_c ∇_{h_l} f_cᵀ and loss EGOP E_l = (1/N) Σ_i ∇_{h_l} ℓ_i ∇_{h_l} ℓ_iᵀ,
-// in the cheap form A_l = W_lᵀ K_l W_l with K_l = (1/N) Σ_i J_iᵀ J_i, J_i = ∂f/∂z_{l+1} (DESIGN.md).
+// in the cheap form A_l = W_lᵀ K_l W_l with K_l = (1/N) Σ_i J_iᵀ J_i, J_i = ∂f/∂z_{l+1} (docs/recorded_quantities.md).
 #pragma once
 #include <armadillo>
 #include <vector>

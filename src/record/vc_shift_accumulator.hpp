@@ -1,5 +1,6 @@
 // Cumulative virtual covariance shift V_l(t) = Σ_τ v_l(τ) of every recorded layer (paper Definition 1;
-// docs/virtual_covariance.md), accumulated in double at every step with the kernel of model/vc_shift.hpp.
+// docs/virtual_covariance.md, docs/recorded_quantities.md), accumulated in double at every step with the kernel of
+// model/vc_shift.hpp.
 #pragma once
 #include <armadillo>
 #include <vector>

@@ -15,7 +15,7 @@
 
 namespace vclab {
 
-// Which Gram enters the EVD (DESIGN.md "VCL Algorithm 1"):
+// Which Gram enters the EVD (docs/vcl_algorithm.md):
 //   current:  M = W_lᵀW_l + V_l      (Algorithm 1 as printed; V_l = Σ_τ v_l(τ) since the warm-up)
 //   initial:  M = W_l(0)ᵀW_l(0) + V_l (Theorem 2's cumulative form; W_l(0) = W_l when VCL starts)
 //   per-step: M = W_lᵀW_l + v_l      (Proposition 4 applied to each step's own shift)
