@@ -196,15 +196,79 @@ template <class T> class KillAtEpoch : public Observer<T> {
   std::int64_t epoch_ = -1;
 };
 
+// Root attributes of recordings.h5 that say how to read it (written once, not on resume).
 template <class T>
-TrainOutcome train_typed(const TrainSettings& s, const DatasetSplit& data, nlohmann::json config, bool resume) {
-  const auto start = std::chrono::steady_clock::now();
-  const std::filesystem::path dir = s.out;
-  const std::filesystem::path checkpoint_path = dir / "checkpoint.h5";
-  Mlp<T> model(model_spec(s, data.train), s.seed);
-  if (!resume && !s.init_from.empty()) load_initial_weights(model, s.init_from);
-  if (!resume && s.save_weights) save_weights(dir / "weights_init.h5", to_weight_set(model));
+void write_recording_attributes(RecordingWriter& writer, const nlohmann::json& config, RecordMode mode, const Mlp<T>& model,
+                                const Dataset& train) {
+  writer.set_root_attribute("vclab_config", config.dump());
+  writer.set_root_attribute("record_mode", to_string(mode));
+  writer.set_root_attribute("n_layers", std::int64_t(model.n_layers()));
+  std::string widths = std::to_string(model.weights[0].n_cols);  // d_0,d_1,...,d_L,C
+  for (const auto& w : model.weights) widths += "," + std::to_string(w.n_rows);
+  writer.set_root_attribute("layer_widths", widths);
+  if (!train.image_shape.empty()) {
+    std::string shape;
+    for (auto v : train.image_shape) shape += (shape.empty() ? "" : ",") + std::to_string(v);
+    writer.set_root_attribute("image_shape", shape);
+  }
+}
 
+// The recorders `--record` asks for, and VCL's statistics; each is added to the trainer as an observer, in this order.
+template <class T> struct Recorders {
+  std::unique_ptr<GramRecorder<T>> gram;
+  std::unique_ptr<VcShiftRecorder<T>> vc;
+  std::unique_ptr<AgopRecorder<T>> agop;
+  std::unique_ptr<FeatureProbeRecorder<T>> probes;
+  std::unique_ptr<VclStatsWriter<T>> vcl_stats;  // DIR/vcl_stats.csv (clipped eigenvalues, solver cost)
+};
+
+template <class T>
+void add_probe_recorder(Recorders<T>& r, Trainer<T>& trainer, RecordingWriter& writer, const TrainSettings& s, const Dataset& train,
+                        const std::set<std::string>& quantities, bool resume) {
+  const ProbeOptions probe_options{s.probe_samples, s.linearity_lambda, s.linearity_pca, quantities.count("linearity") > 0,
+                                   quantities.count("collapse") > 0, s.probe_every};
+  try {
+    r.probes = std::make_unique<FeatureProbeRecorder<T>>(writer, train, probe_options);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  if (!resume) {
+    writer.set_root_attribute("probe_samples", std::int64_t(r.probes->probe_size()));
+    writer.set_root_attribute("linearity_lambda", s.linearity_lambda);
+    writer.set_root_attribute("linearity_pca", std::int64_t(s.linearity_pca));
+    writer.set_root_attribute("probe_every_steps", std::int64_t(s.probe_every));
+  }
+  trainer.add_observer(*r.probes);
+}
+
+template <class T, class Rule>
+Recorders<T> add_recorders(Trainer<T>& trainer, RecordingWriter& writer, const TrainSettings& s, const Dataset& train, Loss loss,
+                           RecordMode mode, const std::set<std::string>& quantities, const Rule& rule, bool resume) {
+  Recorders<T> r;
+  if (quantities.count("gram") || quantities.count("dgram") || quantities.count("gram_dw") || quantities.count("sv")) {
+    r.gram = std::make_unique<GramRecorder<T>>(writer, mode, quantities);
+    trainer.add_observer(*r.gram);
+  }
+  if (quantities.count("vc")) {
+    r.vc = std::make_unique<VcShiftRecorder<T>>(&writer, mode);
+    trainer.add_observer(*r.vc);
+  }
+  if (quantities.count("agop") || quantities.count("egop")) {
+    AgopOptions agop_options{mode, s.agop_samples, s.agop_centered};
+    r.agop = std::make_unique<AgopRecorder<T>>(writer, train, loss, agop_options, quantities.count("agop") > 0,
+                                               quantities.count("egop") > 0);
+    trainer.add_observer(*r.agop);
+  }
+  if (quantities.count("linearity") || quantities.count("collapse"))
+    add_probe_recorder(r, trainer, writer, s, train, quantities, resume);
+  if (const auto* vcl = dynamic_cast<const Vcl<T>*>(&rule)) {
+    r.vcl_stats = std::make_unique<VclStatsWriter<T>>(std::filesystem::path(s.out) / "vcl_stats.csv", *vcl);
+    trainer.add_observer(*r.vcl_stats);
+  }
+  return r;
+}
+
+TrainOptions train_options(const TrainSettings& s) {
   TrainOptions options;
   options.lr = s.lr;
   options.batch = s.batch;
@@ -214,6 +278,30 @@ TrainOutcome train_typed(const TrainSettings& s, const DatasetSplit& data, nlohm
   options.schedule = RecordSchedule::parse(s.record_every);
   options.divergence_loss = s.divergence_loss;
   options.progress_label = s.dataset + " " + s.optimizer;
+  return options;
+}
+
+// config.json of a run that ended: status, result, finish time.
+void record_result(nlohmann::json& config, const TrainOutcome& outcome, bool has_validation, double final_val_accuracy) {
+  config["status"] = outcome.result.diverged ? "diverged" : "completed";
+  if (outcome.result.diverged) config["divergence"] = outcome.result.divergence_message;
+  config["result"] = {{"steps", outcome.result.steps},
+                      {"final_test_accuracy", outcome.final_test_accuracy},
+                      {"seconds", outcome.seconds}};
+  if (has_validation) config["result"]["final_val_accuracy"] = final_val_accuracy;
+  config["finished_utc"] = utc_timestamp();
+}
+
+template <class T>
+TrainOutcome train_typed(const TrainSettings& s, const DatasetSplit& data, nlohmann::json config, bool resume) {
+  const auto start = std::chrono::steady_clock::now();
+  const std::filesystem::path dir = s.out;
+  const std::filesystem::path checkpoint_path = dir / "checkpoint.h5";
+  Mlp<T> model(model_spec(s, data.train), s.seed);
+  if (!resume && !s.init_from.empty()) load_initial_weights(model, s.init_from);
+  if (!resume && s.save_weights) save_weights(dir / "weights_init.h5", to_weight_set(model));
+
+  TrainOptions options = train_options(s);
   auto rule = make_update_rule<T>(s);
   if (resume && !rule->resumable())
     throw UsageError("--resume: optimizer '" + s.optimizer + "' does not save its state in checkpoints; rerun from the start");
@@ -224,64 +312,14 @@ TrainOutcome train_typed(const TrainSettings& s, const DatasetSplit& data, nlohm
   const auto quantities = parse_quantities(s.record);
   const RecordMode mode = parse_record_mode(s.record_mode);
   RecordingWriter writer(dir / "recordings.h5");  // on resume, replaced by the checkpoint's snapshot
-  if (!resume) {
-    writer.set_root_attribute("vclab_config", config.dump());
-    writer.set_root_attribute("record_mode", to_string(mode));
-    writer.set_root_attribute("n_layers", std::int64_t(model.n_layers()));
-    std::string widths = std::to_string(model.weights[0].n_cols);  // d_0,d_1,...,d_L,C
-    for (const auto& w : model.weights) widths += "," + std::to_string(w.n_rows);
-    writer.set_root_attribute("layer_widths", widths);
-    if (!data.train.image_shape.empty()) {
-      std::string shape;
-      for (auto v : data.train.image_shape) shape += (shape.empty() ? "" : ",") + std::to_string(v);
-      writer.set_root_attribute("image_shape", shape);
-    }
-  }
+  if (!resume) write_recording_attributes(writer, config, mode, model, data.train);
 
   Trainer<T> trainer(options, *rule);
   MetricsWriter<T> metrics(dir / "metrics.csv", data.validation, options.loss);
   RecordingsSnapshot<T> snapshot(writer);
   trainer.add_observer(snapshot);  // first: a resume restores the recordings before anything else
   trainer.add_observer(metrics);
-  std::unique_ptr<GramRecorder<T>> gram;
-  std::unique_ptr<VcShiftRecorder<T>> vc;
-  std::unique_ptr<AgopRecorder<T>> agop;
-  if (quantities.count("gram") || quantities.count("dgram") || quantities.count("gram_dw") || quantities.count("sv")) {
-    gram = std::make_unique<GramRecorder<T>>(writer, mode, quantities);
-    trainer.add_observer(*gram);
-  }
-  if (quantities.count("vc")) {
-    vc = std::make_unique<VcShiftRecorder<T>>(&writer, mode);
-    trainer.add_observer(*vc);
-  }
-  if (quantities.count("agop") || quantities.count("egop")) {
-    AgopOptions agop_options{mode, s.agop_samples, s.agop_centered};
-    agop = std::make_unique<AgopRecorder<T>>(writer, data.train, options.loss, agop_options, quantities.count("agop") > 0,
-                                             quantities.count("egop") > 0);
-    trainer.add_observer(*agop);
-  }
-  std::unique_ptr<FeatureProbeRecorder<T>> probes;
-  if (quantities.count("linearity") || quantities.count("collapse")) {
-    const ProbeOptions probe_options{s.probe_samples, s.linearity_lambda, s.linearity_pca, quantities.count("linearity") > 0,
-                                     quantities.count("collapse") > 0, s.probe_every};
-    try {
-      probes = std::make_unique<FeatureProbeRecorder<T>>(writer, data.train, probe_options);
-    } catch (const std::invalid_argument& e) {
-      throw UsageError(e.what());
-    }
-    if (!resume) {
-      writer.set_root_attribute("probe_samples", std::int64_t(probes->probe_size()));
-      writer.set_root_attribute("linearity_lambda", s.linearity_lambda);
-      writer.set_root_attribute("linearity_pca", std::int64_t(s.linearity_pca));
-      writer.set_root_attribute("probe_every_steps", std::int64_t(s.probe_every));
-    }
-    trainer.add_observer(*probes);
-  }
-  std::unique_ptr<VclStatsWriter<T>> vcl_stats;  // DIR/vcl_stats.csv (clipped eigenvalues, solver cost)
-  if (const auto* vcl = dynamic_cast<const Vcl<T>*>(rule.get())) {
-    vcl_stats = std::make_unique<VclStatsWriter<T>>(dir / "vcl_stats.csv", *vcl);
-    trainer.add_observer(*vcl_stats);
-  }
+  const Recorders<T> recorders = add_recorders(trainer, writer, s, data.train, options.loss, mode, quantities, *rule, resume);
   KillAtEpoch<T> kill;
   trainer.add_observer(kill);
 
@@ -301,14 +339,7 @@ TrainOutcome train_typed(const TrainSettings& s, const DatasetSplit& data, nlohm
   }
   outcome.final_test_accuracy = outcome.result.epochs.empty() ? 0 : outcome.result.epochs.back().test_accuracy;
   outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-
-  config["status"] = outcome.result.diverged ? "diverged" : "completed";
-  if (outcome.result.diverged) config["divergence"] = outcome.result.divergence_message;
-  config["result"] = {{"steps", outcome.result.steps},
-                      {"final_test_accuracy", outcome.final_test_accuracy},
-                      {"seconds", outcome.seconds}};
-  if (data.validation.size() > 0) config["result"]["final_val_accuracy"] = metrics.final_val_accuracy();
-  config["finished_utc"] = utc_timestamp();
+  record_result(config, outcome, data.validation.size() > 0, data.validation.size() > 0 ? metrics.final_val_accuracy() : 0.0);
   write_json(dir / "config.json", config);
   return outcome;
 }
