@@ -4,6 +4,7 @@ set -euo pipefail
 packages=(build-essential cmake pkg-config libarmadillo-dev libopenblas-dev liblapack-dev doctest-dev libhdf5-dev
           hdf5-tools gnuplot-nox libcli11-dev nlohmann-json3-dev zlib1g-dev libmatio-dev libssl-dev
           dataset-fashion-mnist python3-h5py python3-numpy
+          pmccabe     # scripts/function-lengths.sh measures function lengths with it
           slurm-wlm)  # slurm-wlm: the Figure 2 sweep test submits its job array to a throw-away single-node cluster
 missing=()
 for p in "${packages[@]}"; do

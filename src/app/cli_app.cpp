@@ -89,6 +89,54 @@ void add_train_options(CLI::App& cmd, TrainSettings& s) {
     cmd.get_option(name)->check(non_negative);
 }
 
+namespace {
+
+// An unknown first word gets the list of commands (CLI11 alone would call it an extra positional argument).
+bool check_known_command(CLI::App& app, int argc, char** argv) {
+  if (argc < 2 || argv[1][0] == '-') return true;
+  bool known = false;
+  std::string valid;
+  for (const auto* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+    known = known || sub->get_name() == argv[1];
+    valid += (valid.empty() ? "" : ", ") + sub->get_name();
+  }
+  if (!known) std::cerr << "vclab: unknown command '" << argv[1] << "'; valid commands: " << valid << "\n";
+  return known;
+}
+
+// `vclab train` (or `vclab train --resume DIR`, which takes no other flag).
+int run_train(const CLI::App& train, const CLI::Option* resume, const std::string& resume_dir, const TrainSettings& settings) {
+  if (resume->count() > 0) {
+    for (const CLI::Option* option : train.get_options())
+      if (option != resume && option->count() > 0)
+        throw UsageError("--resume takes every setting from " + resume_dir + "/config.json; drop " + option->get_name());
+  }
+  const TrainOutcome outcome = resume->count() > 0 ? resume_training(resume_dir) : run_training(settings);
+  std::cout << "run directory: " << outcome.run_dir.string() << "\n"
+            << "final test accuracy: " << outcome.final_test_accuracy << " (" << outcome.result.steps << " steps, "
+            << outcome.seconds << " s)\n";
+  return outcome.result.diverged ? 1 : 0;
+}
+
+// `vclab datasets list|verify`.
+int run_datasets(const std::string& action, const std::string& dir, const std::string& name) {
+  std::vector<DatasetStatus> statuses;
+  if (action == "list") {
+    statuses = list_datasets(dir);
+  } else {
+    for (const auto& known : dataset_names())
+      if (name.empty() || name == known) statuses.push_back(verify_dataset(known, dir));
+    if (statuses.empty()) throw UsageError("--dataset " + name + " is not a known dataset");
+  }
+  std::cout << format_status(statuses);
+  bool ok = true;
+  if (action == "verify")
+    for (const auto& s : statuses) ok = ok && (s.ok || s.synthetic || !s.found);
+  return ok ? 0 : 1;
+}
+
+}  // namespace
+
 int run_cli(int argc, char** argv) {
   set_invocation(argc, argv);
   CLI::App app{"vclab: feature learning as virtual covariance learning (Cha & Lee 2025) -- training, recording, analysis"};
@@ -112,18 +160,7 @@ int run_cli(int argc, char** argv) {
   CommandRegistry extra;
   register_commands(app, extra);
 
-  if (argc >= 2 && argv[1][0] != '-') {
-    bool known = false;
-    std::string valid;
-    for (const auto* sub : app.get_subcommands([](CLI::App*) { return true; })) {
-      known = known || sub->get_name() == argv[1];
-      valid += (valid.empty() ? "" : ", ") + sub->get_name();
-    }
-    if (!known) {
-      std::cerr << "vclab: unknown command '" << argv[1] << "'; valid commands: " << valid << "\n";
-      return 2;
-    }
-  }
+  if (!check_known_command(app, argc, argv)) return 2;
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -138,33 +175,8 @@ int run_cli(int argc, char** argv) {
   }
 
   try {
-    if (train->parsed()) {
-      if (resume->count() > 0) {
-        for (const CLI::Option* option : train->get_options())
-          if (option != resume && option->count() > 0)
-            throw UsageError("--resume takes every setting from " + resume_dir + "/config.json; drop " + option->get_name());
-      }
-      const TrainOutcome outcome = resume->count() > 0 ? resume_training(resume_dir) : run_training(train_settings);
-      std::cout << "run directory: " << outcome.run_dir.string() << "\n"
-                << "final test accuracy: " << outcome.final_test_accuracy << " (" << outcome.result.steps << " steps, "
-                << outcome.seconds << " s)\n";
-      return outcome.result.diverged ? 1 : 0;
-    }
-    if (datasets->parsed()) {
-      std::vector<DatasetStatus> statuses;
-      if (datasets_action == "list") {
-        statuses = list_datasets(datasets_dir);
-      } else {
-        for (const auto& name : dataset_names())
-          if (datasets_name.empty() || datasets_name == name) statuses.push_back(verify_dataset(name, datasets_dir));
-        if (statuses.empty()) throw UsageError("--dataset " + datasets_name + " is not a known dataset");
-      }
-      std::cout << format_status(statuses);
-      bool ok = true;
-      if (datasets_action == "verify")
-        for (const auto& s : statuses) ok = ok && (s.ok || s.synthetic || !s.found);
-      return ok ? 0 : 1;
-    }
+    if (train->parsed()) return run_train(*train, resume, resume_dir, train_settings);
+    if (datasets->parsed()) return run_datasets(datasets_action, datasets_dir, datasets_name);
     return extra.dispatch();
   } catch (const UsageError& e) {
     std::cerr << "vclab: " << e.what() << "\n";

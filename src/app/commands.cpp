@@ -19,7 +19,8 @@ void register_commands(CLI::App& app, CommandRegistry& registry) {
   reproduce->require_subcommand(1);
   register_reproduce_figure1(*reproduce, registry);
   register_reproduce_figure2(*reproduce, registry);
-  register_reproduce_theorems(*reproduce, registry);
+  register_reproduce_theorem2(*reproduce, registry);
+  register_reproduce_theorem3(*reproduce, registry);
   register_reproduce_linearization(*reproduce, registry);
   register_reproduce_spike(*reproduce, registry);
 }

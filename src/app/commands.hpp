@@ -36,11 +36,12 @@ void add_train_options(CLI::App& cmd, TrainSettings& settings);
 // Adds analyze, plot, reproduce and bench.
 void register_commands(CLI::App& app, CommandRegistry& registry);
 
-// Each module registers its own commands (called by register_commands).
+// Each module registers its own commands (called by register_commands); the reports live in app/reproduce/.
 void register_run_commands(CLI::App& app, CommandRegistry& registry);             // analyze, plot
 void register_reproduce_figure1(CLI::App& reproduce, CommandRegistry& registry);
 void register_reproduce_figure2(CLI::App& reproduce, CommandRegistry& registry);  // VCL vs SGD
-void register_reproduce_theorems(CLI::App& reproduce, CommandRegistry& registry);  // theorem2, theorem3
+void register_reproduce_theorem2(CLI::App& reproduce, CommandRegistry& registry);
+void register_reproduce_theorem3(CLI::App& reproduce, CommandRegistry& registry);
 void register_reproduce_linearization(CLI::App& reproduce, CommandRegistry& registry);  // issue 8: Target Linearity over depth
 void register_reproduce_spike(CLI::App& reproduce, CommandRegistry& registry);          // issue 8: one large step
 

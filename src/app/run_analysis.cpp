@@ -45,53 +45,44 @@ RunAnalysis analyze_run(const std::filesystem::path& run_dir) {
   return out;
 }
 
-std::vector<std::string> plot_run(const std::filesystem::path& run_dir, const std::vector<CorrelationRow>* precomputed) {
-  std::vector<std::string> written;
-  const auto figures = run_dir / "figures";
-  std::filesystem::create_directories(figures);
+namespace {
 
-  // Training curves from metrics.csv.
-  const auto metrics_path = run_dir / "metrics.csv";
-  if (std::filesystem::exists(metrics_path)) {
-    const CsvData m = read_csv(metrics_path);
-    auto column = [&](const std::string& name) {
-      try {
-        return m.column(name);
-      } catch (const std::out_of_range& e) {
-        throw IoError(metrics_path.string() + ": " + e.what());
-      }
-    };
-    const std::size_t ce = column("epoch"), cs = column("status"), c_train_loss = column("train_loss"),
-                      c_test_loss = column("test_loss"), c_train_acc = column("train_accuracy"),
-                      c_test_acc = column("test_accuracy");
-    std::vector<double> epoch, train_loss, test_loss, train_acc, test_acc;
-    for (const auto& row : m.rows) {
-      if (row[cs] != "ok") continue;
-      epoch.push_back(std::stod(row[ce]));
-      train_loss.push_back(std::stod(row[c_train_loss]));
-      test_loss.push_back(std::stod(row[c_test_loss]));
-      train_acc.push_back(std::stod(row[c_train_acc]));
-      test_acc.push_back(std::stod(row[c_test_acc]));
+// figures/training_curves from metrics.csv (loss and accuracy, train and test); false when there are fewer than 2 epochs.
+bool plot_training_curves(const std::filesystem::path& figures, const std::filesystem::path& metrics_path) {
+  const CsvData m = read_csv(metrics_path);
+  auto column = [&](const std::string& name) {
+    try {
+      return m.column(name);
+    } catch (const std::out_of_range& e) {
+      throw IoError(metrics_path.string() + ": " + e.what());
     }
-    if (epoch.size() >= 2) {
-      LinePanel loss{"Loss", "epoch", "loss", false, false,
-                     {{"train", arma::vec(epoch), arma::vec(train_loss), {}, {}, true},
-                      {"test", arma::vec(epoch), arma::vec(test_loss), {}, {}, true}}};
-      LinePanel acc{"Accuracy", "epoch", "accuracy", false, false,
-                    {{"train", arma::vec(epoch), arma::vec(train_acc), {}, {}, true},
-                     {"test", arma::vec(epoch), arma::vec(test_acc), {}, {}, true}}};
-      acc.key = "bottom right";
-      plot_line_panels(figures, "training_curves", {loss, acc}, FigureSize{FigureWidth::full, 2.3, 8}, 2);
-      written.push_back("training_curves");
-    }
+  };
+  const std::size_t ce = column("epoch"), cs = column("status"), c_train_loss = column("train_loss"),
+                    c_test_loss = column("test_loss"), c_train_acc = column("train_accuracy"),
+                    c_test_acc = column("test_accuracy");
+  std::vector<double> epoch, train_loss, test_loss, train_acc, test_acc;
+  for (const auto& row : m.rows) {
+    if (row[cs] != "ok") continue;
+    epoch.push_back(std::stod(row[ce]));
+    train_loss.push_back(std::stod(row[c_train_loss]));
+    test_loss.push_back(std::stod(row[c_test_loss]));
+    train_acc.push_back(std::stod(row[c_train_acc]));
+    test_acc.push_back(std::stod(row[c_test_acc]));
   }
+  if (epoch.size() < 2) return false;
+  LinePanel loss{"Loss", "epoch", "loss", false, false,
+                 {{"train", arma::vec(epoch), arma::vec(train_loss), {}, {}, true},
+                  {"test", arma::vec(epoch), arma::vec(test_loss), {}, {}, true}}};
+  LinePanel acc{"Accuracy", "epoch", "accuracy", false, false,
+                {{"train", arma::vec(epoch), arma::vec(train_acc), {}, {}, true},
+                 {"test", arma::vec(epoch), arma::vec(test_acc), {}, {}, true}}};
+  acc.key = "bottom right";
+  plot_line_panels(figures, "training_curves", {loss, acc}, FigureSize{FigureWidth::full, 2.3, 8}, 2);
+  return true;
+}
 
-  const auto recordings = run_dir / "recordings.h5";
-  if (!std::filesystem::exists(recordings)) return written;
-  const RecordingsReader rec = open_run(run_dir);
-  const auto rows = precomputed ? *precomputed : run_correlations(rec);
-
-  // ρ over training, layer 0, diagonals, Pearson.
+// figures/rho_over_training: ρ over training, layer 0, diagonals, Pearson; false when no pair has 2 finite points.
+bool plot_rho_over_training(const std::filesystem::path& figures, const std::vector<CorrelationRow>& rows) {
   std::vector<Series> series;
   for (const auto& [reference, quantity, label] :
        std::vector<std::tuple<std::string, std::string, std::string>>{{"gram", "vc", "ρ(diag V, diag G)"},
@@ -107,39 +98,56 @@ std::vector<std::string> plot_run(const std::filesystem::path& run_dir, const st
       }
     if (x.size() >= 2) series.push_back({label, arma::vec(x), arma::vec(y), {}, {}, true});
   }
-  if (!series.empty()) {
-    LinePanel panel{"Pearson ρ of diagonals, layer 0", "epoch", "ρ", false, false, series};
-    panel.key = "bottom right";
-    plot_lines(figures, "rho_over_training", panel, FigureSize{FigureWidth::column, 2.4, 8});
-    written.push_back("rho_over_training");
-  }
+  if (series.empty()) return false;
+  LinePanel panel{"Pearson ρ of diagonals, layer 0", "epoch", "ρ", false, false, series};
+  panel.key = "bottom right";
+  plot_lines(figures, "rho_over_training", panel, FigureSize{FigureWidth::column, 2.4, 8});
+  return true;
+}
 
-  // Figure 1 heatmaps: diag(G), diag(AGOP), diag(V) of layer 0 at the last checkpoint.
+// Figure 1 heatmaps: diag(G) (and diag(ΔG)), diag(AGOP), diag(V) of layer 0 at the last checkpoint; appends the names.
+void plot_run_heatmaps(const std::filesystem::path& figures, const RecordingsReader& rec, const std::vector<CorrelationRow>& rows,
+                       std::vector<std::string>& written) {
   const auto shape = recorded_image_shape(rec);
-  if (!shape.empty() && rec.has("gram") && (rec.has("vc") || rec.has("agop"))) {
-    for (const std::string reference : {"gram", "dgram"}) {
-      if (!rec.has(reference)) continue;
-      std::vector<HeatmapPanel> panels;
-      panels.push_back({reference == "gram" ? "Weight covariance diag(W₀ᵀW₀)" : "Weight covariance change diag(ΔG₀)",
-                        recording_diagonal(rec.last(reference, 0))});
-      if (rec.has("agop")) {
-        const double rho = last_diagonal_correlation(rows, 0, reference, "agop").pearson;
-        panels.push_back({"AGOP  ρ = " + rho_text(rho), recording_diagonal(rec.last("agop", 0))});
-      }
-      if (rec.has("vc")) {
-        const double rho = last_diagonal_correlation(rows, 0, reference, "vc").pearson;
-        panels.push_back({"Virtual covariance  ρ = " + rho_text(rho), recording_diagonal(rec.last("vc", 0))});
-      }
-      const std::string name = reference == "gram" ? "figure1_heatmaps" : "figure1_heatmaps_dgram";
-      plot_diagonal_heatmaps(figures, name, panels, shape, FigureSize{FigureWidth::full, 2.2, 8}, false);
-      written.push_back(name);
-      if (shape.size() == 3 && shape[0] > 1) {
-        plot_diagonal_heatmaps(figures, name + "_per_channel", panels, shape,
-                               FigureSize{FigureWidth::full, 1.9 * double(panels.size()), 8}, true);
-        written.push_back(name + "_per_channel");
-      }
+  if (shape.empty() || !rec.has("gram") || !(rec.has("vc") || rec.has("agop"))) return;
+  for (const std::string reference : {"gram", "dgram"}) {
+    if (!rec.has(reference)) continue;
+    std::vector<HeatmapPanel> panels;
+    panels.push_back({reference == "gram" ? "Weight covariance diag(W₀ᵀW₀)" : "Weight covariance change diag(ΔG₀)",
+                      recording_diagonal(rec.last(reference, 0))});
+    if (rec.has("agop")) {
+      const double rho = last_diagonal_correlation(rows, 0, reference, "agop").pearson;
+      panels.push_back({"AGOP  ρ = " + rho_text(rho), recording_diagonal(rec.last("agop", 0))});
+    }
+    if (rec.has("vc")) {
+      const double rho = last_diagonal_correlation(rows, 0, reference, "vc").pearson;
+      panels.push_back({"Virtual covariance  ρ = " + rho_text(rho), recording_diagonal(rec.last("vc", 0))});
+    }
+    const std::string name = reference == "gram" ? "figure1_heatmaps" : "figure1_heatmaps_dgram";
+    plot_diagonal_heatmaps(figures, name, panels, shape, FigureSize{FigureWidth::full, 2.2, 8}, false);
+    written.push_back(name);
+    if (shape.size() == 3 && shape[0] > 1) {
+      plot_diagonal_heatmaps(figures, name + "_per_channel", panels, shape,
+                             FigureSize{FigureWidth::full, 1.9 * double(panels.size()), 8}, true);
+      written.push_back(name + "_per_channel");
     }
   }
+}
+
+}  // namespace
+
+std::vector<std::string> plot_run(const std::filesystem::path& run_dir, const std::vector<CorrelationRow>* precomputed) {
+  std::vector<std::string> written;
+  const auto figures = run_dir / "figures";
+  std::filesystem::create_directories(figures);
+  const auto metrics_path = run_dir / "metrics.csv";
+  if (std::filesystem::exists(metrics_path) && plot_training_curves(figures, metrics_path)) written.push_back("training_curves");
+  const auto recordings = run_dir / "recordings.h5";
+  if (!std::filesystem::exists(recordings)) return written;
+  const RecordingsReader rec = open_run(run_dir);
+  const auto rows = precomputed ? *precomputed : run_correlations(rec);
+  if (plot_rho_over_training(figures, rows)) written.push_back("rho_over_training");
+  plot_run_heatmaps(figures, rec, rows, written);
   return written;
 }
 

@@ -1,4 +1,4 @@
-// Orchestrates one training run and writes its run directory (DESIGN.md "Command line").
+// Orchestrates one training run and writes its run directory (README "vclab train"; the files: docs/recorded_quantities.md).
 #include "app/train_run.hpp"
 
 #include <cblas.h>
@@ -111,15 +111,36 @@ template <class T> void load_initial_weights(Mlp<T>& model, const std::string& p
   }
 }
 
+// Root attributes of recordings.h5 that say how to read it (written once, not on resume).
 template <class T>
-TrainOutcome train_typed(const TrainSettings& s, const DatasetSplit& data, nlohmann::json config, bool resume) {
-  const auto start = std::chrono::steady_clock::now();
-  const std::filesystem::path dir = s.out;
-  const std::filesystem::path checkpoint_path = dir / "checkpoint.h5";
-  Mlp<T> model(model_spec(s, data.train), s.seed);
-  if (!resume && !s.init_from.empty()) load_initial_weights(model, s.init_from);
-  if (!resume && s.save_weights) save_weights(dir / "weights_init.h5", to_weight_set(model));
+void write_recording_attributes(RecordingWriter& writer, const nlohmann::json& config, RecordMode mode, const Mlp<T>& model,
+                                const Dataset& train) {
+  writer.set_root_attribute("vclab_config", config.dump());
+  writer.set_root_attribute("record_mode", to_string(mode));
+  writer.set_root_attribute("n_layers", std::int64_t(model.n_layers()));
+  std::string widths = std::to_string(model.weights[0].n_cols);  // d_0,d_1,...,d_L,C
+  for (const auto& w : model.weights) widths += "," + std::to_string(w.n_rows);
+  writer.set_root_attribute("layer_widths", widths);
+  if (!train.image_shape.empty()) {
+    std::string shape;
+    for (auto v : train.image_shape) shape += (shape.empty() ? "" : ",") + std::to_string(v);
+    writer.set_root_attribute("image_shape", shape);
+  }
+}
 
+// What the run's observers record (record/run_observers.hpp), from the parsed settings.
+ObserverSettings observer_settings(const TrainSettings& s, const std::set<std::string>& quantities, RecordMode mode, Loss loss) {
+  ObserverSettings o;
+  o.dir = s.out;
+  o.quantities = quantities;
+  o.mode = mode;
+  o.loss = loss;
+  o.agop = AgopOptions{mode, s.agop_samples, s.agop_centered};
+  o.probes = ProbeOptions{s.probe_samples, s.linearity_lambda, s.linearity_pca, true, true, s.probe_every};
+  return o;
+}
+
+TrainOptions train_options(const TrainSettings& s) {
   TrainOptions options;
   options.lr = s.lr;
   options.batch = s.batch;
@@ -129,6 +150,30 @@ TrainOutcome train_typed(const TrainSettings& s, const DatasetSplit& data, nlohm
   options.schedule = RecordSchedule::parse(s.record_every);
   options.divergence_loss = s.divergence_loss;
   options.progress_label = s.dataset + " " + s.optimizer;
+  return options;
+}
+
+// config.json of a run that ended: status, result, finish time.
+void record_result(nlohmann::json& config, const TrainOutcome& outcome, bool has_validation, double final_val_accuracy) {
+  config["status"] = outcome.result.diverged ? "diverged" : "completed";
+  if (outcome.result.diverged) config["divergence"] = outcome.result.divergence_message;
+  config["result"] = {{"steps", outcome.result.steps},
+                      {"final_test_accuracy", outcome.final_test_accuracy},
+                      {"seconds", outcome.seconds}};
+  if (has_validation) config["result"]["final_val_accuracy"] = final_val_accuracy;
+  config["finished_utc"] = utc_timestamp();
+}
+
+template <class T>
+TrainOutcome train_typed(const TrainSettings& s, const DatasetSplit& data, nlohmann::json config, bool resume) {
+  const auto start = std::chrono::steady_clock::now();
+  const std::filesystem::path dir = s.out;
+  const std::filesystem::path checkpoint_path = dir / "checkpoint.h5";
+  Mlp<T> model(model_spec(s, data.train), s.seed);
+  if (!resume && !s.init_from.empty()) load_initial_weights(model, s.init_from);
+  if (!resume && s.save_weights) save_weights(dir / "weights_init.h5", to_weight_set(model));
+
+  TrainOptions options = train_options(s);
   auto rule = make_update_rule<T>(s);
   if (resume && !rule->resumable())
     throw UsageError("--resume: optimizer '" + s.optimizer + "' does not save its state in checkpoints; rerun from the start");
@@ -139,28 +184,9 @@ TrainOutcome train_typed(const TrainSettings& s, const DatasetSplit& data, nlohm
   const auto quantities = parse_quantities(s.record);
   const RecordMode mode = parse_record_mode(s.record_mode);
   RecordingWriter writer(dir / "recordings.h5");  // on resume, replaced by the checkpoint's snapshot
-  if (!resume) {
-    writer.set_root_attribute("vclab_config", config.dump());
-    writer.set_root_attribute("record_mode", to_string(mode));
-    writer.set_root_attribute("n_layers", std::int64_t(model.n_layers()));
-    std::string widths = std::to_string(model.weights[0].n_cols);  // d_0,d_1,...,d_L,C
-    for (const auto& w : model.weights) widths += "," + std::to_string(w.n_rows);
-    writer.set_root_attribute("layer_widths", widths);
-    if (!data.train.image_shape.empty()) {
-      std::string shape;
-      for (auto v : data.train.image_shape) shape += (shape.empty() ? "" : ",") + std::to_string(v);
-      writer.set_root_attribute("image_shape", shape);
-    }
-  }
+  if (!resume) write_recording_attributes(writer, config, mode, model, data.train);
 
-  ObserverSettings observe;
-  observe.dir = dir;
-  observe.quantities = quantities;
-  observe.mode = mode;
-  observe.loss = options.loss;
-  observe.agop = AgopOptions{mode, s.agop_samples, s.agop_centered};
-  observe.probes = ProbeOptions{s.probe_samples, s.linearity_lambda, s.linearity_pca, true, true, s.probe_every};
-  RunObservers<T> observers(observe, data, writer, *rule, resume);
+  RunObservers<T> observers(observer_settings(s, quantities, mode, options.loss), data, writer, *rule, resume);
   Trainer<T> trainer(options, *rule);
   observers.attach(trainer);
   MetricsWriter<T>& metrics = observers.metrics();
@@ -181,14 +207,7 @@ TrainOutcome train_typed(const TrainSettings& s, const DatasetSplit& data, nlohm
   }
   outcome.final_test_accuracy = outcome.result.epochs.empty() ? 0 : outcome.result.epochs.back().test_accuracy;
   outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-
-  config["status"] = outcome.result.diverged ? "diverged" : "completed";
-  if (outcome.result.diverged) config["divergence"] = outcome.result.divergence_message;
-  config["result"] = {{"steps", outcome.result.steps},
-                      {"final_test_accuracy", outcome.final_test_accuracy},
-                      {"seconds", outcome.seconds}};
-  if (data.validation.size() > 0) config["result"]["final_val_accuracy"] = metrics.final_val_accuracy();
-  config["finished_utc"] = utc_timestamp();
+  record_result(config, outcome, data.validation.size() > 0, data.validation.size() > 0 ? metrics.final_val_accuracy() : 0.0);
   write_json(dir / "config.json", config);
   return outcome;
 }

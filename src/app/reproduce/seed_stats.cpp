@@ -1,17 +1,10 @@
 // Mean and sample standard deviation over seeds.
-#include "app/summary_stats.hpp"
+#include "app/reproduce/seed_stats.hpp"
 
 #include <cmath>
 #include <cstdio>
 
 namespace vclab {
-
-std::string format_fixed(double value, int digits) {
-  if (!std::isfinite(value)) return "n/a";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, value);
-  return buf;
-}
 
 double SeedStats::mean() const {
   if (per_seed.empty()) return std::nan("");

@@ -2,19 +2,19 @@
 // accuracy per epoch, mean ± 2 std over seeds, γ picked by test accuracy (as the paper) and by a validation split.
 // Runs are independent `vclab train` processes: trained here (default), or written as a plan (--plan) for a cluster
 // (--emit slurm); --collect only reports. Finished runs are reused from their committed result files.
+// Stages: protocol (figure2_sweep: the grid), run (here), analyse and write report (figure2_report).
 #include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <memory>
 
 #include "app/commands.hpp"
-#include "app/figure2_report.hpp"
-#include "app/figure2_sweep.hpp"
-#include "app/summary_stats.hpp"
+#include "app/reproduce/figure2_report.hpp"
+#include "app/reproduce/figure2_sweep.hpp"
+#include "app/reproduce/provenance.hpp"
 #include "data/data_dir.hpp"
 #include "data/dataset_catalog.hpp"
 #include "io/json_io.hpp"
-#include "io/run_info.hpp"
 #include "io/usage_error.hpp"
 
 namespace vclab {
@@ -68,7 +68,8 @@ int write_plan_files(const Figure2Options& o, const std::vector<Figure2Job>& tod
 }
 
 // Every invocation that trains is logged, so a report rebuilt from reused runs still shows what the training took.
-nlohmann::json log_invocation(const std::filesystem::path& out, std::size_t trained, std::size_t reused, double wall) {
+nlohmann::json log_invocation(const std::filesystem::path& out, const Provenance& provenance, std::size_t trained,
+                              std::size_t reused, double wall) {
   nlohmann::json invocations = nlohmann::json::array();
   try {
     if (std::filesystem::exists(out / "invocations.json")) invocations = read_json(out / "invocations.json");
@@ -76,7 +77,7 @@ nlohmann::json log_invocation(const std::filesystem::path& out, std::size_t trai
     invocations = nlohmann::json::array();
   }
   if (trained > 0) {
-    invocations.push_back({{"command", invocation()}, {"utc", utc_timestamp()}, {"runs_trained", trained},
+    invocations.push_back({{"command", provenance.command}, {"utc", provenance.generated_utc}, {"runs_trained", trained},
                            {"runs_reused", reused}, {"wall_seconds_training", wall}});
     std::filesystem::create_directories(out);
     write_json(out / "invocations.json", invocations);
@@ -100,7 +101,8 @@ int run_figure2(const Figure2Options& o) {
   }
   const double train_wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   Figure2ReportContext ctx;
-  ctx.invocations = log_invocation(o.out, trained, reused, train_wall);
+  ctx.provenance = Provenance::now();
+  ctx.invocations = log_invocation(o.out, ctx.provenance, trained, reused, train_wall);
   ctx.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const std::size_t missing = write_figure2_report(o, grid, ctx);
   std::cout << "reproduce figure2: wrote " << (std::filesystem::path(o.out) / "README.md").string() << " and summary.json";

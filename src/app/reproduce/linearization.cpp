@@ -3,7 +3,7 @@
 // per layer, neural collapse NC1–NC4 at the last hidden layer and the spectra of W_l, ΔG_l, V_l and the
 // AGOP recorded over training. Answers in numbers whether the layers linearise toward the target in
 // sequence (Cha, Beaglehole, Radhakrishnan & Lee, arXiv 2605.06258). Writes OUT/README.md, OUT/summary.json
-// and OUT/figures/.
+// and OUT/figures/. Stages: protocol, run (train or reuse per dataset), analyse (probes, spectra, figures), write report.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -14,17 +14,23 @@
 #include "analyses/correlation.hpp"
 #include "analyses/run_probes.hpp"
 #include "app/commands.hpp"
+#include "app/reproduce/provenance.hpp"
 #include "app/run_analysis.hpp"
-#include "app/summary_stats.hpp"
 #include "app/train_run.hpp"
 #include "data/data_error.hpp"
 #include "io/atomic_write.hpp"
 #include "io/json_io.hpp"
-#include "io/run_info.hpp"
 #include "plot/line_plot.hpp"
 
 namespace vclab {
 namespace {
+
+// ---- Protocol: the fixed parts of the setting -------------------------------------------------------------------------
+struct LinearizationProtocol {
+  static constexpr const char* activation = "gelu";
+  static constexpr const char* record = "gram,dgram,vc,agop,sv,linearity,collapse";
+};
+using Protocol = LinearizationProtocol;
 
 struct LinearizationOptions {
   std::string datasets = "mnist,fashion-mnist,cifar10";
@@ -45,8 +51,6 @@ struct LinearizationOptions {
   std::size_t threads = 0;
   std::string out = "reports/linearization";
 };
-
-std::string fmt(double v, int digits = 3) { return format_fixed(v, digits); }
 
 std::string layer_name(std::size_t layer, std::size_t n_weight_layers) {
   if (layer == 0) return "x (input)";
@@ -78,21 +82,19 @@ arma::vec field_of(const std::vector<ProbeRow>& rows, std::size_t layer, std::si
   return arma::vec(v);
 }
 
-DatasetResult run_dataset(const std::string& dataset, const LinearizationOptions& o) {
-  DatasetResult r;
-  r.dataset = dataset;
+TrainSettings dataset_settings(const std::string& dataset, const LinearizationOptions& o) {
   TrainSettings s;
   s.dataset = dataset;
   if (!o.data_root.empty()) s.data_dir = (std::filesystem::path(o.data_root) / dataset).string();
   s.train_size = o.train_size;
   s.hidden = o.hidden;
-  s.activation = "gelu";
+  s.activation = Protocol::activation;
   s.lr = o.lr;
   s.batch = o.batch;
   s.epochs = o.epochs;
   s.seed = o.seed;
   s.threads = o.threads;
-  s.record = "gram,dgram,vc,agop,sv,linearity,collapse";
+  s.record = Protocol::record;
   s.agop_samples = o.agop_samples;
   s.probe_samples = o.probe_samples;
   s.linearity_lambda = o.lambda;
@@ -100,6 +102,36 @@ DatasetResult run_dataset(const std::string& dataset, const LinearizationOptions
   s.overwrite = true;
   s.save_weights = false;
   s.out = (std::filesystem::path(o.out) / "runs" / dataset).string();
+  return s;
+}
+
+// The recording and probe strides follow from the data: checkpoints_per_epoch and probes_per_epoch per epoch.
+void set_strides(TrainSettings& s, const Dataset& train, const LinearizationOptions& o) {
+  const std::size_t steps_per_epoch = (train.size() + o.batch - 1) / o.batch;
+  s.record_every = std::to_string(std::max<std::size_t>(1, steps_per_epoch / std::max<std::size_t>(1, o.checkpoints_per_epoch))) + "steps";
+  s.record_mode = train.dim() <= o.full_max_dim ? "full" : "diag";
+  s.probe_every = std::max<std::size_t>(1, steps_per_epoch / std::max<std::size_t>(1, o.probes_per_epoch));
+}
+
+// ---- Analyse: probes, the linearization sequence and spectra of a finished run -------------------------------------------
+void analyse_run(DatasetResult& r, const LinearizationOptions& o) {
+  const RunAnalysis analysis = analyze_run(r.settings.out);
+  r.spectra = analysis.spectra;
+  const auto rec = RecordingsReader::load(std::filesystem::path(r.settings.out) / "recordings.h5");
+  r.linearity = read_probe_rows(rec, "linearity");
+  r.collapse = read_probe_rows(rec, "collapse");
+  // The sequence concerns the hidden layers (see hidden_layer_linearity).
+  const ProbeSeries t = hidden_layer_linearity(r.linearity);
+  r.sequence = linearization_sequence(t);
+  const arma::vec t_last = field_of(r.linearity, o.hidden.size(), 0), nc1 = field_of(r.collapse, o.hidden.size(), 0);
+  if (t_last.n_elem == nc1.n_elem && t_last.n_elem > 2) r.rho_t_vs_nc1 = correlate(t_last, nc1).spearman;
+}
+
+// ---- Run: train each dataset (or reuse its finished run), then analyse it ---------------------------------------------
+DatasetResult run_dataset(const std::string& dataset, const LinearizationOptions& o) {
+  DatasetResult r;
+  r.dataset = dataset;
+  TrainSettings s = dataset_settings(dataset, o);
   DatasetSplit data;
   try {
     data = load_training_data(s);
@@ -108,37 +140,16 @@ DatasetResult run_dataset(const std::string& dataset, const LinearizationOptions
     std::cerr << "reproduce linearization: skipping " << dataset << " (" << e.what() << ")\n";
     return r;
   }
-  const std::size_t steps_per_epoch = (data.train.size() + o.batch - 1) / o.batch;
-  s.record_every = std::to_string(std::max<std::size_t>(1, steps_per_epoch / std::max<std::size_t>(1, o.checkpoints_per_epoch))) + "steps";
-  s.record_mode = data.train.dim() <= o.full_max_dim ? "full" : "diag";
-  s.probe_every = std::max<std::size_t>(1, steps_per_epoch / std::max<std::size_t>(1, o.probes_per_epoch));
+  set_strides(s, data.train, o);
   r.settings = s;
   r.n_weight_layers = o.hidden.size() + 1;
-  if (const auto config = finished_run_config(s)) {
-    r.reused = true;
-    r.seconds = (*config)["result"].value("seconds", 0.0);
-    r.test_accuracy = (*config)["result"].value("final_test_accuracy", std::numeric_limits<double>::quiet_NaN());
-    if (config->value("status", "") == "diverged") r.skipped = "diverged";
-    std::cerr << "reproduce linearization: reusing finished run " << s.out << "\n";
-  } else {
-    std::cerr << "reproduce linearization: training " << dataset << " (" << data.train.size() << " samples, record mode "
-              << s.record_mode << ", every " << s.record_every << ") -> " << s.out << "\n";
-    const TrainOutcome outcome = run_training(s, data);
-    r.seconds = outcome.seconds;
-    r.test_accuracy = outcome.final_test_accuracy;
-    if (outcome.result.diverged) r.skipped = "diverged: " + outcome.result.divergence_message;
-  }
-  if (!r.skipped.empty()) return r;
-  const RunAnalysis analysis = analyze_run(s.out);
-  r.spectra = analysis.spectra;
-  const auto rec = RecordingsReader::load(std::filesystem::path(s.out) / "recordings.h5");
-  r.linearity = read_probe_rows(rec, "linearity");
-  r.collapse = read_probe_rows(rec, "collapse");
-  // The sequence concerns the hidden layers (see hidden_layer_linearity).
-  const ProbeSeries t = hidden_layer_linearity(r.linearity);
-  r.sequence = linearization_sequence(t);
-  const arma::vec t_last = field_of(r.linearity, o.hidden.size(), 0), nc1 = field_of(r.collapse, o.hidden.size(), 0);
-  if (t_last.n_elem == nc1.n_elem && t_last.n_elem > 2) r.rho_t_vs_nc1 = correlate(t_last, nc1).spearman;
+  const ReportRun run = train_or_reuse(s, data, "linearization", dataset + ", " + std::to_string(data.train.size()) +
+                                                                     " samples, record mode " + s.record_mode + ", every " + s.record_every);
+  r.reused = run.reused;
+  r.seconds = run.seconds;
+  r.test_accuracy = run.test_accuracy;
+  if (run.diverged) r.skipped = run.reused ? "diverged" : "diverged: " + run.divergence;
+  if (r.skipped.empty()) analyse_run(r, o);
   return r;
 }
 
@@ -256,16 +267,9 @@ nlohmann::json dataset_json(const DatasetResult& r) {
   return j;
 }
 
-void write_dataset_section(std::ostringstream& md, const DatasetResult& r, const std::vector<std::string>& figures) {
-  md << "## " << r.dataset << "\n\n";
-  if (!r.skipped.empty()) {
-    md << "Skipped: " << r.skipped << "\n\n";
-    return;
-  }
+// ---- Write report: one README section per dataset, the answer table, summary.json ---------------------------------------
+void layer_table_markdown(std::ostream& md, const DatasetResult& r) {
   const std::size_t L = r.n_weight_layers;
-  md << "Test accuracy after " << r.settings.epochs << " epochs: " << fmt(r.test_accuracy) << " (training "
-     << fmt(r.seconds / 60, 1) << " min" << (r.reused ? ", reused from runs/" : "") << "; record mode " << r.settings.record_mode
-     << ", checkpoints every " << r.settings.record_every << ").\n\n";
   md << "| layer | T at init | T at end | max T | epoch reaching 50% of its change | epoch reaching 90% |\n|---|---|---|---|---|---|\n";
   for (std::size_t l = 0; l <= L; ++l) {
     const arma::vec t = field_of(r.linearity, l, 0);
@@ -276,6 +280,10 @@ void write_dataset_section(std::ostringstream& md, const DatasetResult& r, const
     md << "| " << layer_name(l, L) << " | " << fmt(t(0)) << " | " << fmt(t(t.n_elem - 1)) << " | " << fmt(t.max()) << " | "
        << (timing ? fmt(timing->epoch_half, 2) : l == 0 ? "— (input, fixed)" : "— (not in the sequence)") << " | " << (timing ? fmt(timing->epoch_90, 2) : "—") << " |\n";
   }
+}
+
+void sequence_markdown(std::ostream& md, const DatasetResult& r) {
+  const std::size_t L = r.n_weight_layers;
   const auto& s = r.sequence;
   bool init_increasing = true, gain_increasing = true;
   for (std::size_t j = 1; j < s.layers.size(); ++j) {
@@ -293,10 +301,13 @@ void write_dataset_section(std::ostringstream& md, const DatasetResult& r, const
      << (s.half_times_ordered ? "**ordered by depth** (shallow first)" : "**not** ordered by depth") << ", the 90% epochs "
      << (s.times90_ordered ? "are ordered by depth" : "are not") << "; Kendall τ(depth, half-change epoch) = " << fmt(s.kendall_tau_half, 2)
      << " (+1: deeper layers later, −1: deeper layers earlier).\n\n";
+}
+
+void collapse_and_outliers_markdown(std::ostream& md, const DatasetResult& r) {
   if (!r.collapse.empty()) {
     const arma::vec& a = r.collapse.front().values;
     const arma::vec& b = r.collapse.back().values;
-    md << "Neural collapse at " << layer_name(r.collapse.front().layer, L) << ": NC1 " << fmt(a(0)) << " → " << fmt(b(0)) << ", NC2 "
+    md << "Neural collapse at " << layer_name(r.collapse.front().layer, r.n_weight_layers) << ": NC1 " << fmt(a(0)) << " → " << fmt(b(0)) << ", NC2 "
        << fmt(a(1)) << " → " << fmt(b(1)) << ", NC3 " << fmt(a(2)) << " → " << fmt(b(2)) << ", NC4 " << fmt(a(3)) << " → " << fmt(b(3))
        << ". Spearman correlation over checkpoints between T of the last hidden layer and NC1: " << fmt(r.rho_t_vs_nc1)
        << " (negative: the layer becomes more target-linear as its within-class variability collapses).\n\n";
@@ -309,63 +320,62 @@ void write_dataset_section(std::ostringstream& md, const DatasetResult& r, const
         md << "W" << o.layer << " top σ² = " << fmt(o.top / o.mp_edge, 2) << "× the MP edge, " << o.outliers_mp << " outliers; ";
     md << "\n\n";
   }
-  if (!r.spectra.angles.empty()) {
-    std::size_t last = 0;
-    for (const auto& a : r.spectra.angles) last = std::max(last, a.checkpoint);
-    std::vector<std::size_t> layers;
-    std::vector<std::pair<std::string, std::string>> pairs;
-    for (const auto& a : r.spectra.angles) {
-      if (a.checkpoint != last) continue;
-      if (std::find(layers.begin(), layers.end(), a.layer) == layers.end()) layers.push_back(a.layer);
-      if (std::find(pairs.begin(), pairs.end(), std::pair{a.a, a.b}) == pairs.end()) pairs.emplace_back(a.a, a.b);
-    }
-    md << "Alignment of top-" << r.spectra.angles.front().k << " eigenspaces at the end: mean cos² of the principal angles "
-       << "(1 = same subspace; random subspaces score k/d, given in the last row). At the last hidden layer (the input of the "
-          "linear classifier W_L) the AGOP is W_LᵀW_L = G_L exactly, so G–AGOP = 1 there is an identity, not a finding.\n\n| pair |";
-    for (auto l : layers) md << " layer " << l << " |";
-    md << "\n|---|";
-    for (std::size_t i = 0; i < layers.size(); ++i) md << "---|";
-    md << "\n";
-    for (const auto& [a, b] : pairs) {
-      md << "| " << a << " – " << b << " |";
-      for (auto l : layers)
-        for (const auto& row : r.spectra.angles)
-          if (row.checkpoint == last && row.layer == l && row.a == a && row.b == b) md << " " << fmt(row.mean_cos2) << " |";
-      md << "\n";
-    }
-    md << "| random k/d |";
-    for (auto l : layers)
-      for (const auto& row : r.spectra.angles)
-        if (row.checkpoint == last && row.layer == l && row.a == pairs.front().first && row.b == pairs.front().second)
-          md << " " << fmt(double(row.k) / double(row.d)) << " |";
-    md << "\n\n";
+}
+
+// Mean cos² of the principal angles between top-k eigenspaces at the last checkpoint, per pair of matrices and layer.
+void angles_markdown(std::ostream& md, const RunSpectra& spectra) {
+  std::size_t last = 0;
+  for (const auto& a : spectra.angles) last = std::max(last, a.checkpoint);
+  std::vector<std::size_t> layers;
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (const auto& a : spectra.angles) {
+    if (a.checkpoint != last) continue;
+    if (std::find(layers.begin(), layers.end(), a.layer) == layers.end()) layers.push_back(a.layer);
+    if (std::find(pairs.begin(), pairs.end(), std::pair{a.a, a.b}) == pairs.end()) pairs.emplace_back(a.a, a.b);
   }
+  md << "Alignment of top-" << spectra.angles.front().k << " eigenspaces at the end: mean cos² of the principal angles "
+     << "(1 = same subspace; random subspaces score k/d, given in the last row). At the last hidden layer (the input of the "
+        "linear classifier W_L) the AGOP is W_LᵀW_L = G_L exactly, so G–AGOP = 1 there is an identity, not a finding.\n\n| pair |";
+  for (auto l : layers) md << " layer " << l << " |";
+  md << "\n|---|";
+  for (std::size_t i = 0; i < layers.size(); ++i) md << "---|";
+  md << "\n";
+  for (const auto& [a, b] : pairs) {
+    md << "| " << a << " – " << b << " |";
+    for (auto l : layers)
+      for (const auto& row : spectra.angles)
+        if (row.checkpoint == last && row.layer == l && row.a == a && row.b == b) md << " " << fmt(row.mean_cos2) << " |";
+    md << "\n";
+  }
+  md << "| random k/d |";
+  for (auto l : layers)
+    for (const auto& row : spectra.angles)
+      if (row.checkpoint == last && row.layer == l && row.a == pairs.front().first && row.b == pairs.front().second)
+        md << " " << fmt(double(row.k) / double(row.d)) << " |";
+  md << "\n\n";
+}
+
+void write_dataset_section(std::ostream& md, const DatasetResult& r, const std::vector<std::string>& figures) {
+  md << "## " << r.dataset << "\n\n";
+  if (!r.skipped.empty()) {
+    md << "Skipped: " << r.skipped << "\n\n";
+    return;
+  }
+  md << "Test accuracy after " << r.settings.epochs << " epochs: " << fmt(r.test_accuracy) << " (training "
+     << fmt(r.seconds / 60, 1) << " min" << (r.reused ? ", reused from runs/" : "") << "; record mode " << r.settings.record_mode
+     << ", checkpoints every " << r.settings.record_every << ").\n\n";
+  layer_table_markdown(md, r);
+  sequence_markdown(md, r);
+  collapse_and_outliers_markdown(md, r);
+  if (!r.spectra.angles.empty()) angles_markdown(md, r.spectra);
   if (r.spectra.angles.empty())
     md << "No eigenspace alignment: this run recorded diagonals only (record mode " << r.settings.record_mode
        << ", because d_0 exceeds --full-max-dim); the singular values of W_l are recorded in any mode.\n\n";
   for (const auto& f : figures) md << "![" << f << "](figures/" << f << ".png)\n\n";
 }
 
-int reproduce_linearization(const LinearizationOptions& o) {
-  const auto start = std::chrono::steady_clock::now();
-  const std::filesystem::path out = o.out;
-  std::filesystem::create_directories(out / "figures");
-  const std::size_t threads = set_blas_threads(o.threads);
-  std::vector<DatasetResult> results;
-  std::vector<std::vector<std::string>> figures;
-  std::stringstream list(o.datasets);
-  std::string dataset;
-  while (std::getline(list, dataset, ',')) {
-    if (dataset.empty()) continue;
-    results.push_back(run_dataset(dataset, o));
-    figures.push_back(results.back().skipped.empty() ? plot_dataset(out / "figures", results.back()) : std::vector<std::string>{});
-  }
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-
-  nlohmann::json summary{{"command", invocation()},
-                         {"git_revision", git_revision()},
-                         {"generated_utc", utc_timestamp()},
-                         {"wall_seconds", wall},
+nlohmann::json summary_json(const std::vector<DatasetResult>& results, const Provenance& provenance, double wall, std::size_t threads) {
+  nlohmann::json summary{{"wall_seconds", wall},
                          {"blas_threads", threads},
                          {"definitions",
                           {{"T", "Target Linearity: ridge R^2 (lambda = linearity_lambda; 0 = pseudo-inverse) of centred one-hot targets on "
@@ -375,13 +385,14 @@ int reproduce_linearization(const LinearizationOptions& o) {
                            {"epoch_half_gain", "first epoch at which T - T(0) reaches half of T(end) - T(0), linear interpolation"},
                            {"nc", "docs/feature_probes.md"}}},
                          {"datasets", nlohmann::json::array()}};
+  provenance.add_to(summary);
   for (const auto& r : results) summary["datasets"].push_back(dataset_json(r));
-  write_json(out / "summary.json", summary);
+  return summary;
+}
 
-  std::ostringstream md;
+void header_markdown(std::ostream& md, const LinearizationOptions& o, const Provenance& provenance, double wall, std::size_t threads) {
   md << "# Sequential feature linearization, neural collapse and spectra\n\n"
-     << "Generated by `" << invocation() << "` at commit `" << git_revision() << "` on " << utc_timestamp() << " (" << fmt(wall / 60, 1)
-     << " min wall time for this invocation, " << threads << " BLAS threads).\n\n"
+     << provenance.generated_by() << " (" << fmt(wall / 60, 1) << " min wall time for this invocation, " << threads << " BLAS threads).\n\n"
      << "Question (Cha, Beaglehole, Radhakrishnan & Lee, arXiv 2605.06258): do deep networks make their representations "
         "linear in the target layer by layer, in sequence? Setting: GELU MLP d_0";
   for (auto h : o.hidden) md << " → " << h;
@@ -395,6 +406,9 @@ int reproduce_linearization(const LinearizationOptions& o) {
      << "Caveat on T: it is an in-sample R², so p independent noise features already score about p/(N−1) — "
      << fmt(double(o.hidden.front()) / double(o.probe_samples - 1)) << " for a hidden layer of width " << o.hidden.front()
      << " here; the input layer of CIFAR-10 (p = 3072) scores high for the same reason.\n\n";
+}
+
+void answer_markdown(std::ostream& md, const LinearizationOptions& o, const std::vector<DatasetResult>& results) {
   md << "## Answer\n\n| dataset | test acc. | T(h1) end | T(last hidden) end | T(logits) end | T(h1) < … < T(h_L) at end | share of probes with T increasing in depth | half-change epochs ordered by depth | Kendall τ(depth, half-change epoch) |\n|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& r : results) {
     if (!r.skipped.empty()) {
@@ -427,19 +441,48 @@ int reproduce_linearization(const LinearizationOptions& o) {
      << nc_linked << " of " << finished << " datasets. One seed per dataset; the probe grid is " << o.probes_per_epoch
      << " probes per epoch, so half-change epochs closer than 1/" << o.probes_per_epoch
      << " epoch are interpolated between neighbouring probes.\n\n";
+}
+
+std::string readme_markdown(const LinearizationOptions& o, const std::vector<DatasetResult>& results,
+                            const std::vector<std::vector<std::string>>& figures, const Provenance& provenance, double wall,
+                            std::size_t threads) {
+  std::ostringstream md;
+  header_markdown(md, o, provenance, wall, threads);
+  answer_markdown(md, o, results);
   for (std::size_t i = 0; i < results.size(); ++i) write_dataset_section(md, results[i], figures[i]);
   md << "## Files\n\n`summary.json` (all numbers above); per run `runs/<dataset>/analysis/linearity.csv`, `collapse.csv`, "
         "`linearization.json`, `spectra.csv`, `outliers.csv`, `subspace_angles.csv` (run directories are not committed; rerun the "
         "command to regenerate them). Figures are `.dat` + `.gp` + PDF/PNG/SVG in `figures/`.\n";
-  write_file_atomically(out / "README.md", md.str());
+  return md.str();
+}
+
+int reproduce_linearization(const LinearizationOptions& o) {
+  const auto start = std::chrono::steady_clock::now();
+  const std::filesystem::path out = o.out;
+  std::filesystem::create_directories(out / "figures");
+  const std::size_t threads = set_blas_threads(o.threads);
+  std::vector<DatasetResult> results;
+  std::vector<std::vector<std::string>> figures;
+  std::stringstream list(o.datasets);
+  std::string dataset;
+  while (std::getline(list, dataset, ',')) {
+    if (dataset.empty()) continue;
+    results.push_back(run_dataset(dataset, o));
+    figures.push_back(results.back().skipped.empty() ? plot_dataset(out / "figures", results.back()) : std::vector<std::string>{});
+  }
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const Provenance provenance = Provenance::now();
+  write_json(out / "summary.json", summary_json(results, provenance, wall, threads));
+  write_file_atomically(out / "README.md", readme_markdown(o, results, figures, provenance, wall, threads));
   std::cout << "wrote " << (out / "README.md").string() << " and " << (out / "summary.json").string() << "\n";
-  for (const auto& r : results)
-    if (r.skipped.empty())
-      std::cout << r.dataset << ": test accuracy " << fmt(r.test_accuracy) << ", T increases with depth at end: "
-                << (r.sequence.final_increasing ? "yes" : "no") << ", half-change epochs ordered by depth: "
-                << (r.sequence.half_times_ordered ? "yes" : "no") << "\n";
   std::size_t done = 0;
-  for (const auto& r : results) done += r.skipped.empty();
+  for (const auto& r : results) {
+    if (!r.skipped.empty()) continue;
+    ++done;
+    std::cout << r.dataset << ": test accuracy " << fmt(r.test_accuracy) << ", T increases with depth at end: "
+              << (r.sequence.final_increasing ? "yes" : "no") << ", half-change epochs ordered by depth: "
+              << (r.sequence.half_times_ordered ? "yes" : "no") << "\n";
+  }
   return done > 0 ? 0 : 1;
 }
 

@@ -6,9 +6,6 @@
 
 namespace vclab {
 
-// Fixed-point text with `digits` decimals; "n/a" for NaN/Inf (report tables).
-std::string format_fixed(double value, int digits = 3);
-
 struct SeedStats {
   std::vector<double> per_seed;
   double mean() const;

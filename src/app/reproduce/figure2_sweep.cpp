@@ -1,7 +1,7 @@
 // The Figure 2 sweep's grid, its reuse check, and the three ways of running it (local processes, plan file, Slurm
 // job array). Every command line comes from TrainSettings through train_args, so the plan, the local children and
 // the reuse check all see the same settings.
-#include "app/figure2_sweep.hpp"
+#include "app/reproduce/figure2_sweep.hpp"
 
 #include <fcntl.h>
 #include <sys/wait.h>
@@ -14,7 +14,7 @@
 #include <sstream>
 
 #include "app/commands.hpp"
-#include "app/summary_stats.hpp"
+#include "app/reproduce/provenance.hpp"
 #include "data/dataset_catalog.hpp"
 #include "io/atomic_write.hpp"
 #include "io/csv_table.hpp"
@@ -23,6 +23,14 @@
 
 namespace vclab {
 namespace {
+
+// ---- Protocol: what every run of the sweep shares beyond the options ---------------------------------------------------
+struct Figure2Protocol {
+  static constexpr const char* activation = "gelu";
+  static constexpr std::size_t threads = 1;      // one BLAS thread per run; runs go in parallel instead
+  static constexpr const char* record = "none";  // the report needs config.json and metrics.csv only
+};
+using Protocol = Figure2Protocol;
 
 std::vector<std::string> split(const std::string& text, char sep = ',') {
   std::vector<std::string> out;
@@ -86,19 +94,19 @@ TrainSettings job_settings(const Figure2Options& o, const Figure2Job& job, std::
   s.test_size = o.test_size;
   s.val_fraction = o.val_fraction;
   s.hidden = parse_hidden(o.hidden);
-  s.activation = "gelu";
+  s.activation = Protocol::activation;
   s.optimizer = job.method;
   s.lr = job.lr;
   s.batch = o.batch;
   s.epochs = epochs;
   s.seed = job.seed;
-  s.threads = 1;
+  s.threads = Protocol::threads;
   s.vcl_alpha = o.vcl_alpha;
   s.vcl_gram = o.vcl_gram;
   s.vcl_solver = solver;
   s.vcl_warmup_epochs = o.vcl_warmup_epochs;
   s.vcl_last_lr = o.vcl_last_lr;
-  s.record = "none";
+  s.record = Protocol::record;
   s.checkpoint_every = 0;
   s.save_weights = false;  // the validation accuracy is in metrics.csv
   s.out = job.dir.string();
@@ -267,7 +275,7 @@ void run_jobs_locally(const std::vector<Figure2Job>& jobs, std::size_t parallel)
     ++done;
     const double minutes = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / 60;
     const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    std::cerr << "reproduce figure2: [" << done << "/" << jobs.size() << ", " << format_fixed(minutes, 1) << " min] "
+    std::cerr << "reproduce figure2: [" << done << "/" << jobs.size() << ", " << fmt(minutes, 1) << " min] "
               << it->second->dir.string()
               << (ok ? "" : " (exit " + std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ", see " +
                                 it->second->dir.string() + ".log)")

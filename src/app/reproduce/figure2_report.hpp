@@ -5,13 +5,15 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
-#include "app/figure2_sweep.hpp"
+#include "app/reproduce/figure2_sweep.hpp"
+#include "app/reproduce/provenance.hpp"
 
 namespace vclab {
 
 struct Figure2ReportContext {
   nlohmann::json invocations = nlohmann::json::array();  // invocations.json: the ones that trained runs here
   double wall_seconds = 0;                              // this invocation so far
+  Provenance provenance;                                // of the report
 };
 
 // Writes OUT/README.md, OUT/summary.json and OUT/figures/; returns the number of runs that have not finished
