@@ -1,6 +1,5 @@
 // Writes the seed corpus of the fuzzers (fuzz/corpus/<format>/): a few tiny valid files per format, made with
-// the same writers the tests use (zlib, libmatio, vclab's RecordingWriter). Usage: make_corpus OUT_DIR
-#include <matio.h>
+// the same writers the tests use (zlib, vclab's npy writer). Usage: make_corpus OUT_DIR
 #include <zlib.h>
 
 #include <armadillo>
@@ -10,7 +9,7 @@
 #include <iostream>
 #include <vector>
 
-#include "io/recordings.hpp"
+#include "io/npy.hpp"
 
 namespace fs = std::filesystem;
 using Bytes = std::vector<std::uint8_t>;
@@ -34,23 +33,6 @@ Bytes gzip(const Bytes& plain, const fs::path& scratch) {
   Bytes out((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   fs::remove(scratch);
   return out;
-}
-
-void write_svhn(const fs::path& path, std::size_t n, matio_compression compression) {
-  fs::create_directories(path.parent_path());
-  Bytes x(32 * 32 * 3 * n);
-  for (std::size_t i = 0; i < x.size(); ++i) x[i] = std::uint8_t(i * 7 % 251);
-  std::vector<double> y(n);
-  for (std::size_t i = 0; i < n; ++i) y[i] = double(i % 10 + 1);
-  mat_t* mat = Mat_CreateVer(path.c_str(), nullptr, MAT_FT_MAT5);
-  std::size_t xdims[4] = {32, 32, 3, n}, ydims[2] = {n, 1};
-  matvar_t* xv = Mat_VarCreate("X", MAT_C_UINT8, MAT_T_UINT8, 4, xdims, x.data(), 0);
-  matvar_t* yv = Mat_VarCreate("y", MAT_C_DOUBLE, MAT_T_DOUBLE, 2, ydims, y.data(), 0);
-  Mat_VarWrite(mat, xv, compression);
-  Mat_VarWrite(mat, yv, compression);
-  Mat_VarFree(xv);
-  Mat_VarFree(yv);
-  Mat_Close(mat);
 }
 
 }  // namespace
@@ -81,19 +63,14 @@ int main(int argc, char** argv) {
   c100[1] = 99;
   write(out / "cifar" / "cifar10.bin", c10);
   write(out / "cifar" / "cifar100.bin", c100);
-  // SVHN: one image, zlib-compressed and plain MAT v5.
-  write_svhn(out / "svhn" / "one_zlib.mat", 1, MAT_COMPRESSION_ZLIB);
-  write_svhn(out / "svhn" / "one_plain.mat", 1, MAT_COMPRESSION_NONE);
-  // Recordings: diag and full datasets at two checkpoints, one root attribute.
-  {
-    fs::create_directories(out / "recordings");
-    vclab::RecordingWriter writer(out / "recordings" / "small.h5");
-    writer.set_root_attribute("record_mode", "diag");
-    for (std::size_t k = 0; k < 2; ++k) {
-      writer.add("gram", 0, k, {std::int64_t(k), double(k), 0.1}, arma::mat(arma::vec{1.0 + double(k), 2.0, 3.0}), true);
-      writer.add("vc", 1, k, {std::int64_t(k), double(k), 0.1}, arma::reshape(arma::mat(arma::vec{1.0, 2.0, 2.0, 5.0 + double(k)}), 2, 2), false);
-    }
-    writer.close();
-  }
+  // npy: a float64 matrix and a float32 vector, written by vclab's own writer (numpy's v1.0 layout).
+  fs::create_directories(out / "npy");
+  vclab::write_npy(out / "npy" / "matrix_f8.npy", arma::mat{{1.0, -2.0, 3.5}, {0.25, 5.0, -6.0}});
+  vclab::write_npy(out / "npy" / "vector_f4.npy", arma::fvec{1.0f, 2.0f, 3.0f});
+  // CSV: a metrics-like table, and one with quoted fields, an escaped quote and CRLF line ends.
+  const std::string metrics = "epoch,steps,train_loss,test_accuracy\n1,5,0.693,0.5\n2,10,0.41,0.75\n";
+  const std::string quoted = "name,note\r\n\"a,b\",\"say \"\"hi\"\"\"\r\nc,\"two\nlines\"\r\n";
+  write(out / "csv" / "metrics.csv", Bytes(metrics.begin(), metrics.end()));
+  write(out / "csv" / "quoted.csv", Bytes(quoted.begin(), quoted.end()));
   return 0;
 }

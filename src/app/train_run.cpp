@@ -20,6 +20,7 @@
 #include "io/recordings.hpp"
 #include "io/run_dir.hpp"
 #include "io/run_info.hpp"
+#include "io/sha256_sidecar.hpp"
 #include "io/usage_error.hpp"
 #include "io/weights_io.hpp"
 #include "model/loss.hpp"
@@ -204,6 +205,7 @@ TrainOutcome train_typed(const TrainSettings& s, const DatasetSplit& data, nlohm
   if (!outcome.result.diverged) {  // finished: nothing left to resume (a diverged run keeps its last checkpoint)
     std::error_code ignored;
     std::filesystem::remove(checkpoint_path, ignored);
+    std::filesystem::remove(sha256_sidecar_path(checkpoint_path), ignored);
   }
   outcome.final_test_accuracy = outcome.result.epochs.empty() ? 0 : outcome.result.epochs.back().test_accuracy;
   outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

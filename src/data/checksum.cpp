@@ -9,13 +9,24 @@
 namespace vclab {
 namespace {
 
-std::string digest_hex(const EVP_MD* md, const std::vector<std::uint8_t>& bytes, const char* what) {
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+using DigestContext = std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)>;
+
+DigestContext digest_init(const EVP_MD* md, const char* what) {
+  DigestContext ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), md, nullptr) != 1) {
+    throw std::runtime_error(std::string("OpenSSL EVP ") + what + " digest failed");
+  }
+  return ctx;
+}
+
+void digest_update(EVP_MD_CTX* ctx, const void* data, std::size_t size, const char* what) {
+  if (EVP_DigestUpdate(ctx, data, size) != 1) throw std::runtime_error(std::string("OpenSSL EVP ") + what + " digest failed");
+}
+
+std::string digest_final_hex(EVP_MD_CTX* ctx, const char* what) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int out_len = 0;
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), md, nullptr) != 1 ||
-      EVP_DigestUpdate(ctx.get(), bytes.data(), bytes.size()) != 1 ||
-      EVP_DigestFinal_ex(ctx.get(), out, &out_len) != 1) {
+  if (EVP_DigestFinal_ex(ctx, out, &out_len) != 1) {
     throw std::runtime_error(std::string("OpenSSL EVP ") + what + " digest failed");
   }
   static const char* hex = "0123456789abcdef";
@@ -27,11 +38,28 @@ std::string digest_hex(const EVP_MD* md, const std::vector<std::uint8_t>& bytes,
   return text;
 }
 
+std::string digest_hex(const EVP_MD* md, const std::vector<std::uint8_t>& bytes, const char* what) {
+  DigestContext ctx = digest_init(md, what);
+  digest_update(ctx.get(), bytes.data(), bytes.size(), what);
+  return digest_final_hex(ctx.get(), what);
+}
+
 }  // namespace
 
 std::string md5_hex(const std::vector<std::uint8_t>& bytes) { return digest_hex(EVP_md5(), bytes, "MD5"); }
 std::string sha256_hex(const std::vector<std::uint8_t>& bytes) {
   return digest_hex(EVP_sha256(), bytes, "SHA-256");
+}
+
+std::string sha256_hex(std::istream& in) {
+  DigestContext ctx = digest_init(EVP_sha256(), "SHA-256");
+  std::vector<char> block(1 << 20);
+  while (in) {
+    in.read(block.data(), static_cast<std::streamsize>(block.size()));
+    digest_update(ctx.get(), block.data(), static_cast<std::size_t>(in.gcount()), "SHA-256");
+  }
+  if (in.bad()) throw std::runtime_error("reading failed while computing a SHA-256");
+  return digest_final_hex(ctx.get(), "SHA-256");
 }
 
 }  // namespace vclab

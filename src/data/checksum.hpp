@@ -1,7 +1,8 @@
-// Checksums of dataset content (MD5 to compare with published values, SHA-256 for provenance),
-// computed through OpenSSL's EVP interface and returned as lowercase hex.
+// Checksums of dataset content (MD5 to compare with published values, SHA-256 for provenance and for
+// the sidecars of vclab's own HDF5 files), computed through OpenSSL's EVP interface, as lowercase hex.
 #pragma once
 #include <cstdint>
+#include <istream>
 #include <string>
 #include <vector>
 
@@ -9,5 +10,8 @@ namespace vclab {
 
 std::string md5_hex(const std::vector<std::uint8_t>& bytes);
 std::string sha256_hex(const std::vector<std::uint8_t>& bytes);
+// SHA-256 of everything `in` holds from its position on, read in blocks (files of any size). Throws
+// std::runtime_error when reading fails before the end.
+std::string sha256_hex(std::istream& in);
 
 }  // namespace vclab

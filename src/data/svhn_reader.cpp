@@ -10,7 +10,6 @@
 
 #include "data/data_error.hpp"
 #include "data/file_bytes.hpp"
-#include "data/mat_file_check.hpp"
 
 namespace vclab {
 namespace {
@@ -93,7 +92,6 @@ RawImages read_svhn_mat(const std::filesystem::path& path) {
     throw DataError(file + ": empty file; expected an SVHN .mat file (train_32x32.mat / test_32x32.mat). "
                     "Re-download it.");
   }
-  check_mat5_structure(path);  // before libmatio, which allocates whatever a damaged header declares
   install_matio_log();
   last_matio_message().clear();
   std::unique_ptr<mat_t, MatCloser> mat(Mat_Open(file.c_str(), MAT_ACC_RDONLY));

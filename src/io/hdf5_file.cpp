@@ -7,13 +7,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <fstream>
-#include <mutex>
-#include <optional>
 #include <type_traits>
 #include <utility>
 
-#include "io/hdf5_header_check.hpp"
 #include "io/io_error.hpp"
 
 namespace vclab {
@@ -84,48 +80,16 @@ std::string normalise(const std::string& obj_path) {
   return out.empty() ? "/" : out;
 }
 
-// Before H5Dread: a damaged file can declare a shape its stored bytes do not cover, or an element size no
-// number has, and libhdf5 1.10 then reads past its buffers (found by fuzz/fuzz_recordings). Checks that the
-// element size is 1, 2, 4 or 8 bytes, that the dataset was opened with a valid layout, and for contiguous and
-// compact layouts that the storage holds every element and lies inside the file.
-void require_plausible_storage(const std::filesystem::path& file, const std::string& obj_path, hid_t dset, hid_t type,
-                               const std::vector<std::size_t>& dims) {
-  const std::size_t element = H5Tget_size(type);
-  if (element != 1 && element != 2 && element != 4 && element != 8) {
-    fail(file, obj_path, "has elements of " + std::to_string(element) + " bytes, expected 1, 2, 4 or 8",
-         "The file is damaged; re-create it");
-  }
-  unsigned __int128 needed = element;
-  for (auto d : dims) needed *= d;
-  Handle dcpl(H5Dget_create_plist(dset), H5Pclose);
-  const H5D_layout_t layout = dcpl.valid() ? H5Pget_layout(dcpl.get()) : H5D_LAYOUT_ERROR;
-  if (layout == H5D_LAYOUT_ERROR) fail(file, obj_path, "has no readable storage layout", "The file is damaged; re-create it");
-  if (layout != H5D_CONTIGUOUS && layout != H5D_COMPACT) return;  // chunked: libhdf5 checks each chunk as it inflates it
-  const hsize_t stored = H5Dget_storage_size(dset);
-  std::error_code ec;
-  const std::uintmax_t file_size = std::filesystem::file_size(file, ec);
-  const haddr_t offset = layout == H5D_CONTIGUOUS ? H5Dget_offset(dset) : 0;
-  H5Eclear2(H5E_DEFAULT);
-  if (layout == H5D_CONTIGUOUS && offset == HADDR_UNDEF && stored == 0) return;  // never written: reads the fill value
-  if (needed > 0 && (stored < needed || (!ec && needed > file_size) ||
-                     (layout == H5D_CONTIGUOUS && !ec && (offset == HADDR_UNDEF || offset + needed > file_size)))) {
-    fail(file, obj_path, "its shape needs more bytes than the file stores for it (damaged or truncated file)",
-         "Re-create the file; a run that was killed leaves a readable .partial up to its last flush");
-  }
-}
-
 }  // namespace
 
-Hdf5File::Hdf5File(std::filesystem::path path, std::int64_t file_id, bool writable,
-                   std::shared_ptr<Hdf5HeaderChecks> header_checks)
-    : path_(std::move(path)), file_id_(file_id), writable_(writable), header_checks_(std::move(header_checks)) {}
+Hdf5File::Hdf5File(std::filesystem::path path, std::int64_t file_id, bool writable)
+    : path_(std::move(path)), file_id_(file_id), writable_(writable) {}
 
 Hdf5File::Hdf5File(Hdf5File&& other) noexcept
     : path_(std::move(other.path_)),
       file_id_(std::exchange(other.file_id_, -1)),
       writable_(other.writable_),
-      compression_level_(other.compression_level_),
-      header_checks_(std::move(other.header_checks_)) {}
+      compression_level_(other.compression_level_) {}
 
 Hdf5File& Hdf5File::operator=(Hdf5File&& other) noexcept {
   if (this != &other) {
@@ -134,7 +98,6 @@ Hdf5File& Hdf5File::operator=(Hdf5File&& other) noexcept {
     file_id_ = std::exchange(other.file_id_, -1);
     writable_ = other.writable_;
     compression_level_ = other.compression_level_;
-    header_checks_ = std::move(other.header_checks_);
   }
   return *this;
 }
@@ -152,7 +115,7 @@ Hdf5File Hdf5File::create(const std::filesystem::path& path) {
   return Hdf5File(path, id, true);
 }
 
-static hid_t open_existing(const std::filesystem::path& path, unsigned flags, Hdf5HeaderChecks& checks) {
+static hid_t open_existing(const std::filesystem::path& path, unsigned flags) {
   silence_hdf5_errors();
   if (!std::filesystem::exists(path)) {
     throw IoError(path, "file not found (expected an HDF5 file)",
@@ -168,13 +131,6 @@ static hid_t open_existing(const std::filesystem::path& path, unsigned flags, Hd
     throw IoError(path, "not an HDF5 file (no HDF5 signature found)",
                   "Pass a file written by vclab or h5py; a file still being written ends in .partial");
   }
-  // H5Fopen loads the root group's object header (and a superblock extension's): check them first (fuzzer
-  // finding: a continuation message of the root group declared a chunk of 7e18 bytes, which libhdf5 allocated).
-  checks.layout = read_hdf5_layout(path);
-  checks.check(path, checks.layout.root, "/");
-  if (checks.layout.superblock_extension != kHdf5UndefinedAddress) {
-    checks.check(path, checks.layout.superblock_extension, "superblock extension");
-  }
   const hid_t id = H5Fopen(path.c_str(), flags, H5P_DEFAULT);
   if (id < 0) {
     fail(path, "", flags == H5F_ACC_RDWR ? "cannot open for reading and writing" : "cannot open for reading",
@@ -185,42 +141,11 @@ static hid_t open_existing(const std::filesystem::path& path, unsigned flags, Hd
 }
 
 Hdf5File Hdf5File::open_read(const std::filesystem::path& path) {
-  auto checks = std::make_shared<Hdf5HeaderChecks>();
-  const hid_t id = open_existing(path, H5F_ACC_RDONLY, *checks);
-  return Hdf5File(path, id, false, std::move(checks));
+  return Hdf5File(path, open_existing(path, H5F_ACC_RDONLY), false);
 }
 
 Hdf5File Hdf5File::open_rw(const std::filesystem::path& path) {
-  auto checks = std::make_shared<Hdf5HeaderChecks>();
-  const hid_t id = open_existing(path, H5F_ACC_RDWR, *checks);
-  return Hdf5File(path, id, true, std::move(checks));
-}
-
-void Hdf5File::check_object_headers(const std::string& obj_path, int soft_link_depth) const {
-  if (writable_ || !header_checks_ || !header_checks_->layout.known || file_id_ < 0) return;
-  constexpr int kMaxSoftLinks = 16;  // libhdf5's default limit on links followed in one lookup
-  std::string prefix;
-  for (const auto& part : split_path(obj_path)) {
-    const std::string parent = prefix.empty() ? "/" : prefix;
-    prefix += "/" + part;
-    // Both look only at the parent group, whose header was checked one step before (the root's at open).
-    H5L_info_t info;
-    if (H5Lexists(file_id_, prefix.c_str(), H5P_DEFAULT) <= 0 || H5Lget_info(file_id_, prefix.c_str(), &info, H5P_DEFAULT) < 0) {
-      H5Eclear2(H5E_DEFAULT);
-      return;  // not there: the caller's own lookup reports it
-    }
-    if (info.type == H5L_TYPE_HARD) {
-      header_checks_->check(path_, info.u.address, prefix);
-    } else if (info.type == H5L_TYPE_SOFT && soft_link_depth < kMaxSoftLinks && info.u.val_size > 0) {
-      std::string target(info.u.val_size, '\0');
-      if (H5Lget_val(file_id_, prefix.c_str(), target.data(), target.size(), H5P_DEFAULT) < 0) {
-        H5Eclear2(H5E_DEFAULT);
-        return;
-      }
-      target.resize(std::strlen(target.c_str()));
-      check_object_headers(!target.empty() && target[0] == '/' ? target : parent + "/" + target, soft_link_depth + 1);
-    }
-  }
+  return Hdf5File(path, open_existing(path, H5F_ACC_RDWR), true);
 }
 
 std::int64_t Hdf5File::require_open(const std::string& what) const {
@@ -322,7 +247,6 @@ std::vector<std::uint8_t> Hdf5File::read_bytes(const std::string& obj_path_in) c
   if (dims.size() != 1 || H5Tget_class(type.get()) != H5T_INTEGER || H5Tget_size(type.get()) != 1) {
     fail(path_, obj_path, "expected a 1-D dataset of bytes (uint8)", "The file was not written by vclab");
   }
-  require_plausible_storage(path_, obj_path, dset.get(), type.get(), dims);
   std::vector<std::uint8_t> bytes(dims[0]);
   if (!bytes.empty() && H5Dread(dset.get(), H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()) < 0) {
     fail(path_, obj_path, "cannot read the dataset's data", "The file may be truncated or corrupt");
@@ -362,7 +286,6 @@ arma::mat Hdf5File::read_matrix(const std::string& obj_path_in) const {
     fail(path_, obj_path, "has a non-numeric element type, expected float or integer",
          "Store numbers as float32/float64/int");
   }
-  require_plausible_storage(path_, obj_path, dset.get(), type.get(), dims);
   arma::mat out;
   if (dims.size() == 2) {
     out.set_size(dims[1], dims[0]);  // row-major (d1, d2) on disk == column-major (d2, d1)
@@ -380,7 +303,6 @@ arma::mat Hdf5File::read_matrix(const std::string& obj_path_in) const {
 
 bool Hdf5File::exists(const std::string& obj_path) const {
   const hid_t file = require_open("look up '" + obj_path + "'");
-  check_object_headers(obj_path);
   std::string prefix;
   for (const auto& part : split_path(obj_path)) {
     prefix += "/" + part;
@@ -398,9 +320,7 @@ bool Hdf5File::exists(const std::string& obj_path) const {
   return true;
 }
 
-// Only the basic fields (the type is all vclab needs): with all fields, H5Oget_info_by_name also decodes a
-// dataset's layout, filter and external-file messages to sum their storage, trusting more of the file (fuzzer
-// finding hdf5_efl_message_leak.h5 leaked a decoded message there: calloc <- H5O_msg_read_oh <- H5O_get_info).
+// Only the basic fields: the type is all vclab needs (all fields would also decode every storage message).
 static H5O_type_t object_type(hid_t file, const std::string& obj_path) {
   H5O_info_t info;
   if (H5Oget_info_by_name2(file, obj_path.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0) {
@@ -534,122 +454,10 @@ struct OpenAttribute {
   }
 };
 
-// Variable-length strings live in a global heap collection ("GCOL", HDF5 file format spec, section III.E), which
-// H5Aread decodes whole. libhdf5 1.10's decoder (H5HG__cache_heap_deserialize) loops forever on an object that
-// declares 0 bytes and reads past the collection for objects that overrun it (fuzzer finding). So the attribute is
-// read as its stored heap ID, {length (4 bytes), collection address, object index (4 bytes)}, the collection is
-// walked here with the decoder's own steps, and the string is taken from it: libhdf5 never decodes the heap for
-// a variable-length string attribute. The stored ID is obtained
-// through a conversion function from variable-length strings to an opaque type carrying kHeapIdTag that leaves
-// the bytes as stored (libhdf5 hands conversion functions the attribute's data in its on-disk form).
-constexpr char kHeapIdTag[] = "vclab: stored global heap id of a variable-length string";
-
-herr_t keep_heap_id(hid_t src, hid_t dst, H5T_cdata_t* cdata, size_t, size_t, size_t, void*, void*, hid_t) {
-  if (cdata->command != H5T_CONV_INIT) return 0;  // H5T_CONV_CONV: same size, the bytes stay; H5T_CONV_FREE: nothing
-  cdata->need_bkg = H5T_BKG_NO;
-  if (H5Tis_variable_str(src) <= 0 || H5Tget_class(dst) != H5T_OPAQUE || H5Tget_size(src) != H5Tget_size(dst)) return -1;
-  char* tag = H5Tget_tag(dst);
-  const bool ours = tag != nullptr && std::strcmp(tag, kHeapIdTag) == 0;
-  H5free_memory(tag);
-  return ours ? 0 : -1;  // declining leaves every other string -> opaque conversion as it was
-}
-
-void register_heap_id_conversion() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    Handle vlen_string(H5Tcopy(H5T_C_S1), H5Tclose);
-    H5Tset_size(vlen_string.get(), H5T_VARIABLE);
-    Handle opaque(H5Tcreate(H5T_OPAQUE, 16), H5Tclose);
-    H5Tset_tag(opaque.get(), kHeapIdTag);
-    H5Tregister(H5T_PERS_SOFT, "vclab_keep_heap_id", vlen_string.get(), opaque.get(), keep_heap_id);
-  });
-}
-
-// The value of the variable-length string attribute `attr`, read from its global heap object. Throws IoError
-// unless the attribute points into a global heap collection that lies inside the file, decodes in finitely many
-// steps without overrunning itself, and holds the string's object with the length the attribute declares. The
-// bytes are taken from the checked object instead of through H5Aread, whose variable-length conversion leaks a
-// buffer when the string's base type declares 0 bytes (libhdf5 1.10.8, H5T__conv_vlen -> H5HG_read; fuzzer
-// finding). As with H5Aread into a char*, the value ends at the first NUL.
-std::string read_vlen_string_attribute(const std::filesystem::path& file_path, hid_t file, const std::string& obj_path,
-                               const std::string& name, hid_t attr) {
-  register_heap_id_conversion();
-  const std::string what = "attribute '" + name + "'";
-  const std::string fix = kHdf5DamagedFix;
-  Handle fcpl(H5Fget_create_plist(file), H5Pclose);
-  std::size_t sizeof_addr = 0, sizeof_size = 0;
-  hsize_t userblock = 0;
-  if (!fcpl.valid() || H5Pget_sizes(fcpl.get(), &sizeof_addr, &sizeof_size) < 0 || H5Pget_userblock(fcpl.get(), &userblock) < 0 ||
-      sizeof_addr < 2 || sizeof_addr > 8 || sizeof_size < 2 || sizeof_size > 8) {
-    fail(file_path, obj_path, "cannot read the file's address and length sizes for " + what, fix);
-  }
-  Handle heap_id_type(H5Tcreate(H5T_OPAQUE, 4 + sizeof_addr + 4), H5Tclose);
-  H5Tset_tag(heap_id_type.get(), kHeapIdTag);
-  std::vector<std::uint8_t> heap_id(4 + sizeof_addr + 4);
-  if (!heap_id_type.valid() || H5Aread(attr, heap_id_type.get(), heap_id.data()) < 0) {
-    fail(file_path, obj_path, "cannot read where " + what + " stores its string", fix);
-  }
-  const std::uint64_t length = little_endian(heap_id.data(), 4);
-  const std::uint64_t address = little_endian(heap_id.data() + 4, sizeof_addr);
-  const std::uint64_t index = little_endian(heap_id.data() + 4 + sizeof_addr, 4);
-  if (address == 0) return "";  // no heap object: libhdf5 reads a null string
-
-  const std::string heap_at = what + ": its string's global heap collection at address " + std::to_string(address);
-  std::error_code ec;
-  const std::uint64_t file_size = std::filesystem::file_size(file_path, ec);
-  const std::uint64_t header = 8 + sizeof_size;  // "GCOL", version 1, 3 reserved bytes, collection size
-  const std::uint64_t room = ec || userblock > file_size ? 0 : file_size - userblock;  // bytes after the userblock
-  if (!lies_inside(address, header, room)) {
-    fail(file_path, obj_path, heap_at + " lies outside the file", fix);
-  }
-  std::ifstream in(file_path, std::ios::binary);
-  std::vector<std::uint8_t> heap(header);
-  if (!read_at(in, userblock + address, heap.data(), header) || std::memcmp(heap.data(), "GCOL", 4) != 0 || heap[4] != 1) {
-    fail(file_path, obj_path, heap_at + " is not a global heap (no GCOL signature of version 1)", fix);
-  }
-  const std::uint64_t size = little_endian(heap.data() + 8, sizeof_size);
-  if (size < header || !lies_inside(address, size, room)) {
-    fail(file_path, obj_path, heap_at + " declares " + std::to_string(size) + " bytes, more than the file holds there", fix);
-  }
-  heap.resize(size);
-  if (!read_at(in, userblock + address + header, heap.data() + header, size - header)) {
-    fail(file_path, obj_path, heap_at + " cannot be read", fix);
-  }
-  // The decoder's walk: each object is {index (2), references (2), reserved (4), size, data padded to 8 bytes};
-  // index 0 is the free space, whose size counts its own header; a tail too short for a header is free space.
-  const std::uint64_t object_header = 8 + sizeof_size;
-  std::optional<std::uint64_t> object_size, object_data;
-  for (std::uint64_t p = header; p < size && object_header <= size - p;) {
-    const std::uint64_t idx = little_endian(heap.data() + p, 2);
-    const std::uint64_t bytes = little_endian(heap.data() + p + 8, sizeof_size);
-    const std::uint64_t need = idx > 0 ? object_header + (bytes + 7) / 8 * 8 : bytes;
-    if (need == 0 || bytes > size || need > size - p) {
-      fail(file_path, obj_path, heap_at + " is damaged: object " + std::to_string(idx) + " at byte " + std::to_string(p) +
-                                    " declares " + std::to_string(bytes) + " bytes, the collection holds " + std::to_string(size),
-           fix);
-    }
-    if (idx > 0 && idx == index) {
-      object_size = bytes;
-      object_data = p + object_header;
-    }
-    p += need;
-  }
-  if (!object_size || *object_size != length) {
-    fail(file_path, obj_path,
-         heap_at + (object_size ? " holds object " + std::to_string(index) + " of " + std::to_string(*object_size) + " bytes, the string declares " +
-                                      std::to_string(length)
-                                : " has no object " + std::to_string(index)),
-         fix);
-  }
-  const auto* data = reinterpret_cast<const char*>(heap.data() + *object_data);
-  return std::string(data, std::find(data, data + *object_size, '\0'));
-}
-
 }  // namespace
 
 double Hdf5File::get_attribute_double(const std::string& obj_path_in, const std::string& name) const {
   const std::string obj_path = normalise(obj_path_in);
-  check_object_headers(obj_path);
   OpenAttribute a(path_, require_open("read attribute '" + name + "'"), obj_path, name);
   const H5T_class_t cls = H5Tget_class(a.type.get());
   if (cls != H5T_FLOAT && cls != H5T_INTEGER) {
@@ -662,7 +470,6 @@ double Hdf5File::get_attribute_double(const std::string& obj_path_in, const std:
 
 std::int64_t Hdf5File::get_attribute_int(const std::string& obj_path_in, const std::string& name) const {
   const std::string obj_path = normalise(obj_path_in);
-  check_object_headers(obj_path);
   OpenAttribute a(path_, require_open("read attribute '" + name + "'"), obj_path, name);
   const H5T_class_t cls = H5Tget_class(a.type.get());
   if (cls == H5T_INTEGER) {
@@ -681,15 +488,16 @@ std::int64_t Hdf5File::get_attribute_int(const std::string& obj_path_in, const s
 
 std::string Hdf5File::get_attribute_string(const std::string& obj_path_in, const std::string& name) const {
   const std::string obj_path = normalise(obj_path_in);
-  check_object_headers(obj_path);
   OpenAttribute a(path_, require_open("read attribute '" + name + "'"), obj_path, name);
   if (H5Tget_class(a.type.get()) != H5T_STRING) {
     fail(path_, obj_path, "attribute '" + name + "' is not a string", "");
   }
   if (H5Tis_variable_str(a.type.get()) > 0) {
-    // The check reads the file itself: what this handle wrote must be on disk first.
-    if (writable_ && H5Fflush(file_id_, H5F_SCOPE_LOCAL) < 0) fail(path_, "", "cannot flush to disk", "Check free disk space");
-    return read_vlen_string_attribute(path_, file_id_, obj_path, name, a.attr.get());
+    char* raw = nullptr;
+    if (H5Aread(a.attr.get(), a.type.get(), &raw) < 0) fail(path_, obj_path, "cannot read attribute '" + name + "'", "");
+    std::string value = raw != nullptr ? raw : "";
+    H5free_memory(raw);
+    return value;
   }
   const std::size_t size = H5Tget_size(a.type.get());
   std::string value(size, '\0');
@@ -701,7 +509,6 @@ std::string Hdf5File::get_attribute_string(const std::string& obj_path_in, const
 
 std::vector<std::string> Hdf5File::attribute_names(const std::string& obj_path_in) const {
   const std::string obj_path = normalise(obj_path_in);
-  check_object_headers(obj_path);
   Handle obj(open_object(path_, require_open("list attributes"), obj_path), H5Oclose);
   std::vector<std::string> names;
   hsize_t idx = 0;

@@ -1,17 +1,16 @@
 // Hdf5File: RAII wrapper over the HDF5 C API for matrices, vectors and attributes.
 // Orientation: a d1 x d2 Armadillo matrix appears in h5py/h5dump with shape (d1, d2) and the same
 // element at [i, j] (Armadillo is column-major, HDF5 row-major: we transpose on write and read).
+// libhdf5 trusts the sizes and addresses a file declares: vclab's own files are compared with their SHA-256
+// sidecar before they are opened here (io/sha256_sidecar.hpp); any other file is trusted input (README).
 #pragma once
 #include <armadillo>
 #include <cstdint>
 #include <filesystem>
-#include <memory>
 #include <string>
 #include <vector>
 
 namespace vclab {
-
-struct Hdf5HeaderChecks;
 
 class Hdf5File {
  public:
@@ -88,13 +87,8 @@ class Hdf5File {
   void close();
 
  private:
-  Hdf5File(std::filesystem::path path, std::int64_t file_id, bool writable,
-           std::shared_ptr<Hdf5HeaderChecks> header_checks = nullptr);
+  Hdf5File(std::filesystem::path path, std::int64_t file_id, bool writable);
   std::int64_t require_open(const std::string& what) const;
-  // Before libhdf5 loads the object header of obj_path or of a group on the way (a damaged header can make it
-  // allocate any size): checks each, read from the file itself (io/hdf5_header_check.hpp). Files opened for
-  // writing are not checked: what this handle wrote may not be on disk yet.
-  void check_object_headers(const std::string& obj_path, int soft_link_depth = 0) const;
   enum class Element { f64, f32, u8 };
   // data is row-major (HDF5 order), of the given element type.
   void write_dataset(const std::string& obj_path, const void* data,
@@ -104,7 +98,6 @@ class Hdf5File {
   std::int64_t file_id_ = -1;  // hid_t (int64_t in HDF5 >= 1.10)
   bool writable_ = false;
   int compression_level_ = 4;
-  std::shared_ptr<Hdf5HeaderChecks> header_checks_;  // null for created files
 };
 
 }  // namespace vclab

@@ -12,6 +12,7 @@
 #include <system_error>
 
 #include "io/io_error.hpp"
+#include "io/sha256_sidecar.hpp"
 
 namespace vclab {
 
@@ -118,6 +119,7 @@ void RecordingWriter::close() {
   if (closed_) return;
   file().close();
   closed_ = true;
+  write_sha256_sidecar(final_path_, partial_path_);
   std::error_code ec;
   std::filesystem::rename(partial_path_, final_path_, ec);
   if (ec) {
@@ -141,6 +143,8 @@ RecordingsReader RecordingsReader::load(const std::filesystem::path& path) {
     }
     throw IoError(path, "file not found (expected an HDF5 recording file)", "Check the path");
   }
+  // A finished recording must match its sidecar; a .partial one (a run still writing, or killed) has none.
+  if (path.extension() != ".partial") verify_sha256_sidecar(path, Sidecar::required);
   auto file = std::make_shared<Hdf5File>(Hdf5File::open_read(path));
   auto index = std::make_shared<Index>();
   for (const auto& quantity : file->list("/")) {

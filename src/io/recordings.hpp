@@ -34,9 +34,9 @@ std::string recording_path(const std::string& quantity, std::size_t layer, std::
 
 enum class StoredPrecision { Float64, Float32 };
 
-// Writes recordings to final_path + ".partial"; close() renames it onto final_path. A process that
-// dies (or a writer destroyed without close()) leaves only the .partial file, readable up to the
-// last flush().
+// Writes recordings to final_path + ".partial"; close() writes final_path's SHA-256 sidecar
+// (io/sha256_sidecar.hpp) and renames it onto final_path. A process that dies (or a writer destroyed
+// without close()) leaves only the .partial file, readable up to the last flush().
 class RecordingWriter {
  public:
   explicit RecordingWriter(const std::filesystem::path& final_path,
@@ -66,7 +66,7 @@ class RecordingWriter {
   // a resumed run's file holds the same datasets as an uninterrupted one. Throw IoError.
   std::vector<std::uint8_t> snapshot();
   void restore(const std::vector<std::uint8_t>& bytes);
-  // Flushes, closes and renames the .partial file onto final_path. Idempotent.
+  // Flushes, closes, writes final_path.sha256 and renames the .partial file onto final_path. Idempotent.
   void close();
   bool closed() const { return closed_; }
 
@@ -85,7 +85,8 @@ class RecordingWriter {
 class RecordingsReader {
  public:
   // Throws IoError naming the file when it is missing (mentioning a .partial file if one exists),
-  // not HDF5, or not laid out as /<quantity>/layer<l>/<k>.
+  // does not match its SHA-256 sidecar or has none (a .partial file, unfinished, has none and is read
+  // as it is), is not HDF5, or is not laid out as /<quantity>/layer<l>/<k>.
   static RecordingsReader load(const std::filesystem::path& path);
 
   const std::filesystem::path& path() const;

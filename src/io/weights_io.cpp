@@ -4,10 +4,10 @@
 #include <stdexcept>
 #include <string>
 
-#include "io/atomic_write.hpp"
 #include "io/hdf5_file.hpp"
 #include "io/io_error.hpp"
 #include "io/npy.hpp"
+#include "io/sha256_sidecar.hpp"
 
 namespace vclab {
 
@@ -36,6 +36,7 @@ void check_loaded(const std::filesystem::path& file, const WeightSet& w) {
 }
 
 WeightSet load_hdf5(const std::filesystem::path& path) {
+  verify_sha256_sidecar(path, Sidecar::if_present);  // weights vclab saved; a foreign file has no sidecar
   const Hdf5File file = Hdf5File::open_read(path);
   WeightSet w;
   std::size_t n_layers = 0;
@@ -136,7 +137,7 @@ void check_weight_shapes(const WeightSet& w) {
 void save_weights(const std::filesystem::path& path, const WeightSet& w) {
   check_weight_shapes(w);
   try {
-    write_atomically(path, [&](const std::filesystem::path& tmp) {
+    write_atomically_with_sha256(path, [&](const std::filesystem::path& tmp) {
       Hdf5File file = Hdf5File::create(tmp);
       for (std::size_t l = 0; l < w.weights.size(); ++l) file.write_matrix("/W" + std::to_string(l), w.weights[l]);
       for (std::size_t l = 0; l < w.biases.size(); ++l) file.write_vector("/b" + std::to_string(l), w.biases[l]);

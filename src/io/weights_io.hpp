@@ -18,12 +18,13 @@ struct WeightSet {
 // the wrong length.
 void check_weight_shapes(const WeightSet& w);
 
-// Writes an HDF5 file atomically. Throws IoError / std::invalid_argument.
+// Writes an HDF5 file and its SHA-256 sidecar `path`.sha256 atomically. Throws IoError / std::invalid_argument.
 void save_weights(const std::filesystem::path& path, const WeightSet& w);
 
 // Reads an HDF5 file written by save_weights (or by h5py with the same layout), or a directory
-// holding W0.npy, W1.npy, ... and optionally b0.npy, b1.npy, .... Throws IoError naming the file
-// and what was missing or inconsistent.
+// holding W0.npy, W1.npy, ... and optionally b0.npy, b1.npy, .... An HDF5 file with a sidecar must
+// match it; one without is foreign and read by libhdf5 as trusted input (.npy is the format for
+// untrusted weights). Throws IoError naming the file and what was missing or inconsistent.
 WeightSet load_weights(const std::filesystem::path& path);
 
 }  // namespace vclab

@@ -4,9 +4,9 @@
 
 #include <sstream>
 
-#include "io/atomic_write.hpp"
 #include "io/hdf5_file.hpp"
 #include "io/io_error.hpp"
+#include "io/sha256_sidecar.hpp"
 
 namespace vclab {
 namespace {
@@ -31,7 +31,7 @@ std::string observer_prefix(std::size_t i) { return "/observers/" + std::to_stri
 template <class T>
 void save_checkpoint(const std::filesystem::path& path, const Mlp<T>& model, const TrainState& state,
                      const UpdateRule<T>& rule, const std::vector<Observer<T>*>& observers) {
-  write_atomically(path, [&](const std::filesystem::path& tmp) {
+  write_atomically_with_sha256(path, [&](const std::filesystem::path& tmp) {
     Hdf5File file = Hdf5File::create(tmp);
     file.set_compression(0);  // written every epoch: speed over size
     file.create_group("/meta");
@@ -65,6 +65,7 @@ void save_checkpoint(const std::filesystem::path& path, const Mlp<T>& model, con
 template <class T>
 TrainState load_checkpoint(const std::filesystem::path& path, Mlp<T>& model, UpdateRule<T>& rule,
                            const std::vector<Observer<T>*>& observers) {
+  verify_sha256_sidecar(path, Sidecar::required);  // before libhdf5 parses it
   const Hdf5File file = Hdf5File::open_read(path);
   const std::string fix = "Resume with the settings the checkpoint was written with (DIR/config.json), or start a new run";
   if (!file.has_attribute("/meta", "format") || file.get_attribute_string("/meta", "format") != kFormat)

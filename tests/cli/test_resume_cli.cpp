@@ -66,11 +66,13 @@ void check_kill_and_resume(const fs::path& dir, const std::string& args, std::si
   INFO(full.output);
   REQUIRE(full.exit_code == 0);
   CHECK_FALSE(fs::exists(dir / "full" / "checkpoint.h5"));  // a finished run leaves nothing to resume
+  CHECK_FALSE(fs::exists(dir / "full" / "checkpoint.h5.sha256"));
 
   const auto killed = run_vclab_killed_after_write(args + "--out " + (dir / "killed").string(), "metrics.csv", kill_epoch + 1);
   INFO(killed.output);
   REQUIRE(killed.exit_code != 0);  // SIGKILL: the shell reports 137 (or no exit status at all)
   REQUIRE(fs::exists(dir / "killed" / "checkpoint.h5"));
+  REQUIRE(fs::exists(dir / "killed" / "checkpoint.h5.sha256"));
   CHECK_FALSE(fs::exists(dir / "killed" / "recordings.h5"));  // only the .partial of the interrupted run
   CHECK(fs::exists(dir / "killed" / "recordings.h5.partial"));
   CHECK(read_config(dir / "killed")["status"] == "running");
@@ -84,7 +86,9 @@ void check_kill_and_resume(const fs::path& dir, const std::string& args, std::si
   CHECK(read_config(dir / "killed")["status"] == "completed");
   CHECK(read_config(dir / "killed")["resumed_utc"].size() == 1);
   CHECK_FALSE(fs::exists(dir / "killed" / "checkpoint.h5"));
+  CHECK_FALSE(fs::exists(dir / "killed" / "checkpoint.h5.sha256"));
   CHECK_FALSE(fs::exists(dir / "killed" / "recordings.h5.partial"));
+  CHECK(fs::exists(dir / "killed" / "recordings.h5.sha256"));
   require_same_metrics(dir / "full" / "metrics.csv", dir / "killed" / "metrics.csv");
   require_same_recordings(dir / "full" / "recordings.h5", dir / "killed" / "recordings.h5");
   const WeightSet wa = load_weights(dir / "full" / "weights_final.h5"), wb = load_weights(dir / "killed" / "weights_final.h5");
@@ -151,4 +155,42 @@ TEST_CASE("--resume refuses what it cannot finish, with exit code 2") {
   const auto no_checkpoint = run_vclab("train --resume " + (dir / "early").string());
   CHECK(no_checkpoint.exit_code == 2);
   CHECK(contains(no_checkpoint.output, "no checkpoint.h5"));
+}
+
+TEST_CASE("--resume refuses a damaged checkpoint, or one without its SHA-256 sidecar, naming the file (exit 1)") {
+  const fs::path dir = fresh_temp_dir("resume_damaged");
+  const auto killed = run_command("VCLAB_NO_PROGRESS=1 VCLAB_TEST_KILL_AT_EPOCH=2 " + std::string(VCLAB_BINARY) + " " + kRun +
+                                  "--epochs 3 --checkpoint-every 1 --out " + (dir / "run").string());
+  REQUIRE(killed.exit_code != 0);
+  const fs::path checkpoint = dir / "run" / "checkpoint.h5", sidecar = dir / "run" / "checkpoint.h5.sha256";
+  REQUIRE(fs::exists(checkpoint));
+  REQUIRE(fs::exists(sidecar));
+  fs::copy_file(checkpoint, dir / "good.h5");
+  fs::copy_file(sidecar, dir / "good.sha256");
+  {
+    std::fstream f(checkpoint, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(std::streamoff(fs::file_size(checkpoint) / 2));
+    const char byte = char(f.get() ^ 0x01);
+    f.seekp(std::streamoff(fs::file_size(checkpoint) / 2));
+    f.put(byte);
+  }
+  const auto damaged = run_vclab("train --resume " + (dir / "run").string());
+  INFO(damaged.output);
+  CHECK(damaged.exit_code == 1);
+  CHECK(contains(damaged.output, checkpoint.string() + ": its SHA-256 "));
+  CHECK(contains(damaged.output, "recorded in checkpoint.h5.sha256 when vclab wrote it: the file is damaged or truncated"));
+  CHECK(contains(damaged.output, "Re-run the command that wrote checkpoint.h5, or restore it together with its checkpoint.h5.sha256"));
+
+  fs::copy_file(dir / "good.h5", checkpoint, fs::copy_options::overwrite_existing);
+  fs::remove(sidecar);
+  const auto unrecorded = run_vclab("train --resume " + (dir / "run").string());
+  INFO(unrecorded.output);
+  CHECK(unrecorded.exit_code == 1);
+  CHECK(contains(unrecorded.output, checkpoint.string() + ": no SHA-256 recorded for it (checkpoint.h5.sha256 is missing)"));
+
+  fs::copy_file(dir / "good.sha256", sidecar);  // both restored: the refusals left the run resumable
+  const auto resumed = run_vclab("train --resume " + (dir / "run").string());
+  INFO(resumed.output);
+  CHECK(resumed.exit_code == 0);
+  CHECK(read_config(dir / "run")["status"] == "completed");
 }

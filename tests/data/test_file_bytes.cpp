@@ -1,6 +1,9 @@
 // Tests for read_file_bytes (plain and gzip through zlib) and the MD5 / SHA-256 helpers.
 #include "data/checksum.hpp"
 #include "data/file_bytes.hpp"
+
+#include <sstream>
+
 #include "data_test_files.hpp"
 
 using namespace vclab;
@@ -81,4 +84,14 @@ TEST_CASE("md5_hex and sha256_hex match the RFC 1321 / FIPS 180-2 test vectors")
   CHECK(md5_hex({}) == "d41d8cd98f00b204e9800998ecf8427e");
   CHECK(md5_hex(abc) == "900150983cd24fb0d6963f7d28e17f72");
   CHECK(sha256_hex(abc) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST_CASE("sha256_hex of a stream matches the FIPS 180-2 vectors and the whole-buffer digest across its blocks") {
+  std::istringstream empty(""), million_a(std::string(1000000, 'a'));
+  CHECK(sha256_hex(empty) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  CHECK(sha256_hex(million_a) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+  Bytes content(3 * 1048576 + 123);  // three 1 MiB blocks and a partial one
+  for (std::size_t i = 0; i < content.size(); ++i) content[i] = static_cast<std::uint8_t>((i * 131 + i / 4099) % 256);
+  std::istringstream stream(std::string(content.begin(), content.end()));
+  CHECK(sha256_hex(stream) == sha256_hex(content));
 }

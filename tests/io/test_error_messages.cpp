@@ -6,6 +6,7 @@
 #include "io/json_io.hpp"
 #include "io/npy.hpp"
 #include "io/recordings.hpp"
+#include "io/sha256_sidecar.hpp"
 #include "io/weights_io.hpp"
 #include "io_test_util.hpp"
 
@@ -45,6 +46,7 @@ TEST_CASE("not an HDF5 file: the message names the file and says so") {
   TempDir dir;
   const auto path = dir / "plain_text.h5";
   test::write_text_file(path, "this is not HDF5\n");
+  write_sha256_sidecar(path, path);  // RecordingsReader opens only files that match their sidecar
   for (auto* fn : {+[](const std::filesystem::path& p) { Hdf5File::open_read(p); },
                    +[](const std::filesystem::path& p) { load_weights(p); },
                    +[](const std::filesystem::path& p) { RecordingsReader::load(p); }}) {

@@ -1,5 +1,6 @@
 // Tests for the recording format: layout, metadata, sorting, .partial handling.
 #include "io/recordings.hpp"
+#include "io/sha256_sidecar.hpp"
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -45,7 +46,7 @@ TEST_CASE("RecordingWriter and RecordingsReader round-trip full and diag recordi
     CHECK(w.closed());
     CHECK_THROWS_AS(w.add("gram", 0, 9, meta_for(9), gram_at(9), false), IoError);
   }
-  CHECK(dir.entries() == std::vector<std::string>{"recordings.h5"});
+  CHECK(dir.entries() == std::vector<std::string>{"recordings.h5", "recordings.h5.sha256"});
 
   const RecordingsReader r = RecordingsReader::load(path);
   CHECK(r.quantities() == std::vector<std::string>{"gram", "vc"});
@@ -170,6 +171,7 @@ TEST_CASE("RecordingsReader rejects files that do not follow the layout") {
   TempDir dir;
   const auto path = dir / "foreign.h5";
   { Hdf5File::create(path).write_vector("/gram/notalayer/000000", arma::vec{1.0}); }
+  write_sha256_sidecar(path, path);  // as `sha256sum foreign.h5 > foreign.h5.sha256` would: the layout is what fails
   const std::string msg = test::thrown_message<IoError>([&] { RecordingsReader::load(path); });
   CHECK(msg.find("foreign.h5") != std::string::npos);
   CHECK(msg.find("notalayer") != std::string::npos);
