@@ -83,6 +83,36 @@ void require_svhn_y_shape(const matvar_t* y, std::size_t n, const std::string& f
   }
 }
 
+// X (32, 32, 3, N) uint8 column-major and y (N labels 1..10, 10 = digit 0) as vclab's images: channel-major rows.
+RawImages svhn_images(const matvar_t* x, const matvar_t* y, const std::string& file) {
+  constexpr std::size_t kH = 32, kW = 32, kC = 3, kDim = kC * kH * kW;
+  const std::size_t n = x->dims[3];
+  RawImages images;
+  images.channels = kC;
+  images.height = kH;
+  images.width = kW;
+  images.pixels.resize(n * kDim);
+  images.labels.resize(n);
+  const auto* src = static_cast<const std::uint8_t*>(x->data);
+  for (std::size_t i = 0; i < n; ++i) {
+    double label = 0;
+    numeric_at(y, i, label);
+    if (!(label >= 1 && label <= 10) || label != std::floor(label)) {
+      throw DataError(file + ": label y(" + std::to_string(i + 1) + ") is " + std::to_string(label) +
+                      ", expected an integer in 1..10 (10 means digit 0). Corrupt or different file?");
+    }
+    images.labels[i] = static_cast<std::uint8_t>(static_cast<int>(label) % 10);
+    // X(row, col, c, i) sits at row + 32 col + 1024 c + 3072 i (column-major); vclab wants c*1024 + row*32 + col.
+    const std::uint8_t* image = src + i * kDim;
+    std::uint8_t* dst = images.pixels.data() + i * kDim;
+    for (std::size_t c = 0; c < kC; ++c)
+      for (std::size_t row = 0; row < kH; ++row)
+        for (std::size_t col = 0; col < kW; ++col)
+          dst[c * kH * kW + row * kW + col] = image[row + kH * col + kH * kW * c];
+  }
+  return images;
+}
+
 }  // namespace
 
 RawImages read_svhn_mat(const std::filesystem::path& path) {
@@ -127,7 +157,7 @@ RawImages read_svhn_mat(const std::filesystem::path& path) {
   }
   require_svhn_x_shape(x.get(), file);
   const std::size_t n = x->dims[3];
-  constexpr std::size_t kH = 32, kW = 32, kC = 3, kDim = kC * kH * kW;
+  constexpr std::size_t kDim = 3 * 32 * 32;  // C·H·W bytes per image
   if (x->nbytes < n * kDim) {
     throw DataError(file + ": X declares " + std::to_string(n) + " images (" + std::to_string(n * kDim) +
                     " bytes) but holds " + std::to_string(x->nbytes) + " bytes (truncated file; re-download it).");
@@ -145,30 +175,7 @@ RawImages read_svhn_mat(const std::filesystem::path& path) {
                     " bytes (truncated file; re-download it).");
   }
 
-  RawImages images;
-  images.channels = kC;
-  images.height = kH;
-  images.width = kW;
-  images.pixels.resize(n * kDim);
-  images.labels.resize(n);
-  const auto* src = static_cast<const std::uint8_t*>(x->data);
-  for (std::size_t i = 0; i < n; ++i) {
-    double label = 0;
-    numeric_at(y.get(), i, label);
-    if (!(label >= 1 && label <= 10) || label != std::floor(label)) {
-      throw DataError(file + ": label y(" + std::to_string(i + 1) + ") is " + std::to_string(label) +
-                      ", expected an integer in 1..10 (10 means digit 0). Corrupt or different file?");
-    }
-    images.labels[i] = static_cast<std::uint8_t>(static_cast<int>(label) % 10);
-    // X(row, col, c, i) sits at row + 32 col + 1024 c + 3072 i (column-major); vclab wants c*1024 + row*32 + col.
-    const std::uint8_t* image = src + i * kDim;
-    std::uint8_t* dst = images.pixels.data() + i * kDim;
-    for (std::size_t c = 0; c < kC; ++c)
-      for (std::size_t row = 0; row < kH; ++row)
-        for (std::size_t col = 0; col < kW; ++col)
-          dst[c * kH * kW + row * kW + col] = image[row + kH * col + kH * kW * c];
-  }
-  return images;
+  return svhn_images(x.get(), y.get(), file);
 }
 
 }  // namespace vclab

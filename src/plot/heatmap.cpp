@@ -160,156 +160,190 @@ arma::mat diagonal_to_image(const arma::vec& diag, std::size_t channels, std::si
   return image;
 }
 
-void plot_diagonal_heatmaps(const std::filesystem::path& dir, const std::string& name,
-                            const std::vector<HeatmapPanel>& panels,
-                            std::vector<std::size_t> image_shape, FigureSize size,
-                            bool per_channel, Palette palette) {
-  if (panels.empty()) throw std::invalid_argument("plot_diagonal_heatmaps: no panels");
+namespace {
+
+// One figure of diagonal heatmaps: a grid of (panel, channel) cells, channel -1 = the sum over channels, each cell
+// an image block in the data file with its colour-bar ticks.
+struct DiagonalCell {
+  std::size_t panel, row, col, block;
+  int channel;
+  ColorbarTicks ticks;
+};
+
+struct DiagonalGrid {
+  std::size_t channels = 1, height = 0, width = 0;
+  std::vector<int> columns;  // the channel of each grid column (-1 = sum)
+  bool grid = false;         // several columns: panels are rows, channels columns
+  std::size_t n_rows = 1, n_cols = 1;
+  std::vector<DiagonalCell> cells;
+  std::size_t widest_tick = 1;
+  bool any_multiplier = false;
+
+  std::string column_name(int c) const {
+    if (c == -1) return channels > 1 ? "sum" : "";
+    if (channels == 3) return std::string(1, "RGB"[c]);
+    return "channel " + std::to_string(c);
+  }
+};
+
+DiagonalGrid diagonal_grid(std::vector<std::size_t> image_shape, std::size_t n_panels, bool per_channel) {
   if (image_shape.size() == 2) image_shape.insert(image_shape.begin(), 1);  // {H, W} = one channel
   if (image_shape.size() != 3) {
     throw std::invalid_argument("plot_diagonal_heatmaps: image_shape must be {C, H, W}");
   }
-  const std::size_t channels = image_shape[0];
-  const std::size_t height = image_shape[1];
-  const std::size_t width = image_shape[2];
-
-  // Grid cells: (panel, channel) with channel -1 = sum over channels.
-  std::vector<int> columns;
-  if (per_channel && channels > 1) {
-    for (std::size_t c = 0; c < channels; ++c) columns.push_back(static_cast<int>(c));
+  DiagonalGrid g;
+  g.channels = image_shape[0];
+  g.height = image_shape[1];
+  g.width = image_shape[2];
+  if (per_channel && g.channels > 1) {
+    for (std::size_t c = 0; c < g.channels; ++c) g.columns.push_back(static_cast<int>(c));
   }
-  columns.push_back(-1);
-  const bool grid = columns.size() > 1;
-  const std::size_t n_rows = grid ? panels.size() : 1;
-  const std::size_t n_cols = grid ? columns.size() : panels.size();
+  g.columns.push_back(-1);
+  g.grid = g.columns.size() > 1;
+  g.n_rows = g.grid ? n_panels : 1;
+  g.n_cols = g.grid ? g.columns.size() : n_panels;
+  return g;
+}
 
-  auto column_name = [&](int c) -> std::string {
-    if (c == -1) return channels > 1 ? "sum" : "";
-    if (channels == 3) return std::string(1, "RGB"[c]);
-    return "channel " + std::to_string(c);
-  };
-
-  // Images and their colour bars first: the widest tick label sizes the layout.
-  struct Cell {
-    std::size_t panel, row, col, block;
-    int channel;
-    ColorbarTicks ticks;
-  };
-  std::vector<Cell> cells;
+// The data file: one image block per cell. Fills the cells and the widest colour-bar tick label, which sizes the layout.
+std::string diagonal_data(const std::string& name, const std::vector<HeatmapPanel>& panels, Palette palette, DiagonalGrid& g) {
   std::ostringstream data;
-  data << "# vclab diagonal heatmaps for figure '" << name << "': one " << height << " x " << width
+  data << "# vclab diagonal heatmaps for figure '" << name << "': one " << g.height << " x " << g.width
        << " image per block (gnuplot `index`), blocks separated by two blank lines.\n"
        << "# Each line is an image row (row 0 = top); diagonal element c*H*W + row*W + col is\n"
        << "# pixel (row, col) of channel c. Read a block with: plot '" << name
        << ".dat' index k matrix with image\n";
-  std::size_t widest_tick = 1;
-  bool any_multiplier = false;
   for (std::size_t p = 0; p < panels.size(); ++p) {
-    for (std::size_t j = 0; j < columns.size(); ++j) {
-      const int channel = columns[j];
-      const arma::mat image = diagonal_to_image(panels[p].values, channels, height, width, channel);
-      const std::size_t block = cells.size();
+    for (std::size_t j = 0; j < g.columns.size(); ++j) {
+      const int channel = g.columns[j];
+      const arma::mat image = diagonal_to_image(panels[p].values, g.channels, g.height, g.width, channel);
+      const std::size_t block = g.cells.size();
       data << (block ? "\n\n" : "") << "# index " << block << ": panel " << p << " '"
            << panels[p].title << "', "
-           << (channel == -1 ? (channels > 1 ? "sum over channels" : "image")
+           << (channel == -1 ? (g.channels > 1 ? "sum over channels" : "image")
                              : "channel " + std::to_string(channel))
            << "\n";
       write_image_block(data, image);
-      Cell cell{p, grid ? p : 0, grid ? j : p, block, channel, colorbar_ticks(color_range(image, palette))};
-      widest_tick = std::max(widest_tick, cell.ticks.widest);
-      any_multiplier = any_multiplier || !cell.ticks.multiplier.empty();
-      cells.push_back(std::move(cell));
+      DiagonalCell cell{p, g.grid ? p : 0, g.grid ? j : p, block, channel, colorbar_ticks(color_range(image, palette))};
+      g.widest_tick = std::max(g.widest_tick, cell.ticks.widest);
+      g.any_multiplier = g.any_multiplier || !cell.ticks.multiplier.empty();
+      g.cells.push_back(std::move(cell));
     }
   }
+  return data.str();
+}
 
-  // Titles are wrapped to the image width the script's layout will give at this size (the same
-  // formulas as below, with font_pt); a restyled size keeps this wrapping.
+// Titles wrapped to the image width the script's layout will give at this size (the same formulas as
+// diagonal_layout, with font_pt); a restyled size keeps this wrapping. Returns the most lines of any title.
+std::size_t wrap_panel_titles(const std::vector<HeatmapPanel>& panels, const DiagonalGrid& g, const FigureSize& size,
+                              std::vector<std::string>& titles) {
   constexpr double kCharWidthEm = 0.62;  // mean advance of DejaVu Sans text (a wide font), in em
   const double font_in = size.font_pt / 72.0;
-  const double cb_label_w = (widest_tick * 0.62 + 1.0) * (size.font_pt - 1.0) / 72.0;
-  const double row_label_w = grid ? 1.8 * font_in : 0.0;
-  const double cell_w_est = (size.width_in() - 0.06 - row_label_w) / n_cols;
+  const double cb_label_w = (g.widest_tick * 0.62 + 1.0) * (size.font_pt - 1.0) / 72.0;
+  const double row_label_w = g.grid ? 1.8 * font_in : 0.0;
+  const double cell_w_est = (size.width_in() - 0.06 - row_label_w) / g.n_cols;
   const double img_w_est = std::max(0.2, cell_w_est - 0.08 - 0.04 - 0.07 - cb_label_w);
   const auto chars_per_line =
       static_cast<std::size_t>(std::max(4.0, (img_w_est + 0.1) / (kCharWidthEm * font_in)));
-  std::vector<std::string> titles(panels.size());
+  titles.assign(panels.size(), "");
   std::size_t title_lines = 1;
   for (std::size_t p = 0; p < panels.size(); ++p) {
     std::size_t lines = 1;
-    titles[p] = grid ? panels[p].title : wrap_text(panels[p].title, chars_per_line, lines);
+    titles[p] = g.grid ? panels[p].title : wrap_text(panels[p].title, chars_per_line, lines);
     title_lines = std::max(title_lines, lines);
   }
+  return title_lines;
+}
 
-  std::ostringstream body;
+// The script's layout, in inches recomputed from width_in/height_in.
+void diagonal_layout(std::ostringstream& body, const DiagonalGrid& g, std::size_t title_lines, Palette palette) {
   body << gnuplot_palette(palette)
-       << "# Layout in inches, recomputed from width_in/height_in: a grid of " << n_rows << " x "
-       << n_cols << " cells, each an image (square pixels) with its colour bar to the right.\n"
-       << "n_rows = " << n_rows << "; n_cols = " << n_cols << "\n"
-       << "img_aspect = " << height << ".0/" << width << "   # image height / width\n"
+       << "# Layout in inches, recomputed from width_in/height_in: a grid of " << g.n_rows << " x "
+       << g.n_cols << " cells, each an image (square pixels) with its colour bar to the right.\n"
+       << "n_rows = " << g.n_rows << "; n_cols = " << g.n_cols << "\n"
+       << "img_aspect = " << g.height << ".0/" << g.width << "   # image height / width\n"
        << "min2(a, b) = a < b ? a : b\n"
        << "pad = 0.03\n"
        << "line_h = 1.25*font_pt/72.0   # one line of text\n"
        << "title_lines = " << title_lines << "\n"
        << "title_h = title_lines*line_h + 0.06   # titles above the top row\n"
-       << "row_label_w = " << (grid ? "1.8" : "0") << "*font_pt/72.0\n"
+       << "row_label_w = " << (g.grid ? "1.8" : "0") << "*font_pt/72.0\n"
        << "cb_gap = 0.04; cb_w = 0.07\n"
-       << "cb_label_w = (" << widest_tick << "*0.62 + 1.0)*(font_pt - 1)/72.0\n"
+       << "cb_label_w = (" << g.widest_tick << "*0.62 + 1.0)*(font_pt - 1)/72.0\n"
        << "panel_gap = 0.08\n"
        << "cell_w = (width_in - 2*pad - row_label_w)/n_cols\n"
        << "cell_h = (height_in - 2*pad - title_h)/n_rows\n"
        << "img_w = min2(cell_w - panel_gap - cb_gap - cb_w - cb_label_w, (cell_h - "
-       << (any_multiplier && grid ? "line_h - " : "") << "0.06)/img_aspect)\n"
+       << (g.any_multiplier && g.grid ? "line_h - " : "") << "0.06)/img_aspect)\n"
        << "img_h = img_w*img_aspect\n"
        << "img_x0(c) = pad + row_label_w + c*cell_w + (cell_w - (img_w + cb_gap + cb_w + cb_label_w))/2\n"
        << "img_top(r) = height_in - pad - title_h - r*cell_h - (cell_h - img_h)/2\n"
        << "unset key; unset xtics; unset ytics\n"
        << "set border 15 lw 0.5 lc rgb '#333333'\n"
        << "set colorbox border\n"
-       << "set xrange [-0.5:" << width << "-0.5]\n"
-       << "set yrange [" << height << "-0.5:-0.5]   # reversed: image row 0 at the top\n"
+       << "set xrange [-0.5:" << g.width << "-0.5]\n"
+       << "set yrange [" << g.height << "-0.5:-0.5]   # reversed: image row 0 at the top\n"
        << "set multiplot\n";
-  for (const Cell& cell : cells) {
-    body << "\n# panel " << cell.panel << ", "
-         << (cell.channel == -1 ? "sum" : column_name(cell.channel)) << "\n"
-         << "r = " << cell.row << "; c = " << cell.col << "\n"
-         << "set lmargin at screen img_x0(c)/width_in\n"
-         << "set rmargin at screen (img_x0(c) + img_w)/width_in\n"
-         << "set tmargin at screen img_top(r)/height_in\n"
-         << "set bmargin at screen (img_top(r) - img_h)/height_in\n"
-         << "set colorbox user origin screen (img_x0(c) + img_w + cb_gap)/width_in, "
-            "screen (img_top(r) - img_h)/height_in size screen cb_w/width_in, "
-            "screen img_h/height_in\n"
-         << cell.ticks.commands;
-    std::string title;
-    std::size_t lines = 1;
-    if (!grid) {
-      title = titles[cell.panel];
-      lines = static_cast<std::size_t>(std::count(title.begin(), title.end(), '\n')) + 1;
-    } else if (cell.row == 0) {
-      title = column_name(cell.channel);
-    }
-    if (!title.empty()) {
-      // gnuplot centres a label's first line on its position and stacks the rest below it.
-      body << "set label 1 " << gnuplot_text(title)
-           << " at screen (img_x0(c) + img_w/2)/width_in, screen (img_top(r) + 0.03 + ("
-           << lines << " - 0.5)*line_h)/height_in center front\n";
-    }
-    if (!cell.ticks.multiplier.empty()) {
-      body << "set label 3 '" << cell.ticks.multiplier
-           << "' at screen (img_x0(c) + img_w + cb_gap)/width_in, screen (img_top(r) + 0.04 + "
-              "0.5*line_h)/height_in left font small_font\n";
-    }
-    if (grid && cell.col == 0) {
-      body << "set label 2 " << gnuplot_text(panels[cell.panel].title)
-           << " at screen (img_x0(c) - 0.5*row_label_w)/width_in, screen (img_top(r) - "
-              "img_h/2)/height_in center rotate by 90 front\n";
-    }
-    body << "plot '" << name << ".dat' index " << cell.block << " matrix with image\n"
-         << "unset label 1; unset label 2; unset label 3\n";
-  }
-  body << "unset multiplot\n";
+}
 
-  render_figure(dir, name, {{name + ".dat", data.str()}}, body.str(), size);
+// One cell: its margins, colour bar, title or row label, and the plot of its image block.
+void diagonal_cell(std::ostringstream& body, const std::string& name, const DiagonalGrid& g, const DiagonalCell& cell,
+                   const std::vector<HeatmapPanel>& panels, const std::vector<std::string>& titles) {
+  body << "\n# panel " << cell.panel << ", "
+       << (cell.channel == -1 ? "sum" : g.column_name(cell.channel)) << "\n"
+       << "r = " << cell.row << "; c = " << cell.col << "\n"
+       << "set lmargin at screen img_x0(c)/width_in\n"
+       << "set rmargin at screen (img_x0(c) + img_w)/width_in\n"
+       << "set tmargin at screen img_top(r)/height_in\n"
+       << "set bmargin at screen (img_top(r) - img_h)/height_in\n"
+       << "set colorbox user origin screen (img_x0(c) + img_w + cb_gap)/width_in, "
+          "screen (img_top(r) - img_h)/height_in size screen cb_w/width_in, "
+          "screen img_h/height_in\n"
+       << cell.ticks.commands;
+  std::string title;
+  std::size_t lines = 1;
+  if (!g.grid) {
+    title = titles[cell.panel];
+    lines = static_cast<std::size_t>(std::count(title.begin(), title.end(), '\n')) + 1;
+  } else if (cell.row == 0) {
+    title = g.column_name(cell.channel);
+  }
+  if (!title.empty()) {
+    // gnuplot centres a label's first line on its position and stacks the rest below it.
+    body << "set label 1 " << gnuplot_text(title)
+         << " at screen (img_x0(c) + img_w/2)/width_in, screen (img_top(r) + 0.03 + ("
+         << lines << " - 0.5)*line_h)/height_in center front\n";
+  }
+  if (!cell.ticks.multiplier.empty()) {
+    body << "set label 3 '" << cell.ticks.multiplier
+         << "' at screen (img_x0(c) + img_w + cb_gap)/width_in, screen (img_top(r) + 0.04 + "
+            "0.5*line_h)/height_in left font small_font\n";
+  }
+  if (g.grid && cell.col == 0) {
+    body << "set label 2 " << gnuplot_text(panels[cell.panel].title)
+         << " at screen (img_x0(c) - 0.5*row_label_w)/width_in, screen (img_top(r) - "
+            "img_h/2)/height_in center rotate by 90 front\n";
+  }
+  body << "plot '" << name << ".dat' index " << cell.block << " matrix with image\n"
+       << "unset label 1; unset label 2; unset label 3\n";
+}
+
+}  // namespace
+
+void plot_diagonal_heatmaps(const std::filesystem::path& dir, const std::string& name,
+                            const std::vector<HeatmapPanel>& panels,
+                            std::vector<std::size_t> image_shape, FigureSize size,
+                            bool per_channel, Palette palette) {
+  if (panels.empty()) throw std::invalid_argument("plot_diagonal_heatmaps: no panels");
+  DiagonalGrid g = diagonal_grid(std::move(image_shape), panels.size(), per_channel);
+  const std::string data = diagonal_data(name, panels, palette, g);  // images first: the widest tick sizes the layout
+  std::vector<std::string> titles;
+  const std::size_t title_lines = wrap_panel_titles(panels, g, size, titles);
+  std::ostringstream body;
+  diagonal_layout(body, g, title_lines, palette);
+  for (const DiagonalCell& cell : g.cells) diagonal_cell(body, name, g, cell, panels, titles);
+  body << "unset multiplot\n";
+  render_figure(dir, name, {{name + ".dat", data}}, body.str(), size);
 }
 
 void plot_matrix_heatmap(const std::filesystem::path& dir, const std::string& name,

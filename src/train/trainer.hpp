@@ -65,8 +65,6 @@ template <class T> class Trainer {
   TrainResult run(Mlp<T>& model, const Dataset& train, const Dataset& test, bool need_input_grad = false);
 
  private:
-  void checkpoint(const Mlp<T>& model, std::size_t& index, std::int64_t step, double epoch, bool final);
-
   TrainOptions options_;
   UpdateRule<T>& rule_;
   std::vector<Observer<T>*> observers_;

@@ -159,8 +159,8 @@ TEST_CASE("--resume refuses what it cannot finish, with exit code 2") {
 
 TEST_CASE("--resume refuses a damaged checkpoint, or one without its SHA-256 sidecar, naming the file (exit 1)") {
   const fs::path dir = fresh_temp_dir("resume_damaged");
-  const auto killed = run_command("VCLAB_NO_PROGRESS=1 VCLAB_TEST_KILL_AT_EPOCH=2 " + std::string(VCLAB_BINARY) + " " + kRun +
-                                  "--epochs 3 --checkpoint-every 1 --out " + (dir / "run").string());
+  const auto killed =
+      run_vclab_killed_after_write(kRun + "--epochs 3 --checkpoint-every 1 --out " + (dir / "run").string(), "metrics.csv", 3);
   REQUIRE(killed.exit_code != 0);
   const fs::path checkpoint = dir / "run" / "checkpoint.h5", sidecar = dir / "run" / "checkpoint.h5.sha256";
   REQUIRE(fs::exists(checkpoint));
