@@ -22,6 +22,8 @@
 #include "model/backprop.hpp"
 #include "plot/gnuplot.hpp"
 #include "plot/line_plot.hpp"
+#include "record/theorem2_observers.hpp"
+#include "train/sgd.hpp"
 #include "train/trainer.hpp"
 
 namespace vclab {
@@ -31,6 +33,109 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+// ---- The per-step table: one training configuration, measured at every step --------------------------------------
+// A training configuration for the per-step table (all combinations the issue asks about).
+struct Theorem2Config {
+  std::string name;
+  std::vector<std::size_t> hidden{64};
+  Activation activation = Activation::gelu;
+  std::size_t batch = 64;
+  bool use_float = false;
+  double momentum = 0;
+  double weight_decay = 0;
+  bool bias = false;
+  double lr = 0.05;
+  std::size_t steps = 8;  // measured SGD steps from initialisation
+};
+
+struct Theorem2LayerSummary {
+  std::size_t layer = 0;
+  std::size_t width = 0;                 // d_l
+  double relative_residual_median = 0;   // over steps
+  double relative_residual_max = 0;
+  double identity_error_median = 0;
+  double identity_error_max = 0;
+  double identity_error_gram_max = 0;
+};
+
+struct Theorem2ConfigResult {
+  Theorem2Config config;
+  std::vector<Theorem2LayerSummary> layers;
+  double final_loss = 0;
+  double seconds = 0;
+};
+
+
+Dataset first_samples(const Dataset& data, std::size_t n) {
+  if (n > data.size())
+    throw std::invalid_argument("need " + std::to_string(n) + " training samples, the data has " +
+                                std::to_string(data.size()));
+  Dataset out = data;
+  out.x = data.x.cols(0, n - 1);
+  out.y = data.y.head(n);
+  if (!data.targets.is_empty()) out.targets = data.targets.cols(0, n - 1);
+  return out;
+}
+
+
+template <class T>
+Theorem2ConfigResult run_config_typed(const Theorem2Config& config, const Dataset& train, std::uint64_t seed) {
+  const auto start = std::chrono::steady_clock::now();
+  MlpSpec spec;
+  spec.input_dim = train.dim();
+  spec.hidden = config.hidden;
+  spec.output_dim = train.n_classes;
+  spec.activation = config.activation;
+  spec.bias = config.bias;
+  spec.init = Init::pytorch;
+  Mlp<T> model(spec, seed);
+  const Dataset subset = first_samples(train, config.steps * config.batch);
+  TrainOptions options;
+  options.lr = config.lr;
+  options.batch = config.batch;
+  options.epochs = 1;
+  options.seed = seed + 1;
+  options.evaluate_initial = false;
+  options.progress_label = "theorem2 " + config.name;
+  Sgd<T> rule(SgdOptions{config.momentum, config.weight_decay});
+  Trainer<T> trainer(options, rule);
+  Theorem2StepObserver<T> observer;
+  trainer.add_observer(observer);
+  const Dataset empty_test;
+  const TrainResult run = trainer.run(model, subset, empty_test, /*need_input_grad=*/true);
+  if (run.diverged) throw std::runtime_error("theorem2 config " + config.name + ": " + run.divergence_message);
+
+  Theorem2ConfigResult result;
+  result.config = config;
+  result.final_loss = run.epochs.empty() ? arma::datum::nan : run.epochs.back().train_loss;
+  for (std::size_t l = 0; l < model.n_layers(); ++l) {
+    std::vector<double> rel, err, err_gram;
+    for (const auto& step : observer.steps()) {
+      rel.push_back(step[l].relative_residual);
+      err.push_back(step[l].identity_error);
+      err_gram.push_back(step[l].identity_error_gram);
+    }
+    Theorem2LayerSummary s;
+    s.layer = l;
+    s.width = spec.width(l);
+    s.relative_residual_median = median_of(rel);
+    s.relative_residual_max = *std::max_element(rel.begin(), rel.end());
+    s.identity_error_median = median_of(err);
+    s.identity_error_max = *std::max_element(err.begin(), err.end());
+    s.identity_error_gram_max = *std::max_element(err_gram.begin(), err_gram.end());
+    result.layers.push_back(s);
+  }
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+// Trains a fresh model (seeded) on the first steps·batch training samples for config.steps steps and
+// summarises Theorem2StepObserver over the steps, per layer.
+Theorem2ConfigResult run_theorem2_config(const Theorem2Config& config, const Dataset& train, std::uint64_t seed) {
+  if (config.steps == 0 || config.batch == 0) throw std::invalid_argument("theorem2 config: steps and batch must be positive");
+  return config.use_float ? run_config_typed<float>(config, train, seed) : run_config_typed<double>(config, train, seed);
+}
 
 // ---- Protocol: the model and the measurements --------------------------------------------------------------------
 struct Theorem2Protocol {
