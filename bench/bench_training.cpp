@@ -25,6 +25,7 @@
 #include "io/recordings.hpp"
 #include "model/backprop.hpp"
 #include "record/agop.hpp"
+#include "record/step_timer.hpp"
 #include "record/recorders.hpp"
 #include "train/sgd.hpp"
 #include "train/trainer.hpp"
@@ -83,15 +84,6 @@ vclab::MlpSpec spec_of(std::size_t d, std::size_t width, std::size_t classes) {
 
 // Times steps 1..S-1 of a run (on_step of step 0 to on_step of the last step), so the recorders'
 // on_begin allocations and the first step's warm-up are excluded.
-template <class T> struct StepClock : vclab::Observer<T> {
-  Clock::time_point first, last;
-  std::size_t seen = 0;
-  void on_step(const vclab::Mlp<T>&, const vclab::StepState<T>&) override {
-    (seen++ == 0 ? first : last) = Clock::now();
-  }
-  double per_step() const { return std::chrono::duration<double>(last - first).count() / double(seen - 1); }
-};
-
 enum class VcMode { none, diag, full };
 const char* name_of(VcMode m) { return m == VcMode::none ? "bare" : m == VcMode::diag ? "diag V" : "full V"; }
 
@@ -109,10 +101,10 @@ double time_steps(const vclab::Mlp<float>& init, const vclab::Dataset& data, std
     vc = std::make_unique<vclab::VcShiftRecorder<float>>(nullptr, mode == VcMode::diag ? vclab::RecordMode::diag : vclab::RecordMode::full);
     trainer.add_observer(*vc);
   }
-  StepClock<float> clock;
+  vclab::StepTimer<float> clock;
   trainer.add_observer(clock);
   const vclab::Dataset empty_test;
-  trainer.run(model, data, empty_test, mode != VcMode::none);
+  trainer.run(model, data, empty_test);  // the V recorder asks for g_0 itself
   return clock.per_step();
 }
 

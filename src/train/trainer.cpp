@@ -209,10 +209,10 @@ template <class T> struct Loop {
 }  // namespace
 
 template <class T>
-TrainResult Trainer<T>::run(Mlp<T>& model, const Dataset& train, const Dataset& test, bool need_input_grad) {
+TrainResult Trainer<T>::run(Mlp<T>& model, const Dataset& train, const Dataset& test) {
   check_run_inputs(options_, model, train);
   Loop<T> loop{options_, rule_, observers_, model, train, test};
-  loop.need_input_grad = need_input_grad || rule_.needs_input_grad();
+  loop.need_input_grad = rule_.needs_input_grad();
   for (const auto* o : observers_) loop.need_input_grad = loop.need_input_grad || o->needs_input_grad();
   loop.n = train.size();
   loop.steps_per_epoch = (loop.n + options_.batch - 1) / options_.batch;

@@ -61,8 +61,9 @@ template <class T> class Trainer {
   Trainer(TrainOptions options, UpdateRule<T>& rule) : options_(std::move(options)), rule_(rule) {}
   void add_observer(Observer<T>& observer) { observers_.push_back(&observer); }
   // Trains in place. Divergence stops training (observers still get on_end) and is reported in the result;
-  // the recordings then end at the last checkpoint whose quantities were all finite.
-  TrainResult run(Mlp<T>& model, const Dataset& train, const Dataset& test, bool need_input_grad = false);
+  // the recordings then end at the last checkpoint whose quantities were all finite. g_0 = ∂ℒ/∂x is computed
+  // when the rule or an attached observer asks for it (needs_input_grad).
+  TrainResult run(Mlp<T>& model, const Dataset& train, const Dataset& test);
 
  private:
   TrainOptions options_;

@@ -52,7 +52,7 @@ TEST_CASE("FeatureProbeRecorder writes T, S and NC per layer, equal to a direct 
   Sgd<double> sgd;
   Trainer<double> trainer(train_options, sgd);
   trainer.add_observer(probes);
-  REQUIRE_FALSE(trainer.run(model, train, test, false).diverged);
+  REQUIRE_FALSE(trainer.run(model, train, test).diverged);
   writer.close();
   const RecordingsReader rec = RecordingsReader::load(dir / "rec.h5");
   REQUIRE(rec.layers("linearity") == std::vector<std::size_t>{0, 1, 2, 3});  // h_0, h_1, h_2, logits
@@ -104,7 +104,7 @@ TEST_CASE("FeatureProbeRecorder on its own step schedule: the initial model, eve
   Sgd<double> sgd;
   Trainer<double> trainer(train_options, sgd);
   trainer.add_observer(probes);
-  REQUIRE_FALSE(trainer.run(model, train, test, false).diverged);
+  REQUIRE_FALSE(trainer.run(model, train, test).diverged);
   writer.close();
   const RecordingsReader rec = RecordingsReader::load(dir / "rec.h5");
   const auto series = rec.series("linearity", 1);

@@ -43,6 +43,7 @@ MlpSpec small_spec() {
 
 // Records every checkpoint's weights and, in double, the full Grams and V, plus Σ of the exact γ² residuals.
 struct CumulativeObserver : Observer<double> {
+  bool needs_input_grad() const override { return true; }  // V_0 is built from g_0
   std::vector<CheckpointInfo> checkpoints;
   std::vector<arma::mat> gram0;
   VcShiftAccumulator vc;
@@ -77,7 +78,7 @@ TEST_CASE("cumulative Theorem 2: G_t − G_0 − V_t equals the summed γ² resi
   Trainer<double> trainer(options, sgd);
   CumulativeObserver observer;
   trainer.add_observer(observer);
-  const TrainResult result = trainer.run(model, train, test, true);
+  const TrainResult result = trainer.run(model, train, test);
   REQUIRE_FALSE(result.diverged);
   CHECK(result.steps == 15);
   for (std::size_t l = 0; l < model.n_layers(); ++l) {
@@ -101,7 +102,7 @@ TEST_CASE("checkpoint schedule: initial, every N, and the end") {
     Trainer<double> trainer(options, sgd);
     CumulativeObserver observer;
     trainer.add_observer(observer);
-    trainer.run(model, train, test, true);
+    trainer.run(model, train, test);
     std::vector<std::int64_t> steps;
     for (const auto& c : observer.checkpoints) steps.push_back(c.step);
     for (std::size_t i = 0; i < observer.checkpoints.size(); ++i) CHECK(observer.checkpoints[i].index == i);
@@ -156,7 +157,7 @@ TEST_CASE("a diverging learning rate is caught, reported with its step, and reco
   Trainer<double> trainer(options, sgd);
   CumulativeObserver observer;
   trainer.add_observer(observer);
-  const TrainResult r = trainer.run(model, train, test, true);
+  const TrainResult r = trainer.run(model, train, test);
   CHECK(r.diverged);
   CHECK(r.divergence_message.find("diverged at step") != std::string::npos);
   CHECK(r.steps < 15);
@@ -180,7 +181,7 @@ TEST_CASE("a non-finite gradient with a finite loss is caught and names the step
   const TrainOptions options = sgd_options(0.1, 8, 1);
   Sgd<float> sgd;
   Trainer<float> trainer(options, sgd);
-  const TrainResult r = trainer.run(model, train, test, false);
+  const TrainResult r = trainer.run(model, train, test);
   REQUIRE(r.diverged);
   INFO(r.divergence_message);
   CHECK(r.steps == 0);

@@ -103,7 +103,7 @@ Theorem2ConfigResult run_config_typed(const Theorem2Config& config, const Datase
   Theorem2StepObserver<T> observer;
   trainer.add_observer(observer);
   const Dataset empty_test;
-  const TrainResult run = trainer.run(model, subset, empty_test, /*need_input_grad=*/true);
+  const TrainResult run = trainer.run(model, subset, empty_test);  // the observer asks for g_0
   if (run.diverged) throw std::runtime_error("theorem2 config " + config.name + ": " + run.divergence_message);
 
   Theorem2ConfigResult result;
@@ -183,7 +183,7 @@ void warm_up(Mlp<T>& model, Sgd<T>& rule, const Dataset& train, std::uint64_t se
   warm.x = train.x.cols(batch, batch * (warm_steps + 1) - 1);
   warm.y = train.y.subvec(batch, batch * (warm_steps + 1) - 1);
   Trainer<T> trainer(options, rule);
-  trainer.run(model, warm, Dataset{}, false);
+  trainer.run(model, warm, Dataset{});
 }
 
 template <class T>
@@ -332,7 +332,7 @@ CumulativeResult run_cumulative(const MlpSpec& spec, const Dataset& train, std::
   Trainer<double> trainer(options, rule);
   Theorem2CumulativeObserver<double> observer(8, true);
   trainer.add_observer(observer);
-  trainer.run(model, train, Dataset{}, true);
+  trainer.run(model, train, Dataset{});
   return {observer.points(), seconds_since(t0)};
 }
 

@@ -92,7 +92,7 @@ Mlp<double> theorem3_model(const Dataset& train, Activation act, std::vector<std
     options.progress_label = "theorem3 pre-training";
     Sgd<double> rule;
     Trainer<double> trainer(options, rule);
-    trainer.run(model, train, Dataset{}, false);
+    trainer.run(model, train, Dataset{});
   }
   return model;
 }
