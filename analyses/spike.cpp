@@ -86,7 +86,7 @@ SpikeResult run_one_step(const SpikeSetup& setup) {
   mspec.input_dim = setup.d;
   mspec.hidden = {setup.width};
   mspec.output_dim = 1;
-  mspec.activation = parse_activation(setup.activation);
+  mspec.activation = setup.activation;
   Mlp<double> model(mspec, setup.seed + 1);
   arma::arma_rng::set_seed(setup.seed + 2);
   model.weights[0] = arma::randn(setup.width, setup.d);                             // W x ~ N(0, ‖x‖²) ≈ N(0, 1)

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <string>
 
+#include "model/activation.hpp"
+
 namespace vclab {
 
 struct SpikeSetup {
@@ -18,7 +20,7 @@ struct SpikeSetup {
   std::size_t n_test = 4096;     // fresh samples for the feature covariance
   double lr = 1.0;               // step size η (absolute; see spike_reference_lr)
   std::string target = "tanh";   // g: tanh | relu | he2 (single_index_targets())
-  std::string activation = "gelu";
+  Activation activation = Activation::gelu;
   std::uint64_t seed = 0;
 };
 

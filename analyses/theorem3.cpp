@@ -63,19 +63,6 @@ Theorem3Step theorem3_step(const Mlp<double>& model, const arma::mat& x, const a
   return s;
 }
 
-void Theorem3Tally::merge(const Theorem3Tally& o) {
-  n += o.n;
-  bound_ok += o.bound_ok;
-  bound_strict += o.bound_strict;
-  sign_equal += o.sign_equal;
-  sign_opposite += o.sign_opposite;
-  a_zero += o.a_zero;
-  v_zero += o.v_zero;
-  ratios.insert(ratios.end(), o.ratios.begin(), o.ratios.end());
-  max_ratio = std::max(max_ratio, o.max_ratio);
-  input_norms.insert(input_norms.end(), o.input_norms.begin(), o.input_norms.end());
-}
-
 double Theorem3Tally::quantile(double q) const {
   if (ratios.empty()) return arma::datum::nan;
   std::vector<double> sorted = ratios;

@@ -10,6 +10,7 @@
 #include "data/dataset.hpp"
 #include "model/loss.hpp"
 #include "model/mlp.hpp"
+#include "train/paper_defaults.hpp"
 
 namespace vclab {
 
@@ -45,7 +46,6 @@ struct Theorem3Tally {
   double max_ratio = 0;        // max |a| / (L²|v|) over v ≠ 0
   std::vector<double> input_norms;  // ‖h_{l-1}‖ of each sample
 
-  void merge(const Theorem3Tally& other);
   double bound_rate() const { return n ? double(bound_ok) / double(n) : arma::datum::nan; }
   double bound_violation_rate() const { return n ? 1.0 - bound_rate() : arma::datum::nan; }
   double strict_rate() const { return n ? double(bound_strict) / double(n) : arma::datum::nan; }
@@ -70,7 +70,7 @@ struct Theorem3Setting {
   std::size_t batch = 1;         // samples per SGD step (the theorem: 1)
   std::size_t layer = 1;         // l: h_l = σ(W_{l-1} h_{l-1}); the theorem's unit norm holds only for l = 1
   bool update_all_layers = false;
-  double lr = 0.05;
+  double lr = kPaperLearningRate;
   // Rescale every input to unit L2 norm in double before the step. Data are stored as float, so a
   // unit-norm sample has ‖x‖² = 1 only to ~1e-7, which alone moves |a| past L²|v| where they are equal.
   bool renormalize_inputs = false;

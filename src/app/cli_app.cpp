@@ -3,6 +3,7 @@
 #include "app/cli_app.hpp"
 
 #include <CLI/CLI.hpp>
+#include <cmath>
 #include <iostream>
 
 #include "app/commands.hpp"
@@ -11,82 +12,102 @@
 #include "data/dataset_catalog.hpp"
 #include "data/dataset_status.hpp"
 #include "io/usage_error.hpp"
+#include "record/recorders.hpp"
 
 namespace vclab {
 
+namespace {
+
+// --dataset, --record and --record-every are checked by the parsers that later read them.
+CLI::Validator parses_as(std::function<void(const std::string&)> parse) {
+  return CLI::Validator(
+      [parse](std::string& text) {
+        try {
+          parse(text);
+          return std::string();
+        } catch (const std::exception& e) {  // DataError, std::invalid_argument
+          return std::string(e.what());
+        }
+      },
+      "");
+}
+
+}  // namespace
+
 void add_train_options(CLI::App& cmd, TrainSettings& s) {
   cmd.option_defaults()->always_capture_default();
+  const auto positive = number_check([](double v) { return v > 0; }, "a number > 0");
+  const auto non_negative = number_check([](double v) { return v >= 0; }, "a number >= 0");
+  const auto fraction = number_check([](double v) { return v >= 0 && v < 1; }, "a number in [0, 1)");
+  const auto count = number_check([](double v) { return v >= 0 && v == std::floor(v); }, "a whole number >= 0");
+  const auto positive_count = number_check([](double v) { return v >= 1 && v == std::floor(v); }, "a whole number >= 1");
   // data
-  cmd.add_option("--dataset", s.dataset, "mnist | fashion-mnist | cifar10 | cifar100 | svhn | synthetic-teacher | synthetic-single-index");
+  cmd.add_option("--dataset", s.dataset, "mnist | fashion-mnist | cifar10 | cifar100 | svhn | synthetic-teacher | synthetic-single-index")
+      ->check(parses_as([](const std::string& name) { canonical_dataset_name(name); }));
   cmd.add_option("--data-dir", s.data_dir, "Dataset directory (default: $VCLAB_DATA/<name>, then ./data/<name>, ../shared/data/<name>, ~/.local/share/vclab/<name>, /usr/share/datasets/<name>)");
-  cmd.add_option("--train-size", s.train_size, "Use the first N training samples (0 = all)");
-  cmd.add_option("--test-size", s.test_size, "Use the first N test samples (0 = all)");
+  cmd.add_option("--train-size", s.train_size, "Use the first N training samples (0 = all)")->check(count);
+  cmd.add_option("--test-size", s.test_size, "Use the first N test samples (0 = all)")->check(count);
   cmd.add_option("--val-fraction", s.val_fraction,
                  "Hold out the last fraction of the training set (0 = none): --train-size then counts from the samples "
-                 "before it, and metrics.csv gains val_loss/val_accuracy columns (full pass after every epoch)");
-  cmd.add_option("--normalize", s.normalize, "unit ([0,1], the paper) | symmetric ([-1,1]) | center | standardize | l2");
-  cmd.add_option("--synthetic-dim", s.synthetic_dim, "Synthetic data: input dimension");
-  cmd.add_option("--synthetic-train", s.synthetic_train, "Synthetic data: training samples");
-  cmd.add_option("--synthetic-test", s.synthetic_test, "Synthetic data: test samples");
-  cmd.add_option("--synthetic-classes", s.synthetic_classes, "Synthetic teacher: number of classes");
+                 "before it, and metrics.csv gains val_loss/val_accuracy columns (full pass after every epoch)")->check(fraction);
+  add_choice(cmd, "--normalize", s.normalize, "unit ([0,1], the paper) | symmetric ([-1,1]) | center | standardize | l2");
+  cmd.add_option("--synthetic-dim", s.synthetic_dim, "Synthetic data: input dimension")->check(count);
+  cmd.add_option("--synthetic-train", s.synthetic_train, "Synthetic data: training samples")->check(count);
+  cmd.add_option("--synthetic-test", s.synthetic_test, "Synthetic data: test samples")->check(count);
+  cmd.add_option("--synthetic-classes", s.synthetic_classes, "Synthetic teacher: number of classes")->check(count);
   cmd.add_option("--synthetic-target", s.synthetic_target, "Synthetic single-index: g in tanh | relu | he2");
   // model
-  cmd.add_option("--hidden", s.hidden, "Hidden widths, comma-separated (e.g. 256 or 512,256)")->delimiter(',');
-  cmd.add_option("--activation", s.activation, "gelu | relu | leaky-relu | tanh | sigmoid | softplus | identity");
+  cmd.add_option("--hidden", s.hidden, "Hidden widths, comma-separated (e.g. 256 or 512,256)")->delimiter(',')->check(positive_count);
+  add_choice(cmd, "--activation", s.activation, "gelu | relu | leaky-relu | tanh | sigmoid | softplus | identity");
   cmd.add_flag("--bias,!--no-bias", s.bias, "Add biases (the theory has none)")->default_str(s.bias ? "true" : "false");
-  cmd.add_option("--init", s.init, "normal (N(0,1/fan_in)) | pytorch (U(+-1/sqrt(fan_in))) | xavier");
+  add_choice(cmd, "--init", s.init, "normal (N(0,1/fan_in)) | pytorch (U(+-1/sqrt(fan_in))) | xavier");
   cmd.add_option("--init-from", s.init_from, "Start from these weights: HDF5 (/W0,/W1,..,/b0,..) or a directory of W0.npy, W1.npy, ...");
-  cmd.add_option("--loss", s.loss, "cross-entropy | mse (on one-hot targets)");
-  cmd.add_option("--precision", s.precision, "float | double");
+  add_choice(cmd, "--loss", s.loss, "cross-entropy | mse (on one-hot targets)");
+  add_choice(cmd, "--precision", s.precision, "float | double");
   // optimisation
-  cmd.add_option("--optimizer", s.optimizer, "sgd | vcl (Virtual Covariance Learning, Algorithm 1)");
-  cmd.add_option("--lr", s.lr, "Learning rate gamma");
-  cmd.add_option("--batch", s.batch, "Mini-batch size");
-  cmd.add_option("--epochs", s.epochs, "Epochs");
-  cmd.add_option("--seed", s.seed, "Seed (initialisation; shuffling uses seed+1)");
-  cmd.add_option("--momentum", s.momentum, "SGD momentum (breaks Theorem 2's exact identity)");
-  cmd.add_option("--weight-decay", s.weight_decay, "SGD weight decay (breaks Theorem 2's exact identity)");
-  cmd.add_option("--threads", s.threads, "BLAS threads (0 = all cores); results are bit-identical only for the same count");
-  cmd.add_option("--divergence-loss", s.divergence_loss, "A batch loss above this stops the run as diverged");
+  add_choice(cmd, "--optimizer", s.optimizer, "sgd | vcl (Virtual Covariance Learning, Algorithm 1)");
+  cmd.add_option("--lr", s.lr, "Learning rate gamma")->check(positive);
+  cmd.add_option("--batch", s.batch, "Mini-batch size")->check(positive_count);
+  cmd.add_option("--epochs", s.epochs, "Epochs")->check(positive_count);
+  cmd.add_option("--seed", s.seed, "Seed (initialisation; shuffling uses seed+1)")->check(count);
+  cmd.add_option("--momentum", s.momentum, "SGD momentum (breaks Theorem 2's exact identity)")->check(fraction);
+  cmd.add_option("--weight-decay", s.weight_decay, "SGD weight decay (breaks Theorem 2's exact identity)")->check(non_negative);
+  cmd.add_option("--threads", s.threads, "BLAS threads (0 = all cores); results are bit-identical only for the same count")->check(count);
+  cmd.add_option("--divergence-loss", s.divergence_loss, "A batch loss above this stops the run as diverged")->check(positive);
   // VCL
-  cmd.add_option("--vcl-alpha", s.vcl_alpha, "VCL: matrix power alpha of the kept eigenvalues (paper: 0.1; 0.5 makes the new Gram the rank-k truncation of the target)");
-  cmd.add_option("--vcl-gram", s.vcl_gram, "VCL target Gram: current (W^T W + V, Algorithm 1 as printed; default: best of the three on MNIST) | initial (W(0)^T W(0) + V, Theorem 2 cumulative) | per-step (W^T W + v, Prop. 4). V = sum of v since the warm-up");
-  cmd.add_option("--vcl-solver", s.vcl_solver, "VCL: full (LAPACK EVD) | fast (one-product top-k tracker, docs/vcl_eigen_step.md; 22x faster per eigen-step at d = 3072, about even at d = 784) | auto (fast on layers with d_l > 1024)");
+  cmd.add_option("--vcl-alpha", s.vcl_alpha, "VCL: matrix power alpha of the kept eigenvalues (paper: 0.1; 0.5 makes the new Gram the rank-k truncation of the target)")->check(positive);
+  add_choice(cmd, "--vcl-gram", s.vcl_gram, "VCL target Gram: current (W^T W + V, Algorithm 1 as printed; default: best of the three on MNIST) | initial (W(0)^T W(0) + V, Theorem 2 cumulative) | per-step (W^T W + v, Prop. 4). V = sum of v since the warm-up");
+  add_choice(cmd, "--vcl-solver", s.vcl_solver, "VCL: full (LAPACK EVD) | fast (one-product top-k tracker, docs/vcl_eigen_step.md; 22x faster per eigen-step at d = 3072, about even at d = 784) | auto (fast on layers with d_l > 1024)");
   cmd.add_flag("--vcl-clip,!--no-vcl-clip", s.vcl_clip, "VCL: clip negative kept eigenvalues to 0 before the power (counted in DIR/vcl_stats.csv); off: a negative one stops the run")->default_str(s.vcl_clip ? "true" : "false");
-  cmd.add_option("--vcl-warmup-epochs", s.vcl_warmup_epochs, "VCL: warm-up epochs training only the last layer (by SGD at --vcl-last-lr); they count in --epochs");
+  cmd.add_option("--vcl-warmup-epochs", s.vcl_warmup_epochs, "VCL: warm-up epochs training only the last layer (by SGD at --vcl-last-lr); they count in --epochs")->check(count);
   cmd.add_flag("--vcl-train-last,!--no-vcl-train-last", s.vcl_train_last, "VCL: keep training the last layer by SGD during VCL")->default_str(s.vcl_train_last ? "true" : "false");
-  cmd.add_option("--vcl-last-lr", s.vcl_last_lr, "VCL: SGD learning rate of the last layer");
+  cmd.add_option("--vcl-last-lr", s.vcl_last_lr, "VCL: SGD learning rate of the last layer")->check(positive);
   // recording
   cmd.add_option("--record", s.record,
                  "Comma list of gram,dgram,gram_dw,vc,agop,egop,sv (singular values of W_l), linearity (Target Linearity and "
-                 "surrogate per layer), collapse (NC1-NC4 at the last hidden layer), or none");
-  cmd.add_option("--record-mode", s.record_mode, "diag (O(d) memory) | full (d x d)");
-  cmd.add_option("--record-every", s.record_every, "Checkpoint schedule: N or Nepochs or Nsteps (init and end always)");
-  cmd.add_option("--agop-samples", s.agop_samples, "AGOP/EGOP over the first N training samples (0 = all)");
+                 "surrogate per layer), collapse (NC1-NC4 at the last hidden layer), or none")
+      ->check(parses_as([](const std::string& list) { parse_quantities(list); }));
+  add_choice(cmd, "--record-mode", s.record_mode, "diag (O(d) memory) | full (d x d)");
+  cmd.add_option_function<std::string>(
+         "--record-every", [&s](const std::string& text) { s.record_every = RecordSchedule::parse(text); },
+         "Checkpoint schedule: N or Nepochs or Nsteps (init and end always)")
+      ->check(parses_as([](const std::string& text) { RecordSchedule::parse(text); }))
+      ->default_str(s.record_every.to_string());
+  cmd.add_option("--agop-samples", s.agop_samples, "AGOP/EGOP over the first N training samples (0 = all)")->check(count);
   cmd.add_flag("--agop-centered", s.agop_centered, "AGOP with centred Jacobians");
-  cmd.add_option("--probe-samples", s.probe_samples, "linearity/collapse: probe set = the first N training samples (0 = all)");
+  cmd.add_option("--probe-samples", s.probe_samples, "linearity/collapse: probe set = the first N training samples (0 = all)")->check(count);
   cmd.add_option("--probe-every", s.probe_every,
-                 "linearity/collapse: probe every N optimiser steps, on a schedule of their own (0 = at the --record-every checkpoints)");
+                 "linearity/collapse: probe every N optimiser steps, on a schedule of their own (0 = at the --record-every checkpoints)")->check(count);
   cmd.add_option("--linearity-lambda", s.linearity_lambda,
-                 "linearity: ridge lambda of T_lambda (0 = pseudo-inverse projection, the lambda -> 0+ limit, defined when H^T H is singular)");
-  cmd.add_option("--linearity-pca", s.linearity_pca, "linearity: reduce features wider than K to their top-K principal components (0 = off)");
+                 "linearity: ridge lambda of T_lambda (0 = pseudo-inverse projection, the lambda -> 0+ limit, defined when H^T H is singular)")
+      ->check(number_check([](double v) { return std::isfinite(v) && v >= 0; }, "a finite number >= 0"));
+  cmd.add_option("--linearity-pca", s.linearity_pca, "linearity: reduce features wider than K to their top-K principal components (0 = off)")->check(count);
   // output
   cmd.add_option("--out", s.out, "Run directory to create");
   cmd.add_flag("--overwrite", s.overwrite, "Reuse a non-empty --out directory");
   cmd.add_flag("--save-weights,!--no-save-weights", s.save_weights, "Write weights_init.h5 and weights_final.h5")->default_str(s.save_weights ? "true" : "false");
   cmd.add_option("--checkpoint-every", s.checkpoint_every,
-                 "Write DIR/checkpoint.h5 (weights, optimiser, shuffle state, recordings so far) every N epochs (0 = never)");
-  // Unsigned options: CLI11 would wrap "-4" around to 2^64 - 4; refuse negative numbers instead.
-  const CLI::Validator non_negative(
-      [](std::string& value) {
-        return value.find('-') != std::string::npos ? "expected a whole number >= 0, got '" + value + "'" : std::string();
-      },
-      "UINT");
-  for (const char* name : {"--train-size", "--test-size", "--synthetic-dim", "--synthetic-train", "--synthetic-test",
-                           "--synthetic-classes", "--hidden", "--batch", "--epochs", "--seed", "--threads",
-                           "--vcl-warmup-epochs", "--agop-samples", "--checkpoint-every", "--probe-samples", "--probe-every",
-                           "--linearity-pca"})
-    cmd.get_option(name)->check(non_negative);
+                 "Write DIR/checkpoint.h5 (weights, optimiser, shuffle state, recordings so far) every N epochs (0 = never)")->check(count);
 }
 
 namespace {

@@ -2,9 +2,12 @@
 #pragma once
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "app/train_settings.hpp"
+#include "util/enum_names.hpp"
 
 namespace vclab {
 
@@ -30,8 +33,34 @@ class CommandRegistry {
 const std::string& invocation();
 void set_invocation(int argc, char** argv);
 
-// Adds the train flags (shared by `train` and the reproduce commands that train).
+// Adds the train flags (shared by `train` and the reproduce commands that train). Values are parsed and
+// range-checked here, once: a bad one is a CLI11 error naming the flag (exit 2) before anything is written.
 void add_train_options(CLI::App& cmd, TrainSettings& settings);
+
+// A flag taking one of an enum's names (util/enum_names.hpp), parsed into the value as CLI11 reads it: a bad name
+// fails with "--flag: unknown value 'x'; valid: a, b" (exit 2); --help shows the default's name.
+template <NamedEnum E> CLI::Option* add_choice(CLI::App& cmd, const std::string& flag, E& value, const std::string& help) {
+  const auto parse = [&value, flag](const std::string& text) {
+    try {
+      value = parse_enum<E>(text, "value");
+    } catch (const std::invalid_argument& e) {
+      throw CLI::ValidationError(flag, e.what());  // exit 2, "--flag: unknown value 'x'; valid: ..."
+    }
+  };
+  return cmd.add_option_function<std::string>(flag, parse, help)->type_name("NAME")->default_str(to_string(value));
+}
+
+// A CLI11 check on a numeric flag, read as a double (so "-4" is seen before an unsigned option wraps it):
+// `ok` decides; the error reads "expected <expected>, got 'x'". Text that is no number is left to the conversion.
+inline CLI::Validator number_check(std::function<bool(double)> ok, const std::string& expected) {
+  return CLI::Validator(
+      [ok, expected](std::string& text) {
+        double value = 0;
+        if (!CLI::detail::lexical_cast(text, value) || ok(value)) return std::string();
+        return "expected " + expected + ", got '" + text + "'";
+      },
+      "");
+}
 
 // Adds analyze, plot, reproduce and bench.
 void register_commands(CLI::App& app, CommandRegistry& registry);

@@ -11,11 +11,7 @@
 #include <thread>
 
 #include "app/update_rules.hpp"
-#include "data/data_error.hpp"
-#include "data/dataset_catalog.hpp"
 #include "data/load_dataset.hpp"
-#include "data/normalization.hpp"
-#include "io/csv_table.hpp"
 #include "io/json_io.hpp"
 #include "io/recordings.hpp"
 #include "io/run_dir.hpp"
@@ -26,46 +22,14 @@
 #include "model/loss.hpp"
 #include "record/recorders.hpp"
 #include "record/run_observers.hpp"
-#include "io/hdf5_file.hpp"
-#include "io/io_error.hpp"
 
 namespace vclab {
 namespace {
 
-void require(bool ok, const std::string& message) {
-  if (!ok) throw UsageError(message);
-}
-
-void validate(const TrainSettings& s) {
-  require(s.lr > 0, "--lr must be positive (got " + std::to_string(s.lr) + ")");
-  require(s.batch > 0, "--batch must be positive");
-  require(s.epochs > 0, "--epochs must be positive");
-  for (auto h : s.hidden) require(h > 0, "--hidden widths must be positive");
-  require(s.precision == "float" || s.precision == "double", "--precision must be float or double (got '" + s.precision + "')");
-  require(s.momentum >= 0 && s.momentum < 1, "--momentum must be in [0, 1)");
-  require(s.weight_decay >= 0, "--weight-decay must be non-negative");
-  require(std::isfinite(s.linearity_lambda) && s.linearity_lambda >= 0, "--linearity-lambda must be finite and >= 0");
-  require(s.val_fraction >= 0 && s.val_fraction < 1, "--val-fraction must be in [0, 1) (got " + std::to_string(s.val_fraction) + ")");
-  try {
-    canonical_dataset_name(s.dataset);
-  } catch (const DataError& e) {
-    throw UsageError(std::string("--dataset: ") + e.what());
-  }
-  require(s.optimizer == "sgd" || s.optimizer == "vcl", "--optimizer must be sgd or vcl (got '" + s.optimizer + "')");
-  if (s.optimizer == "vcl") vcl_options(s);  // UsageError naming the bad --vcl-* flag, before anything is written
-  try {
-    parse_activation(s.activation);
-    parse_loss(s.loss);
-    parse_init(s.init);
-    parse_normalization(s.normalize);
-    parse_record_mode(s.record_mode);
-    RecordSchedule::parse(s.record_every);
-    parse_quantities(s.record);
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(e.what());
-  } catch (const DataError& e) {  // e.g. an unknown --normalize
-    throw UsageError(e.what());
-  }
+// Settings arrive parsed and range-checked (the CLI's validators, or a reproduce driver's protocol); what is
+// left are the rules that join several settings, checked before anything is written.
+void check_combination(const TrainSettings& s) {
+  if (s.optimizer == Optimizer::vcl) vcl_options(s);  // UsageError naming the --vcl-* flag or the conflicting one
 }
 
 MlpSpec model_spec(const TrainSettings& s, const Dataset& train) {
@@ -73,9 +37,9 @@ MlpSpec model_spec(const TrainSettings& s, const Dataset& train) {
   spec.input_dim = train.dim();
   spec.hidden = s.hidden;
   spec.output_dim = train.targets.is_empty() ? train.n_classes : train.targets.n_rows;
-  spec.activation = parse_activation(s.activation);
+  spec.activation = s.activation;
   spec.bias = s.bias;
-  spec.init = parse_init(s.init);
+  spec.init = s.init;
   return spec;
 }
 
@@ -147,10 +111,10 @@ TrainOptions train_options(const TrainSettings& s) {
   options.batch = s.batch;
   options.epochs = s.epochs;
   options.seed = s.seed + 1;  // shuffling stream distinct from the initialisation stream
-  options.loss = parse_loss(s.loss);
-  options.schedule = RecordSchedule::parse(s.record_every);
+  options.loss = s.loss;
+  options.schedule = s.record_every;
   options.divergence_loss = s.divergence_loss;
-  options.progress_label = s.dataset + " " + s.optimizer;
+  options.progress_label = s.dataset + " " + to_string(s.optimizer);
   return options;
 }
 
@@ -177,13 +141,13 @@ TrainOutcome train_typed(const TrainSettings& s, const DatasetSplit& data, nlohm
   TrainOptions options = train_options(s);
   auto rule = make_update_rule<T>(s);
   if (resume && !rule->resumable())
-    throw UsageError("--resume: optimizer '" + s.optimizer + "' does not save its state in checkpoints; rerun from the start");
+    throw UsageError("--resume: optimizer '" + to_string(s.optimizer) + "' does not save its state in checkpoints; rerun from the start");
   options.checkpoint_every = rule->resumable() ? s.checkpoint_every : 0;
   options.checkpoint_path = checkpoint_path;
   if (resume) options.resume_from = checkpoint_path;
 
   const auto quantities = parse_quantities(s.record);
-  const RecordMode mode = parse_record_mode(s.record_mode);
+  const RecordMode mode = s.record_mode;
   RecordingWriter writer(dir / "recordings.h5");  // on resume, replaced by the checkpoint's snapshot
   if (!resume) write_recording_attributes(writer, config, mode, model, data.train);
 
@@ -229,7 +193,7 @@ DatasetSplit load_training_data(const TrainSettings& s) {
   request.train_size = s.train_size;
   request.test_size = s.test_size;
   request.val_fraction = s.val_fraction;
-  request.normalize = parse_normalization(s.normalize);
+  request.normalize = s.normalize;
   request.seed = s.seed;
   request.synthetic.input_dim = s.synthetic_dim;
   request.synthetic.n_train = s.synthetic_train;
@@ -254,12 +218,12 @@ std::optional<nlohmann::json> finished_run_config(const TrainSettings& settings)
 }
 
 TrainOutcome run_training(const TrainSettings& settings) {
-  validate(settings);
+  check_combination(settings);
   return run_training(settings, load_training_data(settings));
 }
 
 TrainOutcome run_training(const TrainSettings& s, const DatasetSplit& data) {
-  validate(s);
+  check_combination(s);
   prepare_output_dir(s.out, s.overwrite);
   const std::size_t threads = set_blas_threads(s.threads);
   nlohmann::json config;
@@ -287,7 +251,7 @@ TrainOutcome run_training(const TrainSettings& s, const DatasetSplit& data) {
       {"metrics", "train_* are means over the epoch's mini-batches before each update; test_* are full passes after the epoch"},
       {"checkpoint", "checkpoint.h5 (every checkpoint_every epochs) lets 'vclab train --resume DIR' finish an interrupted run"}};
   write_json(std::filesystem::path(s.out) / "config.json", config);
-  if (s.precision == "double") return train_typed<double>(s, data, config, false);
+  if (s.precision == Precision::f64) return train_typed<double>(s, data, config, false);
   return train_typed<float>(s, data, config, false);
 }
 
@@ -302,9 +266,15 @@ TrainOutcome resume_training(const std::filesystem::path& dir) {
   if (!std::filesystem::exists(dir / "checkpoint.h5"))
     throw UsageError("--resume " + dir.string() + ": no checkpoint.h5 (the run stopped before its first checkpoint, or ran with "
                      "--checkpoint-every 0); start it again");
-  TrainSettings s = train_settings_from_json(config.at("settings"));
+  TrainSettings s;
+  try {
+    s = train_settings_from_json(config.at("settings"));
+  } catch (const std::exception& e) {  // a hand-edited value, or a setting this vclab no longer knows
+    throw UsageError("--resume " + config_path.string() + ": the \"settings\" block does not parse (" + e.what() +
+                     "); restore the file written by `vclab train`");
+  }
   s.out = dir.string();  // the directory may have moved since
-  validate(s);
+  check_combination(s);
   const DatasetSplit data = load_training_data(s);
   const std::size_t threads = set_blas_threads(s.threads);
   if (config.contains("threads_in_use") && config["threads_in_use"] != threads)
@@ -313,7 +283,7 @@ TrainOutcome resume_training(const std::filesystem::path& dir) {
   config["status"] = "running";
   config["resumed_utc"].push_back(utc_timestamp());
   write_json(config_path, config);
-  if (s.precision == "double") return train_typed<double>(s, data, config, true);
+  if (s.precision == Precision::f64) return train_typed<double>(s, data, config, true);
   return train_typed<float>(s, data, config, true);
 }
 

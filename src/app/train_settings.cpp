@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <type_traits>
 
 namespace vclab {
 
@@ -14,9 +15,26 @@ namespace vclab {
   X(vcl_last_lr) X(record) X(record_mode) X(record_every) X(agop_samples) X(agop_centered) X(probe_samples) X(probe_every) X(linearity_lambda) X(linearity_pca) X(out) X(overwrite)   \
   X(quiet) X(save_weights) X(checkpoint_every)
 
+namespace {
+
+// Enums as their names and the schedule as its text, so config.json reads as the command line does.
+template <class V> nlohmann::json json_of(const V& value) {
+  if constexpr (NamedEnum<V>) return to_string(value);
+  else if constexpr (std::is_same_v<V, RecordSchedule>) return value.to_string();
+  else return value;
+}
+
+template <class V> void read_json_value(const nlohmann::json& j, const char* key, V& value) {
+  if constexpr (NamedEnum<V>) value = parse_enum<V>(j.get<std::string>(), key);
+  else if constexpr (std::is_same_v<V, RecordSchedule>) value = RecordSchedule::parse(j.get<std::string>());
+  else j.get_to(value);
+}
+
+}  // namespace
+
 nlohmann::json to_json(const TrainSettings& s) {
   nlohmann::json j;
-#define X(field) j[#field] = s.field;
+#define X(field) j[#field] = json_of(s.field);
   VCLAB_SETTINGS_FIELDS(X)
 #undef X
   return j;
@@ -25,7 +43,7 @@ nlohmann::json to_json(const TrainSettings& s) {
 TrainSettings train_settings_from_json(const nlohmann::json& j) {
   TrainSettings s;
 #define X(field) \
-  if (j.contains(#field)) j.at(#field).get_to(s.field);
+  if (j.contains(#field)) read_json_value(j.at(#field), #field, s.field);
   VCLAB_SETTINGS_FIELDS(X)
 #undef X
   return s;

@@ -5,8 +5,33 @@
 #include <string>
 #include <vector>
 
+#include "data/dataset.hpp"
+#include "model/activation.hpp"
+#include "model/init.hpp"
+#include "model/loss.hpp"
+#include "record/record_mode.hpp"
+#include "train/sgd.hpp"
+#include "train/trainer.hpp"
+#include "train/vcl.hpp"
+#include "util/enum_names.hpp"
+
 namespace vclab {
 
+enum class Precision { f32, f64 };
+inline constexpr EnumName<Precision> kPrecisionNames[] = {{"float", Precision::f32}, {"double", Precision::f64}};
+constexpr std::span<const EnumName<Precision>> enum_names(Precision) { return kPrecisionNames; }
+
+enum class Optimizer { sgd, vcl };
+inline constexpr EnumName<Optimizer> kOptimizerNames[] = {{"sgd", Optimizer::sgd}, {"vcl", Optimizer::vcl}};
+constexpr std::span<const EnumName<Optimizer>> enum_names(Optimizer) { return kOptimizerNames; }
+
+// auto: the eigen-tracker on layers with d_l > kAutoFastSolverMinDim, the full EVD elsewhere.
+enum class VclSolver { full, fast, automatic };
+inline constexpr EnumName<VclSolver> kVclSolverNames[] = {{"full", VclSolver::full}, {"fast", VclSolver::fast}, {"auto", VclSolver::automatic}};
+constexpr std::span<const EnumName<VclSolver>> enum_names(VclSolver) { return kVclSolverNames; }
+
+// Parsed once at the CLI edge (app/cli_app.cpp); defaults of the settings shared with the library come
+// from the library's option structs, so `--help`, config.json and the sweeps' command lines all agree.
 struct TrainSettings {
   // data
   std::string dataset = "cifar10";
@@ -14,7 +39,7 @@ struct TrainSettings {
   std::size_t train_size = 0;           // 0 = all
   std::size_t test_size = 0;            // 0 = all
   double val_fraction = 0;              // > 0: the last fraction of the training set is held out and scored per epoch
-  std::string normalize = "unit";       // unit | symmetric | center | standardize | l2
+  Normalization normalize = Normalization::unit;
   std::size_t synthetic_dim = 32;       // synthetic datasets only
   std::size_t synthetic_train = 1024;
   std::size_t synthetic_test = 1024;
@@ -22,34 +47,34 @@ struct TrainSettings {
   std::string synthetic_target = "tanh";
   // model
   std::vector<std::size_t> hidden{256};
-  std::string activation = "gelu";
+  Activation activation = Activation::gelu;
   bool bias = false;
-  std::string init = "pytorch";         // normal | pytorch | xavier
+  Init init = Init::pytorch;
   std::string init_from;                // HDF5 weights file or directory of W<l>.npy
-  std::string loss = "cross-entropy";
-  std::string precision = "float";      // float | double
+  Loss loss = Loss::cross_entropy;
+  Precision precision = Precision::f32;
   // optimisation
-  std::string optimizer = "sgd";        // sgd | vcl
-  double lr = 0.05;
-  std::size_t batch = 64;
-  std::size_t epochs = 12;
+  Optimizer optimizer = Optimizer::sgd;
+  double lr = TrainOptions{}.lr;
+  std::size_t batch = TrainOptions{}.batch;
+  std::size_t epochs = TrainOptions{}.epochs;
   std::uint64_t seed = 0;
-  double momentum = 0;                  // breaks Theorem 2's identity
-  double weight_decay = 0;              // breaks Theorem 2's identity
+  double momentum = SgdOptions{}.momentum;          // breaks Theorem 2's identity
+  double weight_decay = SgdOptions{}.weight_decay;  // breaks Theorem 2's identity
   std::size_t threads = 0;              // 0 = all cores
-  double divergence_loss = 1e4;
+  double divergence_loss = TrainOptions{}.divergence_loss;
   // VCL (Algorithm 1; see vcl options in docs)
-  double vcl_alpha = 0.1;
-  std::string vcl_gram = "current";     // current | initial | per-step
-  std::string vcl_solver = "auto";      // full | fast | auto (fast where d_l > 1024)
-  bool vcl_clip = true;
-  std::size_t vcl_warmup_epochs = 1;
-  bool vcl_train_last = true;
-  double vcl_last_lr = 0.05;
+  double vcl_alpha = VclOptions{}.alpha;
+  VclGram vcl_gram = VclOptions{}.gram;
+  VclSolver vcl_solver = VclSolver::automatic;
+  bool vcl_clip = VclOptions{}.clip_negative;
+  std::size_t vcl_warmup_epochs = VclOptions{}.warmup_epochs;
+  bool vcl_train_last = VclOptions{}.train_last;
+  double vcl_last_lr = VclOptions{}.last_lr;
   // recording
-  std::string record = "gram,dgram,vc,agop";
-  std::string record_mode = "diag";     // diag | full
-  std::string record_every = "1";       // N (epochs), Nepochs, Nsteps
+  std::string record = "gram,dgram,vc,agop";  // checked against recordable_quantities() at the CLI edge
+  RecordMode record_mode = RecordMode::diag;
+  RecordSchedule record_every;
   std::size_t agop_samples = 0;         // 0 = whole training set
   bool agop_centered = false;
   std::size_t probe_samples = 5000;     // linearity/collapse probes: first N training samples (0 = all)

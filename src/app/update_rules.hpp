@@ -10,7 +10,7 @@ namespace vclab {
 
 template <class T> std::unique_ptr<UpdateRule<T>> make_update_rule(const TrainSettings& settings);
 
-// The --vcl-* settings as VclOptions; UsageError naming the flag for a bad value.
+// The --vcl-* settings as VclOptions; UsageError naming the flags that cannot go with --optimizer vcl.
 VclOptions vcl_options(const TrainSettings& settings);
 
 }  // namespace vclab

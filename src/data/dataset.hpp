@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "util/enum_names.hpp"
+
 namespace vclab {
 
 // Preprocessing applied after decoding raw bytes (the unstated settings of Figure 1, docs/figure1.md).
@@ -15,6 +17,10 @@ enum class Normalization {
   standardize,  // unit, then per-feature (x - mean) / std of the training set
   l2,           // unit, then each sample scaled to unit L2 norm
 };
+inline constexpr EnumName<Normalization> kNormalizationNames[] = {
+    {"unit", Normalization::unit},               {"symmetric", Normalization::symmetric}, {"center", Normalization::center},
+    {"standardize", Normalization::standardize}, {"l2", Normalization::l2}};
+constexpr std::span<const EnumName<Normalization>> enum_names(Normalization) { return kNormalizationNames; }
 
 struct Dataset {
   std::string name;                      // "cifar10", "mnist", ...

@@ -52,29 +52,6 @@ void scale_to_unit_norm(arma::fmat& x) {
 
 }  // namespace
 
-std::vector<std::string> normalization_names() { return {"unit", "symmetric", "center", "standardize", "l2"}; }
-
-std::string to_string(Normalization method) {
-  switch (method) {
-    case Normalization::unit: return "unit";
-    case Normalization::symmetric: return "symmetric";
-    case Normalization::center: return "center";
-    case Normalization::standardize: return "standardize";
-    case Normalization::l2: return "l2";
-  }
-  return "unknown";
-}
-
-Normalization parse_normalization(const std::string& name) {
-  for (Normalization m : {Normalization::unit, Normalization::symmetric, Normalization::center,
-                          Normalization::standardize, Normalization::l2}) {
-    if (name == to_string(m)) return m;
-  }
-  std::string valid;
-  for (const std::string& n : normalization_names()) valid += (valid.empty() ? "" : ", ") + n;
-  throw DataError("unknown normalization '" + name + "'; valid: " + valid);
-}
-
 void normalize_split(DatasetSplit& split, Normalization method, InputScale scale) {
   arma::fmat& train = split.train.x;  // (d, N_train); statistics come from here only
   // (d, N) matrices the training statistics are applied to: train, test and the validation split

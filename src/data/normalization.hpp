@@ -16,10 +16,6 @@ enum class InputScale { bytes, real };
 // StandardScaler convention), so they become exactly 0 on train and stay finite on test.
 inline constexpr double kStdFloor = 1e-8;
 
-std::vector<std::string> normalization_names();  // unit, symmetric, center, standardize, l2
-std::string to_string(Normalization method);
-// Throws DataError listing the valid names when `name` is not one of them.
-Normalization parse_normalization(const std::string& name);
 
 // Applies `method` in place to split.train.x, split.test.x and split.validation.x (see Normalization):
 //   bytes: unit x/255; symmetric 2x/255-1; center, standardize, l2 first divide by 255.

@@ -286,6 +286,5 @@ std::vector<std::size_t> RecordingsReader::root_attribute_sizes(const std::strin
 std::string RecordingsReader::root_attribute_string(const std::string& name) const {
   return file_->get_attribute_string("/", name);
 }
-std::vector<std::string> RecordingsReader::root_attribute_names() const { return file_->attribute_names("/"); }
 
 }  // namespace vclab

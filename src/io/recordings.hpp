@@ -107,7 +107,6 @@ class RecordingsReader {
   std::string root_attribute_string(const std::string& name) const;
   // A comma-separated list of sizes ("3,32,32"); empty when the attribute is absent.
   std::vector<std::size_t> root_attribute_sizes(const std::string& name) const;
-  std::vector<std::string> root_attribute_names() const;
 
  private:
   struct Index;

@@ -31,32 +31,6 @@ template <class T, class F> void map(const arma::Mat<T>& in, arma::Mat<T>& out, 
 
 }  // namespace
 
-Activation parse_activation(const std::string& name) {
-  for (auto a : {Activation::gelu, Activation::relu, Activation::leaky_relu, Activation::tanh,
-                 Activation::sigmoid, Activation::softplus, Activation::identity})
-    if (to_string(a) == name) return a;
-  std::string valid;
-  for (const auto& n : activation_names()) valid += (valid.empty() ? "" : ", ") + n;
-  throw std::invalid_argument("unknown activation '" + name + "'; valid: " + valid);
-}
-
-std::string to_string(Activation activation) {
-  switch (activation) {
-    case Activation::gelu: return "gelu";
-    case Activation::relu: return "relu";
-    case Activation::leaky_relu: return "leaky-relu";
-    case Activation::tanh: return "tanh";
-    case Activation::sigmoid: return "sigmoid";
-    case Activation::softplus: return "softplus";
-    case Activation::identity: return "identity";
-  }
-  return "?";
-}
-
-std::vector<std::string> activation_names() {
-  return {"gelu", "relu", "leaky-relu", "tanh", "sigmoid", "softplus", "identity"};
-}
-
 double lipschitz_constant(Activation activation) {
   switch (activation) {
     case Activation::gelu: return kGeluLipschitz;
@@ -65,7 +39,6 @@ double lipschitz_constant(Activation activation) {
   }
 }
 
-bool is_increasing(Activation activation) { return activation != Activation::gelu; }
 
 template <class T> void activate(Activation activation, const arma::Mat<T>& z, arma::Mat<T>& h) {
   switch (activation) {

@@ -4,20 +4,23 @@
 #include <string>
 #include <vector>
 
+#include "util/enum_names.hpp"
+
 namespace vclab {
 
 enum class Activation { gelu, relu, leaky_relu, tanh, sigmoid, softplus, identity };
+inline constexpr EnumName<Activation> kActivationNames[] = {
+    {"gelu", Activation::gelu},       {"relu", Activation::relu},         {"leaky-relu", Activation::leaky_relu},
+    {"tanh", Activation::tanh},       {"sigmoid", Activation::sigmoid},   {"softplus", Activation::softplus},
+    {"identity", Activation::identity}};
+constexpr std::span<const EnumName<Activation>> enum_names(Activation) { return kActivationNames; }
 
 constexpr double kLeakyReluSlope = 0.01;  // PyTorch's default negative slope
 // max GELU'(x) = Φ(√2) + √2 φ(√2), attained at x = ±√2 (GELU'' = φ(x)(2 − x²) = 0).
 constexpr double kGeluLipschitz = 1.1289041452;
 
-Activation parse_activation(const std::string& name);  // throws std::invalid_argument listing valid names
-std::string to_string(Activation activation);
-std::vector<std::string> activation_names();
 
 double lipschitz_constant(Activation activation);  // sup |σ'|
-bool is_increasing(Activation activation);         // σ monotone non-decreasing (GELU is not)
 
 // h = σ(z), elementwise.
 template <class T> void activate(Activation activation, const arma::Mat<T>& z, arma::Mat<T>& h);

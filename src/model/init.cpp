@@ -6,22 +6,6 @@
 
 namespace vclab {
 
-Init parse_init(const std::string& name) {
-  if (name == "normal") return Init::normal;
-  if (name == "pytorch") return Init::pytorch;
-  if (name == "xavier") return Init::xavier;
-  throw std::invalid_argument("unknown init '" + name + "'; valid: normal, pytorch, xavier");
-}
-
-std::string to_string(Init init) {
-  switch (init) {
-    case Init::normal: return "normal";
-    case Init::pytorch: return "pytorch";
-    case Init::xavier: return "xavier";
-  }
-  return "?";
-}
-
 template <class T>
 void initialize_layer(Init init, arma::Mat<T>& w, arma::Col<T>* b, std::mt19937_64& rng) {
   const double fan_out = w.n_rows, fan_in = w.n_cols;

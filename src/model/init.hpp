@@ -4,12 +4,14 @@
 #include <random>
 #include <string>
 
+#include "util/enum_names.hpp"
+
 namespace vclab {
 
 enum class Init { normal, pytorch, xavier };
+inline constexpr EnumName<Init> kInitNames[] = {{"normal", Init::normal}, {"pytorch", Init::pytorch}, {"xavier", Init::xavier}};
+constexpr std::span<const EnumName<Init>> enum_names(Init) { return kInitNames; }
 
-Init parse_init(const std::string& name);  // "normal" | "pytorch" | "xavier"
-std::string to_string(Init init);
 
 // Fills w (fan_out, fan_in) and, when b is non-null, the bias (fan_out). Biases are U(±1/√fan_in)
 // for the PyTorch init (as nn.Linear) and zero otherwise.

@@ -5,14 +5,6 @@
 
 namespace vclab {
 
-Loss parse_loss(const std::string& name) {
-  if (name == "cross-entropy" || name == "ce") return Loss::cross_entropy;
-  if (name == "mse") return Loss::mse;
-  throw std::invalid_argument("unknown loss '" + name + "'; valid: cross-entropy, mse");
-}
-
-std::string to_string(Loss loss) { return loss == Loss::cross_entropy ? "cross-entropy" : "mse"; }
-
 template <class T>
 arma::Col<T> per_sample_loss_gradient(Loss loss, const arma::Mat<T>& logits, const arma::Mat<T>& targets,
                                       std::type_identity_t<arma::Mat<T>>* grad) {

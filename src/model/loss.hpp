@@ -4,12 +4,14 @@
 #include <string>
 #include <type_traits>
 
+#include "util/enum_names.hpp"
+
 namespace vclab {
 
 enum class Loss { cross_entropy, mse };
+inline constexpr EnumName<Loss> kLossNames[] = {{"cross-entropy", Loss::cross_entropy}, {"mse", Loss::mse}};
+constexpr std::span<const EnumName<Loss>> enum_names(Loss) { return kLossNames; }
 
-Loss parse_loss(const std::string& name);  // "cross-entropy" | "mse"
-std::string to_string(Loss loss);
 
 // Returns the batch loss ℒ and writes ∂ℒ/∂f (C, B) into grad (it carries the 1/B).
 // targets (C, B): one-hot rows for classification, real values for regression.

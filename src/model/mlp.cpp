@@ -27,29 +27,6 @@ template <class T> Mlp<T>::Mlp(const MlpSpec& s, std::uint64_t seed) : spec(s) {
   }
 }
 
-template <class T> void Mlp<T>::check_shapes() const {
-  if (weights.size() != spec.n_weight_layers())
-    throw std::invalid_argument("expected " + std::to_string(spec.n_weight_layers()) + " weight matrices, found " +
-                                std::to_string(weights.size()));
-  for (std::size_t l = 0; l < weights.size(); ++l) {
-    if (weights[l].n_rows != spec.width(l + 1) || weights[l].n_cols != spec.width(l))
-      throw std::invalid_argument("W" + std::to_string(l) + " has shape (" + std::to_string(weights[l].n_rows) + ", " +
-                                  std::to_string(weights[l].n_cols) + "), expected (" + std::to_string(spec.width(l + 1)) +
-                                  ", " + std::to_string(spec.width(l)) + ")");
-    if (!biases.empty() && biases[l].n_elem != spec.width(l + 1))
-      throw std::invalid_argument("b" + std::to_string(l) + " has length " + std::to_string(biases[l].n_elem) +
-                                  ", expected " + std::to_string(spec.width(l + 1)));
-  }
-}
-
-template <class T> bool Mlp<T>::all_finite() const {
-  for (const auto& w : weights)
-    if (!w.is_finite()) return false;
-  for (const auto& b : biases)
-    if (!b.is_finite()) return false;
-  return true;
-}
-
 template struct Mlp<float>;
 template struct Mlp<double>;
 

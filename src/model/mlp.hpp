@@ -31,9 +31,6 @@ template <class T> struct Mlp {
 
   std::size_t n_layers() const { return weights.size(); }
   bool has_bias() const { return !biases.empty(); }
-  // Throws std::invalid_argument naming the layer if a weight's shape disagrees with spec.
-  void check_shapes() const;
-  bool all_finite() const;
 };
 
 // Convert precision (e.g. a float model to double for a reference computation).

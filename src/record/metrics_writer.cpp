@@ -5,7 +5,7 @@
 #include <limits>
 #include <string>
 
-#include "io/hdf5_file.hpp"
+#include "io/state_archive.hpp"
 #include "io/io_error.hpp"
 
 namespace vclab {
@@ -29,7 +29,7 @@ template <class T> void MetricsWriter<T>::on_epoch_end(const Mlp<T>& model, cons
   table_.write(path_);
 }
 
-template <class T> void MetricsWriter<T>::save_state(Hdf5File& file, const std::string& prefix) const {
+template <class T> void MetricsWriter<T>::save_state(StateArchive& file, const std::string& prefix) const {
   arma::mat rows(rows_.size(), 7), val_rows(val_rows_.size(), 2);
   for (std::size_t i = 0; i < rows_.size(); ++i) {
     const EpochMetrics& m = rows_[i];
@@ -40,7 +40,7 @@ template <class T> void MetricsWriter<T>::save_state(Hdf5File& file, const std::
   if (has_validation()) file.write_matrix(prefix + "/val_rows", val_rows);
 }
 
-template <class T> void MetricsWriter<T>::load_state(const Hdf5File& file, const std::string& prefix) {
+template <class T> void MetricsWriter<T>::load_state(const StateArchive& file, const std::string& prefix) {
   const arma::mat rows = file.read_matrix(prefix + "/rows");
   if (rows.n_elem > 0 && rows.n_cols != 7) throw IoError(file.path(), prefix + "/rows: expected 7 columns");
   const arma::mat val = has_validation() ? file.read_matrix(prefix + "/val_rows") : arma::mat(rows.n_rows, 2);

@@ -19,8 +19,8 @@ template <class T> class MetricsWriter : public Observer<T> {
   MetricsWriter(std::filesystem::path path, const Dataset& validation, Loss loss);
   void on_epoch_end(const Mlp<T>& model, const EpochMetrics& m) override;
   // A resumed run rewrites metrics.csv from the checkpoint's rows, dropping rows of later epochs.
-  void save_state(Hdf5File& file, const std::string& prefix) const override;
-  void load_state(const Hdf5File& file, const std::string& prefix) override;
+  void save_state(StateArchive& file, const std::string& prefix) const override;
+  void load_state(const StateArchive& file, const std::string& prefix) override;
   void mark_diverged(std::int64_t steps);  // a last row with status "diverged"
   // Validation accuracy after the last epoch (NaN without a validation split or rows).
   double final_val_accuracy() const;

@@ -1,17 +1,11 @@
 // How a d×d quantity is recorded: its diagonal (O(d) memory) or the full matrix.
 #pragma once
-#include <stdexcept>
-#include <string>
+#include "util/enum_names.hpp"
 
 namespace vclab {
 
 enum class RecordMode { diag, full };
-
-inline RecordMode parse_record_mode(const std::string& name) {
-  if (name == "diag") return RecordMode::diag;
-  if (name == "full") return RecordMode::full;
-  throw std::invalid_argument("unknown --record-mode '" + name + "'; valid: diag, full");
-}
-inline std::string to_string(RecordMode mode) { return mode == RecordMode::diag ? "diag" : "full"; }
+inline constexpr EnumName<RecordMode> kRecordModeNames[] = {{"diag", RecordMode::diag}, {"full", RecordMode::full}};
+constexpr std::span<const EnumName<RecordMode>> enum_names(RecordMode) { return kRecordModeNames; }
 
 }  // namespace vclab

@@ -4,7 +4,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "io/hdf5_file.hpp"
+#include "io/state_archive.hpp"
 #include "io/io_error.hpp"
 #include "train/divergence.hpp"
 
@@ -37,7 +37,7 @@ std::set<std::string> parse_quantities(const std::string& comma_list) {
     if (!known) {
       std::string valid;
       for (const auto& q : recordable_quantities()) valid += (valid.empty() ? "" : ",") + q;
-      throw std::invalid_argument("--record: unknown quantity '" + item + "'; valid: " + valid);
+      throw std::invalid_argument("unknown quantity '" + item + "'; valid: " + valid);
     }
     out.insert(item);
   }
@@ -79,12 +79,12 @@ template <class T> void GramRecorder<T>::on_checkpoint(const Mlp<T>& model, cons
   writer_.flush();
 }
 
-template <class T> void GramRecorder<T>::save_state(Hdf5File& file, const std::string& prefix) const {
+template <class T> void GramRecorder<T>::save_state(StateArchive& file, const std::string& prefix) const {
   file.set_attribute(prefix, "n_layers", std::int64_t(w0_.size()));
   for (std::size_t l = 0; l < w0_.size(); ++l) file.write_matrix(prefix + "/w0_" + std::to_string(l), w0_[l]);
 }
 
-template <class T> void GramRecorder<T>::load_state(const Hdf5File& file, const std::string& prefix) {
+template <class T> void GramRecorder<T>::load_state(const StateArchive& file, const std::string& prefix) {
   const std::int64_t n = file.get_attribute_int(prefix, "n_layers");
   if (n != std::int64_t(w0_.size()))
     throw IoError(file.path(), prefix + ": holds W(0) of " + std::to_string(n) + " layers, the model has " + std::to_string(w0_.size()));
@@ -118,13 +118,13 @@ template <class T> void VcShiftRecorder<T>::on_checkpoint(const Mlp<T>& model, c
   writer_->flush();
 }
 
-template <class T> void VcShiftRecorder<T>::save_state(Hdf5File& file, const std::string& prefix) const {
+template <class T> void VcShiftRecorder<T>::save_state(StateArchive& file, const std::string& prefix) const {
   const auto& v = accumulator_.raw();
   file.set_attribute(prefix, "n_layers", std::int64_t(v.size()));
   for (std::size_t l = 0; l < v.size(); ++l) file.write_matrix(prefix + "/v" + std::to_string(l), v[l]);
 }
 
-template <class T> void VcShiftRecorder<T>::load_state(const Hdf5File& file, const std::string& prefix) {
+template <class T> void VcShiftRecorder<T>::load_state(const StateArchive& file, const std::string& prefix) {
   const std::size_t n = accumulator_.n_layers();
   if (file.get_attribute_int(prefix, "n_layers") != std::int64_t(n))
     throw IoError(file.path(), prefix + ": holds V of another number of layers than the model's " + std::to_string(n));

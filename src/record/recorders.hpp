@@ -26,8 +26,8 @@ template <class T> class GramRecorder : public Observer<T> {
   GramRecorder(RecordingWriter& writer, RecordMode mode, std::set<std::string> quantities);
   void on_begin(const Mlp<T>& model) override;
   void on_checkpoint(const Mlp<T>& model, const CheckpointInfo& info) override;
-  void save_state(Hdf5File& file, const std::string& prefix) const override;  // W_l(0)
-  void load_state(const Hdf5File& file, const std::string& prefix) override;
+  void save_state(StateArchive& file, const std::string& prefix) const override;  // W_l(0)
+  void load_state(const StateArchive& file, const std::string& prefix) override;
 
  private:
   RecordingWriter& writer_;
@@ -44,8 +44,8 @@ template <class T> class VcShiftRecorder : public Observer<T> {
   void on_begin(const Mlp<T>& model) override;
   void on_backward(const Mlp<T>& model, const StepState<T>& state) override;
   void on_checkpoint(const Mlp<T>& model, const CheckpointInfo& info) override;
-  void save_state(Hdf5File& file, const std::string& prefix) const override;  // the V_l accumulators
-  void load_state(const Hdf5File& file, const std::string& prefix) override;
+  void save_state(StateArchive& file, const std::string& prefix) const override;  // the V_l accumulators
+  void load_state(const StateArchive& file, const std::string& prefix) override;
   const VcShiftAccumulator& accumulator() const { return accumulator_; }
 
  private:

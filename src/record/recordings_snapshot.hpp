@@ -10,8 +10,8 @@ template <class T> class RecordingsSnapshot : public Observer<T> {
  public:
   explicit RecordingsSnapshot(RecordingWriter& writer) : writer_(writer) {}
   // prefix/recordings: the .partial file's bytes (uint8), as flushed at the checkpoint.
-  void save_state(Hdf5File& file, const std::string& prefix) const override;
-  void load_state(const Hdf5File& file, const std::string& prefix) override;
+  void save_state(StateArchive& file, const std::string& prefix) const override;
+  void load_state(const StateArchive& file, const std::string& prefix) override;
 
  private:
   RecordingWriter& writer_;

@@ -5,7 +5,7 @@
 #include <limits>
 #include <variant>
 
-#include "io/hdf5_file.hpp"
+#include "io/state_archive.hpp"
 #include "io/io_error.hpp"
 
 namespace vclab {
@@ -54,7 +54,7 @@ template <class T> void VclStatsWriter<T>::on_epoch_end(const Mlp<T>& model, con
   table_.write(path_);
 }
 
-template <class T> void VclStatsWriter<T>::save_state(Hdf5File& file, const std::string& prefix) const {
+template <class T> void VclStatsWriter<T>::save_state(StateArchive& file, const std::string& prefix) const {
   const std::size_t columns = table_.header().size();
   arma::mat rows(table_.n_rows(), columns);
   for (std::size_t i = 0; i < table_.n_rows(); ++i) {
@@ -72,7 +72,7 @@ template <class T> void VclStatsWriter<T>::save_state(Hdf5File& file, const std:
   file.write_matrix(prefix + "/rows", rows);
 }
 
-template <class T> void VclStatsWriter<T>::load_state(const Hdf5File& file, const std::string& prefix) {
+template <class T> void VclStatsWriter<T>::load_state(const StateArchive& file, const std::string& prefix) {
   const arma::mat rows = file.read_matrix(prefix + "/rows");
   const std::size_t columns = table_.header().size();
   if (rows.n_elem > 0 && rows.n_cols != columns) {

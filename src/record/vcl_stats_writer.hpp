@@ -14,8 +14,8 @@ template <class T> class VclStatsWriter : public Observer<T> {
   VclStatsWriter(std::filesystem::path path, const Vcl<T>& rule);
   void on_epoch_end(const Mlp<T>& model, const EpochMetrics& m) override;  // rewrites the file atomically
   // A resumed run rewrites vcl_stats.csv from the checkpoint's rows (phase stored as 0 = warmup, 1 = vcl).
-  void save_state(Hdf5File& file, const std::string& prefix) const override;
-  void load_state(const Hdf5File& file, const std::string& prefix) override;
+  void save_state(StateArchive& file, const std::string& prefix) const override;
+  void load_state(const StateArchive& file, const std::string& prefix) override;
 
  private:
   std::filesystem::path path_;

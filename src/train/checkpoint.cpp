@@ -1,12 +1,12 @@
-// Training checkpoint file: /meta attributes, /model/W<l>, /model/b<l>, /loop/order, /loop/metrics,
+// Training checkpoint (a StateArchive, io/state_archive.hpp): /meta attributes, /model/W<l>, /model/b<l>, /loop/order, /loop/metrics,
 // /rule, /observers/<i>. Weights and buffers are stored as float64, exact for float32 models too.
 #include "train/checkpoint.hpp"
 
 #include <sstream>
 
-#include "io/hdf5_file.hpp"
 #include "io/io_error.hpp"
 #include "io/sha256_sidecar.hpp"
+#include "io/state_archive.hpp"
 
 namespace vclab {
 namespace {
@@ -32,8 +32,8 @@ template <class T>
 void save_checkpoint(const std::filesystem::path& path, const Mlp<T>& model, const TrainState& state,
                      const UpdateRule<T>& rule, const std::vector<Observer<T>*>& observers) {
   write_atomically_with_sha256(path, [&](const std::filesystem::path& tmp) {
-    Hdf5File file = Hdf5File::create(tmp);
-    file.set_compression(0);  // written every epoch: speed over size
+    const auto archive = create_state_archive(tmp);
+    StateArchive& file = *archive;
     file.create_group("/meta");
     file.set_attribute("/meta", "format", kFormat);
     file.set_attribute("/meta", "format_version", kFormatVersion);
@@ -65,8 +65,9 @@ void save_checkpoint(const std::filesystem::path& path, const Mlp<T>& model, con
 template <class T>
 TrainState load_checkpoint(const std::filesystem::path& path, Mlp<T>& model, UpdateRule<T>& rule,
                            const std::vector<Observer<T>*>& observers) {
-  verify_sha256_sidecar(path, Sidecar::required);  // before libhdf5 parses it
-  const Hdf5File file = Hdf5File::open_read(path);
+  verify_sha256_sidecar(path, Sidecar::required);  // before the archive is parsed
+  const auto archive = open_state_archive(path);
+  const StateArchive& file = *archive;
   const std::string fix = "Resume with the settings the checkpoint was written with (DIR/config.json), or start a new run";
   if (!file.has_attribute("/meta", "format") || file.get_attribute_string("/meta", "format") != kFormat)
     throw IoError(path, "not a vclab training checkpoint (no /meta format attribute '" + std::string(kFormat) + "')", fix);

@@ -9,7 +9,7 @@
 
 namespace vclab {
 
-class Hdf5File;
+class StateArchive;
 
 // What one optimiser step saw. Fired twice: on_backward with the model before the update,
 // on_step with the model after it.
@@ -57,8 +57,8 @@ template <class T> struct Observer {
   // Training checkpoints (vclab train --checkpoint-every / --resume): an observer that keeps state
   // across steps writes it under `prefix` (a group path) and reads it back after on_begin, so a
   // resumed run continues bit-identically. Stateless observers keep the no-op defaults.
-  virtual void save_state(Hdf5File&, const std::string& /*prefix*/) const {}
-  virtual void load_state(const Hdf5File&, const std::string& /*prefix*/) {}
+  virtual void save_state(StateArchive&, const std::string& /*prefix*/) const {}
+  virtual void load_state(const StateArchive&, const std::string& /*prefix*/) {}
 };
 
 }  // namespace vclab

@@ -1,7 +1,7 @@
 // SGD step: buf ← μ buf + (∇W + λ W);  W ← W − γ buf   (μ = λ = 0: W ← W − γ ∇W).
 #include "train/sgd.hpp"
 
-#include "io/hdf5_file.hpp"
+#include "io/state_archive.hpp"
 
 namespace vclab {
 
@@ -38,7 +38,7 @@ void Sgd<T>::update_layers(Mlp<T>& model, const StepState<T>& state, std::size_t
 }
 
 // Buffers are stored as float64 (exact for float32 too): prefix/velocity_w<l>, prefix/velocity_b<l>.
-template <class T> void Sgd<T>::save_state(Hdf5File& file, const std::string& prefix) const {
+template <class T> void Sgd<T>::save_state(StateArchive& file, const std::string& prefix) const {
   file.create_group(prefix);
   file.set_attribute(prefix, "n_velocity_w", std::int64_t(velocity_w_.size()));
   file.set_attribute(prefix, "n_velocity_b", std::int64_t(velocity_b_.size()));
@@ -48,7 +48,7 @@ template <class T> void Sgd<T>::save_state(Hdf5File& file, const std::string& pr
     file.write_vector(prefix + "/velocity_b" + std::to_string(l), arma::conv_to<arma::vec>::from(velocity_b_[l]));
 }
 
-template <class T> void Sgd<T>::load_state(const Hdf5File& file, const std::string& prefix) {
+template <class T> void Sgd<T>::load_state(const StateArchive& file, const std::string& prefix) {
   velocity_w_.clear();
   velocity_b_.clear();
   const std::int64_t n_w = file.get_attribute_int(prefix, "n_velocity_w"), n_b = file.get_attribute_int(prefix, "n_velocity_b");

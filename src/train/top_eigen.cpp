@@ -10,7 +10,7 @@
 #include <string>
 #include <type_traits>
 
-#include "io/hdf5_file.hpp"
+#include "io/state_archive.hpp"
 #include "io/io_error.hpp"
 
 namespace vclab {
@@ -149,7 +149,7 @@ void TopEigenTracker<T>::reset() {
 }
 
 template <class T>
-void TopEigenTracker<T>::save_state(Hdf5File& file, const std::string& prefix) const {
+void TopEigenTracker<T>::save_state(StateArchive& file, const std::string& prefix) const {
   file.create_group(prefix);
   file.set_attribute(prefix, "k", std::int64_t(k_));
   file.set_attribute(prefix, "since_full", std::int64_t(since_full_));
@@ -165,7 +165,7 @@ void TopEigenTracker<T>::save_state(Hdf5File& file, const std::string& prefix) c
 }
 
 template <class T>
-void TopEigenTracker<T>::load_state(const Hdf5File& file, const std::string& prefix) {
+void TopEigenTracker<T>::load_state(const StateArchive& file, const std::string& prefix) {
   if (file.get_attribute_int(prefix, "k") != std::int64_t(k_)) {
     throw IoError(file.path(), prefix + ": the eigen-tracker was saved with k = " + std::to_string(file.get_attribute_int(prefix, "k")) +
                                    ", this run's has k = " + std::to_string(k_),

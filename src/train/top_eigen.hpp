@@ -11,7 +11,7 @@
 
 namespace vclab {
 
-class Hdf5File;
+class StateArchive;
 
 // Top-k eigenpairs, "largest" meaning algebraically largest (M may be indefinite).
 template <class T>
@@ -120,8 +120,8 @@ class TopEigenTracker {
   // Training checkpoints (vclab train --resume): the warm basis, the refresh counter, the last result and the
   // cumulative counters, under `prefix` (exact in float64 for float too). A tracker loaded with the same k and
   // options continues bit for bit as the saved one would have. load_state throws IoError when the saved k differs.
-  void save_state(Hdf5File& file, const std::string& prefix) const;
-  void load_state(const Hdf5File& file, const std::string& prefix);
+  void save_state(StateArchive& file, const std::string& prefix) const;
+  void load_state(const StateArchive& file, const std::string& prefix);
 
  private:
   // One Rayleigh–Ritz: Ritz values θ (b: p_top descending, then the low guards ascending), rotation S,

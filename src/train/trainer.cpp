@@ -26,16 +26,16 @@ RecordSchedule RecordSchedule::parse(const std::string& text) {
   }
   const std::string unit = text.substr(pos);
   if (pos == 0 || value == 0)
-    throw std::invalid_argument("--record-every '" + text + "': expected a positive count with an optional unit, e.g. 1, 2epochs, 500steps");
+    throw std::invalid_argument("'" + text + "': expected a positive count with an optional unit, e.g. 1, 2epochs, 500steps");
   schedule.every = value;
   if (unit.empty() || unit == "e" || unit == "epoch" || unit == "epochs") schedule.unit = Unit::epoch;
   else if (unit == "s" || unit == "step" || unit == "steps") schedule.unit = Unit::step;
-  else throw std::invalid_argument("--record-every '" + text + "': unknown unit '" + unit + "' (use epochs or steps)");
+  else throw std::invalid_argument("'" + text + "': unknown unit '" + unit + "' (use epochs or steps)");
   return schedule;
 }
 
-std::string RecordSchedule::to_string() const {
-  return std::to_string(every) + (unit == Unit::epoch ? "epochs" : "steps");
+std::string RecordSchedule::to_string() const {  // epochs are the default unit: "2", "500steps"
+  return std::to_string(every) + (unit == Unit::epoch ? "" : "steps");
 }
 
 template <class T> Evaluation evaluate(const Mlp<T>& model, const Dataset& data, Loss loss, std::size_t batch) {

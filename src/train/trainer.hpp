@@ -9,6 +9,7 @@
 #include "model/loss.hpp"
 #include "train/batch.hpp"
 #include "train/observer.hpp"
+#include "train/paper_defaults.hpp"
 #include "train/update_rule.hpp"
 
 namespace vclab {
@@ -23,9 +24,9 @@ struct RecordSchedule {
 };
 
 struct TrainOptions {
-  double lr = 0.05;
-  std::size_t batch = 64;
-  std::size_t epochs = 1;
+  double lr = kPaperLearningRate;
+  std::size_t batch = kPaperBatch;
+  std::size_t epochs = 12;      // Figure 1's run
   std::uint64_t seed = 0;       // shuffling stream (initialisation uses its own stream)
   Loss loss = Loss::cross_entropy;
   RecordSchedule schedule;

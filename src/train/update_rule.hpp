@@ -16,8 +16,8 @@ template <class T> struct UpdateRule {
   // Training checkpoints: a rule with state across steps (momentum buffers, VCL's V) must write it
   // under `prefix` and read it back, or a resumed run differs; resumable() says the rule does so.
   virtual bool resumable() const { return false; }
-  virtual void save_state(Hdf5File&, const std::string& /*prefix*/) const {}
-  virtual void load_state(const Hdf5File&, const std::string& /*prefix*/) {}
+  virtual void save_state(StateArchive&, const std::string& /*prefix*/) const {}
+  virtual void load_state(const StateArchive&, const std::string& /*prefix*/) {}
 };
 
 }  // namespace vclab

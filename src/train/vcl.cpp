@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <type_traits>
 
-#include "io/hdf5_file.hpp"
+#include "io/state_archive.hpp"
 #include "model/vc_shift.hpp"
 #include "io/io_error.hpp"
 #include "train/divergence.hpp"
@@ -19,22 +19,6 @@ namespace {
 const TrackerOptions kTrackerOptions{};
 
 }  // namespace
-
-VclGram parse_vcl_gram(const std::string& text) {
-  if (text == "current") return VclGram::current;
-  if (text == "initial") return VclGram::initial;
-  if (text == "per-step") return VclGram::per_step;
-  throw std::invalid_argument("--vcl-gram must be current, initial or per-step (got '" + text + "')");
-}
-
-std::string to_string(VclGram gram) {
-  switch (gram) {
-    case VclGram::current: return "current";
-    case VclGram::initial: return "initial";
-    case VclGram::per_step: return "per-step";
-  }
-  return "?";
-}
 
 template <class T> Vcl<T>::Vcl(VclOptions options) : options_(options) {
   if (!(options_.alpha > 0)) throw std::invalid_argument("VCL: alpha must be positive");
@@ -116,7 +100,7 @@ template <class T> void Vcl<T>::update(Mlp<T>& model, const StepState<T>& state)
 // Under prefix: attribute started, last_layer_sgd/ (Sgd's buffers), and once started, layer<l>/ with shift (V_l,
 // float64), w_init (initial Gram only), target, last_gram_weights (each empty where unused) and tracker/ (with
 // the attribute tracker = 1) where the layer has one.
-template <class T> void Vcl<T>::save_state(Hdf5File& file, const std::string& prefix) const {
+template <class T> void Vcl<T>::save_state(StateArchive& file, const std::string& prefix) const {
   file.set_attribute(prefix, "started", std::int64_t(started_));
   last_layer_sgd_.save_state(file, prefix + "/last_layer_sgd");
   if (!started_) return;
@@ -133,7 +117,7 @@ template <class T> void Vcl<T>::save_state(Hdf5File& file, const std::string& pr
   }
 }
 
-template <class T> void Vcl<T>::load_state(const Hdf5File& file, const std::string& prefix) {
+template <class T> void Vcl<T>::load_state(const StateArchive& file, const std::string& prefix) {
   last_layer_sgd_.load_state(file, prefix + "/last_layer_sgd");
   started_ = file.get_attribute_int(prefix, "started") != 0;
   shift_.clear();

@@ -8,10 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "train/paper_defaults.hpp"
 #include "train/sgd.hpp"
 #include "train/top_eigen.hpp"
 #include "train/update_rule.hpp"
 #include "train/vcl_step.hpp"
+#include "util/enum_names.hpp"
 
 namespace vclab {
 
@@ -22,8 +24,9 @@ namespace vclab {
 // With `current`, W_lᵀW_l already contains the earlier V's when α = 1/2, so each v(τ) is counted once per
 // later step; with α < 1/2 the kept spectrum is compressed (λ → λ^{2α}) and that is what keeps it bounded.
 enum class VclGram { current, initial, per_step };
-VclGram parse_vcl_gram(const std::string& text);  // "current" | "initial" | "per-step"
-std::string to_string(VclGram gram);
+inline constexpr EnumName<VclGram> kVclGramNames[] = {
+    {"current", VclGram::current}, {"initial", VclGram::initial}, {"per-step", VclGram::per_step}};
+constexpr std::span<const EnumName<VclGram>> enum_names(VclGram) { return kVclGramNames; }
 
 // `--vcl-solver auto` takes the tracker where d_l > 1024: there it was 22x faster than the full EVD per eigen-step at
 // d = 3072 (reports/performance/README.md §4); at d = 784 (MNIST) a VCL step took about as long with either.
@@ -38,7 +41,7 @@ struct VclOptions {
   bool clip_negative = true;        // negative kept eigenvalues → 0 (counted) instead of an error
   std::size_t warmup_epochs = 1;    // epochs in which only the predictor W_L trains
   bool train_last = true;           // after the warm-up, W_L keeps training by SGD
-  double last_lr = 0.05;            // SGD learning rate of W_L
+  double last_lr = kPaperLearningRate;           // SGD learning rate of W_L
   // fast_solver only on layers whose input width d_l exceeds this (`--vcl-solver auto`: kAutoFastSolverMinDim).
   std::size_t fast_solver_min_dim = 0;
 };
@@ -71,8 +74,8 @@ template <class T> class Vcl : public UpdateRule<T> {
   // Checkpoints: V_l, W_l(0), the last target Gram and W_g, each layer's eigen-tracker and the predictor's SGD
   // buffers, so that `vclab train --resume` continues bit for bit (the per-epoch statistics restart each epoch).
   bool resumable() const override { return true; }
-  void save_state(Hdf5File& file, const std::string& prefix) const override;
-  void load_state(const Hdf5File& file, const std::string& prefix) override;
+  void save_state(StateArchive& file, const std::string& prefix) const override;
+  void load_state(const StateArchive& file, const std::string& prefix) override;
 
   const VclOptions& options() const { return options_; }
   bool in_warmup() const { return epoch_ < options_.warmup_epochs; }

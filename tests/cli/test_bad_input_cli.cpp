@@ -49,14 +49,14 @@ TEST_CASE("bad flags and values exit 2 naming the flag") {
   check_exit({{"train --batch", "--batch: 1 required", {"missing"}},
               {"train --out", "--out: 1 required TEXT missing"},
               {"train --lr abc", "Could not convert: --lr = abc"},
-              {"train --batch -4", "--batch: expected a whole number >= 0, got '-4'"},
-              {"train --hidden 8,-2", "--hidden: expected a whole number >= 0, got '-2'"},
-              {"train --epochs 0 --dataset synthetic-teacher" + out, "--epochs must be positive"},
+              {"train --batch -4", "--batch: expected a whole number >= 1, got '-4'"},
+              {"train --hidden 8,-2", "--hidden: expected a whole number >= 1, got '-2'"},
+              {"train --epochs 0 --dataset synthetic-teacher" + out, "--epochs: expected a whole number >= 1, got '0'"},
               {"train --dataset imagenet" + out, "--dataset: unknown dataset 'imagenet'; valid: mnist"},
-              {"train --dataset synthetic-teacher --loss hinge" + out, "unknown loss 'hinge'; valid: cross-entropy"},
-              {"train --dataset synthetic-teacher --normalize zscore" + out, "unknown normalization 'zscore'; valid: unit"},
+              {"train --dataset synthetic-teacher --loss hinge" + out, "--loss: unknown value 'hinge'; valid: cross-entropy"},
+              {"train --dataset synthetic-teacher --normalize zscore" + out, "--normalize: unknown value 'zscore'; valid: unit"},
               {"train --dataset synthetic-teacher --record-every 0" + out, "--record-every"},
-              {"train --dataset synthetic-teacher --optimizer adam" + out, "--optimizer must be sgd or vcl"}},
+              {"train --dataset synthetic-teacher --optimizer adam" + out, "--optimizer: unknown value 'adam'; valid: sgd, vcl"}},
              2);
   CHECK_FALSE(fs::exists(dir / "a" / "config.json"));  // nothing written for a usage error found before training
 }

@@ -51,7 +51,12 @@ TEST_CASE("train_args gives back every non-default setting through the train fla
   s.val_fraction = 0.1;
   s.hidden = {16, 8};
   s.bias = true;
-  s.optimizer = "vcl";
+  s.optimizer = vclab::Optimizer::vcl;
+  s.vcl_solver = vclab::VclSolver::full;
+  s.vcl_gram = vclab::VclGram::per_step;
+  s.normalize = vclab::Normalization::l2;
+  s.record_mode = vclab::RecordMode::full;
+  s.record_every = vclab::RecordSchedule{25, vclab::RecordSchedule::Unit::step};
   s.lr = 0.1;  // not exact in binary: must come back bit for bit
   s.epochs = 3;
   s.seed = 7;

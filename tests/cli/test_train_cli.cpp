@@ -130,13 +130,13 @@ TEST_CASE("usage errors exit 2 with a message naming the problem") {
   const std::vector<Case> cases{
       {"train --no-such-flag", "The following argument was not expected: --no-such-flag", {"Run 'vclab --help'"}},
       {"train --lr", "--lr: 1 required FLOAT missing"},
-      {"train --dataset synthetic-teacher --lr -0.1 --out " + (dir / "a").string(), "--lr must be positive"},
-      {"train --dataset synthetic-teacher --lr 0 --out " + (dir / "a").string(), "--lr must be positive"},
-      {"train --dataset synthetic-teacher --batch 0 --out " + (dir / "a").string(), "--batch must be positive"},
-      {"train --dataset synthetic-teacher --hidden 0 --out " + (dir / "a").string(), "--hidden widths must be positive"},
-      {"train --dataset synthetic-teacher --activation swish --out " + (dir / "a").string(), "unknown activation 'swish'"},
-      {"train --dataset synthetic-teacher --record gram,foo --out " + (dir / "a").string(), "unknown quantity 'foo'"},
-      {"train --dataset synthetic-teacher --precision half --out " + (dir / "a").string(), "--precision must be float or double"},
+      {"train --dataset synthetic-teacher --lr -0.1 --out " + (dir / "a").string(), "--lr: expected a number > 0, got '-0.1'"},
+      {"train --dataset synthetic-teacher --lr 0 --out " + (dir / "a").string(), "--lr: expected a number > 0, got '0'"},
+      {"train --dataset synthetic-teacher --batch 0 --out " + (dir / "a").string(), "--batch: expected a whole number >= 1, got '0'"},
+      {"train --dataset synthetic-teacher --hidden 0 --out " + (dir / "a").string(), "--hidden: expected a whole number >= 1, got '0'"},
+      {"train --dataset synthetic-teacher --activation swish --out " + (dir / "a").string(), "--activation: unknown value 'swish'"},
+      {"train --dataset synthetic-teacher --record gram,foo --out " + (dir / "a").string(), "--record: unknown quantity 'foo'"},
+      {"train --dataset synthetic-teacher --precision half --out " + (dir / "a").string(), "--precision: unknown value 'half'; valid: float, double"},
       {"frobnicate", "unknown command 'frobnicate'; valid commands: train"},
   };
   for (const auto& c : cases) {

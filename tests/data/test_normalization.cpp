@@ -103,7 +103,12 @@ TEST_CASE("real-valued inputs skip the /255 step; symmetric is refused") {
 }
 
 TEST_CASE("normalization names parse and print; unknown names list the valid ones") {
-  for (const std::string& name : normalization_names()) CHECK(to_string(parse_normalization(name)) == name);
-  CHECK(parse_normalization("standardize") == Normalization::standardize);
-  require_data_error([] { parse_normalization("zscore"); }, {"zscore", "unit", "symmetric", "center", "standardize", "l2"});
+  for (const std::string& name : enum_name_list<Normalization>()) CHECK(to_string(parse_enum<Normalization>(name, "normalization")) == name);
+  CHECK(parse_enum<Normalization>("standardize", "normalization") == Normalization::standardize);
+  try {
+    parse_enum<Normalization>("zscore", "normalization");
+    FAIL("no error for an unknown name");
+  } catch (const std::invalid_argument& e) {
+    CHECK(std::string(e.what()) == "unknown normalization 'zscore'; valid: unit, symmetric, center, standardize, l2");
+  }
 }

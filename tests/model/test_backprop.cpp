@@ -44,13 +44,13 @@ double batch_loss(const Mlp<double>& m, const arma::mat& x, const arma::mat& t, 
 }  // namespace
 
 TEST_CASE("backprop gradients match central finite differences for every activation and loss") {
-  for (const auto& name : activation_names()) {
+  for (const auto& name : enum_name_list<Activation>()) {
     for (Loss loss : {Loss::cross_entropy, Loss::mse}) {
       for (bool bias : {false, true}) {
         CAPTURE(name);
         CAPTURE(to_string(loss));
         CAPTURE(bias);
-        Problem p = make_problem(parse_activation(name), bias, {5, 4}, 7);
+        Problem p = make_problem(parse_enum<Activation>(name, "activation"), bias, {5, 4}, 7);
         ForwardPass<double> pass;
         BackwardPass<double> grads;
         loss_and_backward(p.model, p.x, p.targets, loss, pass, grads, true);
@@ -90,9 +90,9 @@ TEST_CASE("backprop gradients match central finite differences for every activat
 
 TEST_CASE("activation derivatives match finite differences and Lipschitz constants bound them") {
   const arma::mat z = arma::linspace(-6, 6, 241);
-  for (const auto& name : activation_names()) {
+  for (const auto& name : enum_name_list<Activation>()) {
     CAPTURE(name);
-    const Activation a = parse_activation(name);
+    const Activation a = parse_enum<Activation>(name, "activation");
     const arma::mat zp = z + kFiniteDiffStep, zm = z - kFiniteDiffStep;
     arma::mat numeric = (activate(a, zp) - activate(a, zm)) / (2 * kFiniteDiffStep);
     arma::mat analytic = activate_derivative(a, z);
@@ -112,9 +112,9 @@ TEST_CASE("activation derivatives match finite differences and Lipschitz constan
 }
 
 TEST_CASE("Feature Learning Equation: W_lᵀ ∇_{W_l}ℒ = Σ_i g_{l,i} h_{l,i}ᵀ") {
-  for (const auto& name : activation_names()) {
+  for (const auto& name : enum_name_list<Activation>()) {
     CAPTURE(name);
-    Problem p = make_problem(parse_activation(name), false, {6, 5, 4}, 11, 8);
+    Problem p = make_problem(parse_enum<Activation>(name, "activation"), false, {6, 5, 4}, 11, 8);
     ForwardPass<double> pass;
     BackwardPass<double> grads;
     loss_and_backward(p.model, p.x, p.targets, Loss::cross_entropy, pass, grads, true);

@@ -42,6 +42,7 @@ TEST_CASE("per-step observer: relative residual and identity error over a traini
   TrainOptions options;
   options.lr = 0.1;
   options.batch = 8;
+  options.epochs = 1;
   options.evaluate_initial = false;
   Sgd<double> rule;
   Trainer<double> trainer(options, rule);
@@ -71,6 +72,7 @@ TEST_CASE("cumulative identity: G_t − G_0 − V_t equals the sum of the per-st
     TrainOptions options;
     options.lr = 0.2;
     options.batch = 4;
+    options.epochs = 1;
     options.evaluate_initial = false;
     Sgd<double> rule;
     Trainer<double> trainer(options, rule);

@@ -108,17 +108,17 @@ Actual train_and_analyze(const std::string& name, const Expected& e, const std::
   const auto& s = e.settings;
   TrainSettings settings;  // settings.dataset keeps its default: run_training(settings, data) trains on `data`
   settings.hidden = s.at("hidden").get<std::vector<std::size_t>>();
-  settings.activation = s.at("activation").get<std::string>();
-  settings.loss = s.at("loss").get<std::string>();
+  settings.activation = parse_enum<Activation>(s.at("activation").get<std::string>(), "activation");
+  settings.loss = parse_enum<Loss>(s.at("loss").get<std::string>(), "loss");
   settings.bias = s.at("bias").get<bool>();
   settings.init_from = fixture_dir(name).string();
-  settings.precision = "double";
+  settings.precision = Precision::f64;
   settings.lr = s.at("lr").get<double>();
   settings.batch = s.at("batch").get<std::size_t>();  // the whole training set: the shuffle only reorders a sum
   settings.epochs = s.at("epochs").get<std::size_t>();
   settings.record = "gram,dgram,vc,agop,egop";
-  settings.record_mode = record_mode;
-  settings.record_every = s.at("record_every").get<std::string>();
+  settings.record_mode = parse_enum<RecordMode>(record_mode, "record mode");
+  settings.record_every = RecordSchedule::parse(s.at("record_every").get<std::string>());
   settings.agop_samples = s.at("agop_samples").get<std::size_t>();
   settings.threads = 1;
   settings.checkpoint_every = 0;

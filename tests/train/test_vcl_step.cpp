@@ -12,8 +12,8 @@
 #include <doctest/doctest.h>
 
 #include "test_util.hpp"
-#include "io/hdf5_file.hpp"
 #include "io/io_error.hpp"
+#include "io/state_archive.hpp"
 #include "train/top_eigen.hpp"
 #include "train/vcl_step.hpp"
 
@@ -527,11 +527,11 @@ TEST_CASE("structured tracker saved mid-sequence and loaded into a new one conti
   for (int step = 0; step < 5; ++step) step_with(running, w, vc_shift, step);
   vclab::test::TempDir dir;
   {
-    vclab::Hdf5File file = vclab::Hdf5File::create(dir / "tracker.h5");
-    running.save_state(file, "/tracker");
+    const auto archive = vclab::create_state_archive(dir / "tracker.h5");
+    running.save_state(*archive, "/tracker");
   }
   vclab::TopEigenTracker<float> loaded(k, options);
-  loaded.load_state(vclab::Hdf5File::open_read(dir / "tracker.h5"), "/tracker");
+  loaded.load_state(*vclab::open_state_archive(dir / "tracker.h5"), "/tracker");
   CHECK(arma::approx_equal(loaded.basis(), running.basis(), "absdiff", 0.0f));
   CHECK(arma::approx_equal(loaded.carried_shift_product(), running.carried_shift_product(), "absdiff", 0.0f));
   arma::fmat w_loaded = w, shift_loaded = vc_shift;
@@ -552,7 +552,7 @@ TEST_CASE("structured tracker saved mid-sequence and loaded into a new one conti
 
   SUBCASE("a tracker saved with another k is refused") {
     vclab::TopEigenTracker<float> other(k + 1, options);
-    CHECK_THROWS_AS(other.load_state(vclab::Hdf5File::open_read(dir / "tracker.h5"), "/tracker"), vclab::IoError);
+    CHECK_THROWS_AS(other.load_state(*vclab::open_state_archive(dir / "tracker.h5"), "/tracker"), vclab::IoError);
   }
 }
 

@@ -181,8 +181,8 @@ TEST_CASE("the three --vcl-gram variants form the documented targets, and they d
   CHECK(arma::abs(targets[0] - targets[1]).max() > kDistinct);
   CHECK(arma::abs(targets[0] - targets[2]).max() > kDistinct);
   CHECK(arma::abs(targets[1] - targets[2]).max() > kDistinct);
-  CHECK(parse_vcl_gram("per-step") == VclGram::per_step);
-  CHECK_THROWS_AS(parse_vcl_gram("cumulative"), std::invalid_argument);
+  CHECK(parse_enum<VclGram>("per-step", "vcl gram") == VclGram::per_step);
+  CHECK_THROWS_AS(parse_enum<VclGram>("cumulative", "vcl gram"), std::invalid_argument);
 }
 
 TEST_CASE("VCL warm-up trains only the last layer; afterwards the hidden layers move") {

@@ -20,6 +20,7 @@
 #include "io/json_io.hpp"
 #include "plot/heatmap.hpp"
 #include "plot/line_plot.hpp"
+#include "train/paper_defaults.hpp"
 
 namespace vclab {
 namespace {
@@ -27,10 +28,10 @@ namespace {
 // ---- Protocol: the paper's fixed setting and reported numbers ----------------------------------------------------
 struct Figure1Protocol {
   static constexpr std::size_t hidden = 256;
-  static constexpr const char* activation = "gelu";
+  static constexpr Activation activation = Activation::gelu;
   static constexpr const char* record = "gram,dgram,vc,agop";
-  static constexpr const char* record_mode = "diag";
-  static constexpr const char* record_every = "1";
+  static constexpr RecordMode record_mode = RecordMode::diag;
+  static constexpr RecordSchedule record_every{1, RecordSchedule::Unit::epoch};
   static constexpr double paper_rho_vc = 0.98;  // paper §3.1, Figure 1
   static constexpr double paper_rho_agop = 0.71;
   static constexpr double paper_accuracy = 0.46;
@@ -43,7 +44,7 @@ struct Figure1Options {
   std::size_t seeds = 3;
   std::size_t epochs = 12;
   std::size_t batch = 64;
-  double lr = 0.05;
+  double lr = kPaperLearningRate;
   std::size_t train_size = 0;
   std::size_t agop_samples = 0;
   std::size_t threads = 0;
@@ -61,10 +62,10 @@ std::vector<Variant> sensitivity_variants() {
   return {
       {"batch 32", [](TrainSettings& s) { s.batch = 32; }},
       {"batch 128", [](TrainSettings& s) { s.batch = 128; }},
-      {"init normal N(0,1/fan_in)", [](TrainSettings& s) { s.init = "normal"; }},
+      {"init normal N(0,1/fan_in)", [](TrainSettings& s) { s.init = Init::normal; }},
       {"with bias", [](TrainSettings& s) { s.bias = true; }},
-      {"inputs in [-1,1]", [](TrainSettings& s) { s.normalize = "symmetric"; }},
-      {"inputs centred per feature", [](TrainSettings& s) { s.normalize = "center"; }},
+      {"inputs in [-1,1]", [](TrainSettings& s) { s.normalize = Normalization::symmetric; }},
+      {"inputs centred per feature", [](TrainSettings& s) { s.normalize = Normalization::center; }},
       {"lr 0.01", [](TrainSettings& s) { s.lr = 0.01; }},
   };
 }

@@ -134,8 +134,8 @@ void register_reproduce_figure2(CLI::App& reproduce, CommandRegistry& registry) 
   cmd->add_option("--vcl-lrs", o->vcl_lrs, "VCL learning rates γ");
   cmd->add_option("--sgd-lrs", o->sgd_lrs, "SGD learning rates γ");
   cmd->add_option("--vcl-alpha", o->vcl_alpha, "VCL matrix power α");
-  cmd->add_option("--vcl-gram", o->vcl_gram, "VCL target Gram: current | initial | per-step");
-  cmd->add_option("--vcl-solver", o->vcl_solver, "full | fast | auto (fast where d_0 > 1024, e.g. CIFAR/SVHN)");
+  add_choice(*cmd, "--vcl-gram", o->vcl_gram, "VCL target Gram: current | initial | per-step");
+  add_choice(*cmd, "--vcl-solver", o->vcl_solver, "full | fast | auto (fast where d_0 > 1024, e.g. CIFAR/SVHN)");
   cmd->add_option("--vcl-warmup-epochs", o->vcl_warmup_epochs, "VCL warm-up epochs (last layer only)");
   cmd->add_option("--vcl-last-lr", o->vcl_last_lr, "SGD learning rate of the last layer under VCL");
   cmd->add_option("--out", o->out, "Report directory (runs under OUT/runs/<dataset>/)");

@@ -255,7 +255,7 @@ nlohmann::json settings_json(const Figure2Options& o) {
                                      : "first train_size samples of the training set"},
           {"train_size_for", o.train_size_for}, {"test_size", o.test_size}, {"val_fraction", o.val_fraction},
           {"batch", o.batch}, {"hidden", o.hidden}, {"vcl_lrs", o.vcl_lrs}, {"sgd_lrs", o.sgd_lrs},
-          {"vcl_alpha", o.vcl_alpha}, {"vcl_gram", o.vcl_gram}, {"vcl_solver", o.vcl_solver},
+          {"vcl_alpha", o.vcl_alpha}, {"vcl_gram", to_string(o.vcl_gram)}, {"vcl_solver", to_string(o.vcl_solver)},
           {"vcl_warmup_epochs", o.vcl_warmup_epochs}, {"vcl_last_lr", o.vcl_last_lr}, {"jobs", o.jobs}};
 }
 
@@ -369,9 +369,9 @@ std::vector<std::string> deviations(const Figure2Options& o) {
                   (o.train_size_for.empty() ? "" : " (" + o.train_size_for + ")") + " instead of the whole training set");
   if (vcl_epochs != o.epochs) out.push_back("VCL runs " + std::to_string(vcl_epochs) + " epochs (SGD " + std::to_string(o.epochs) + ")");
   if (o.hidden != paper.hidden) out.push_back("hidden widths " + o.hidden + " instead of 256");
-  if (o.vcl_solver != "full")
-    out.push_back("VCL eigen-solver `" + o.vcl_solver + "`: the warm-started top-k tracker instead of a full EVD" +
-                  (o.vcl_solver == "auto" ? " where d_0 > 1024" : ""));
+  if (o.vcl_solver != VclSolver::full)
+    out.push_back("VCL eigen-solver `" + to_string(o.vcl_solver) + "`: the warm-started top-k tracker instead of a full EVD" +
+                  (o.vcl_solver == VclSolver::automatic ? " where d_0 > 1024" : ""));
   if (o.test_size != 0) out.push_back("test subset of " + std::to_string(o.test_size) + " samples");
   if (o.vcl_lrs != paper.vcl_lrs || o.sgd_lrs != paper.sgd_lrs) out.push_back("learning-rate grids differ from the defaults");
   if (o.val_fraction > 0)
@@ -430,7 +430,7 @@ void header_markdown(std::ostream& md, const Figure2Options& o, const Figure2Rep
      << "Setting (paper §3.2 with its unstated choices made explicit): MLP d_0 → " << o.hidden << " → C, GELU, no bias, "
         "PyTorch default init, cross-entropy, batch " << o.batch << ", inputs in [0, 1]. SGD γ ∈ {" << o.sgd_lrs << "} for "
      << o.epochs << " epochs. VCL (Algorithm 1, `--optimizer vcl`) γ ∈ {" << o.vcl_lrs << "}, α = " << o.vcl_alpha
-     << ", target Gram `" << o.vcl_gram << "`, negative kept eigenvalues clipped, " << o.vcl_warmup_epochs
+     << ", target Gram `" << to_string(o.vcl_gram) << "`, negative kept eigenvalues clipped, " << o.vcl_warmup_epochs
      << " warm-up epoch(s) training only the last layer by SGD at γ_last = " << o.vcl_last_lr
      << ", which keeps training at that rate during VCL; " << vcl_epochs << " epochs in all (the warm-up counts). "
      << "Epoch 0 is the initial model. Numbers are mean ± 2 std (sample std) over seeds.\n\n";

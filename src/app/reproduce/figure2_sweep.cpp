@@ -26,7 +26,7 @@ namespace {
 
 // ---- Protocol: what every run of the sweep shares beyond the options ---------------------------------------------------
 struct Figure2Protocol {
-  static constexpr const char* activation = "gelu";
+  static constexpr Activation activation = Activation::gelu;
   static constexpr std::size_t threads = 1;      // one BLAS thread per run; runs go in parallel instead
   static constexpr const char* record = "none";  // the report needs config.json and metrics.csv only
 };
@@ -95,7 +95,7 @@ TrainSettings job_settings(const Figure2Options& o, const Figure2Job& job, std::
   s.val_fraction = o.val_fraction;
   s.hidden = parse_hidden(o.hidden);
   s.activation = Protocol::activation;
-  s.optimizer = job.method;
+  s.optimizer = parse_enum<Optimizer>(job.method, "method");
   s.lr = job.lr;
   s.batch = o.batch;
   s.epochs = epochs;
@@ -103,7 +103,7 @@ TrainSettings job_settings(const Figure2Options& o, const Figure2Job& job, std::
   s.threads = Protocol::threads;
   s.vcl_alpha = o.vcl_alpha;
   s.vcl_gram = o.vcl_gram;
-  s.vcl_solver = solver;
+  s.vcl_solver = parse_enum<VclSolver>(solver, "vcl solver");
   s.vcl_warmup_epochs = o.vcl_warmup_epochs;
   s.vcl_last_lr = o.vcl_last_lr;
   s.record = Protocol::record;
@@ -131,8 +131,6 @@ std::string lr_text(double lr) {
 
 std::vector<Figure2Dataset> figure2_grid(const Figure2Options& o) {
   if (o.val_fraction < 0 || o.val_fraction >= 0.5) throw UsageError("--val-fraction must be in [0, 0.5)");
-  if (o.vcl_solver != "full" && o.vcl_solver != "fast" && o.vcl_solver != "auto")
-    throw UsageError("--vcl-solver must be full, fast or auto");
   const auto vcl_lrs = parse_lrs(o.vcl_lrs, "--vcl-lrs"), sgd_lrs = parse_lrs(o.sgd_lrs, "--sgd-lrs");
   const auto seeds_for = parse_overrides(o.seeds_for, "--seeds-for");
   const auto train_size_for = parse_overrides(o.train_size_for, "--train-size-for");
@@ -147,7 +145,7 @@ std::vector<Figure2Dataset> figure2_grid(const Figure2Options& o) {
       throw UsageError(std::string("--datasets: ") + e.what());
     }
     d.seeds = seeds_for.count(d.name) ? seeds_for.at(d.name) : o.seeds;
-    d.solver = o.vcl_solver == "auto" ? (input_dim(d.name) > 1024 ? "fast" : "full") : o.vcl_solver;
+    d.solver = o.vcl_solver == VclSolver::automatic ? (input_dim(d.name) > kAutoFastSolverMinDim ? "fast" : "full") : to_string(o.vcl_solver);
     const std::size_t train_size = train_size_for.count(d.name) ? train_size_for.at(d.name) : o.train_size;
     for (const std::string method : {"sgd", "vcl"})
       for (double lr : method == "sgd" ? sgd_lrs : vcl_lrs)

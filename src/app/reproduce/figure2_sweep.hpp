@@ -27,10 +27,10 @@ struct Figure2Options {
   std::string vcl_lrs = "5,1,0.5,0.1,0.05";
   std::string sgd_lrs = "0.1,0.05,0.01,0.005";
   double vcl_alpha = 0.1;
-  std::string vcl_gram = "current";
-  std::string vcl_solver = "auto";  // full | fast | auto (fast where d_0 > 1024)
+  VclGram vcl_gram = VclGram::current;
+  VclSolver vcl_solver = VclSolver::automatic;  // auto: fast where d_0 > 1024
   std::size_t vcl_warmup_epochs = 1;
-  double vcl_last_lr = 0.05;
+  double vcl_last_lr = kPaperLearningRate;
   std::string out = "reports/figure2";
   // Where the runs happen (default: train the missing runs locally, then collect).
   std::string plan;               // --plan FILE: write one `vclab train` line per missing run, train nothing

@@ -21,13 +21,14 @@
 #include "io/atomic_write.hpp"
 #include "io/json_io.hpp"
 #include "plot/line_plot.hpp"
+#include "train/paper_defaults.hpp"
 
 namespace vclab {
 namespace {
 
 // ---- Protocol: the fixed parts of the setting -------------------------------------------------------------------------
 struct LinearizationProtocol {
-  static constexpr const char* activation = "gelu";
+  static constexpr Activation activation = Activation::gelu;
   static constexpr const char* record = "gram,dgram,vc,agop,sv,linearity,collapse";
 };
 using Protocol = LinearizationProtocol;
@@ -38,7 +39,7 @@ struct LinearizationOptions {
   std::vector<std::size_t> hidden{256, 256, 256};
   std::size_t epochs = 6;
   std::size_t batch = 64;
-  double lr = 0.05;
+  double lr = kPaperLearningRate;
   std::size_t seed = 0;
   std::size_t train_size = 0;
   std::size_t checkpoints_per_epoch = 2;   // recordings of G, ΔG, V, AGOP, singular values
@@ -108,8 +109,8 @@ TrainSettings dataset_settings(const std::string& dataset, const LinearizationOp
 // The recording and probe strides follow from the data: checkpoints_per_epoch and probes_per_epoch per epoch.
 void set_strides(TrainSettings& s, const Dataset& train, const LinearizationOptions& o) {
   const std::size_t steps_per_epoch = (train.size() + o.batch - 1) / o.batch;
-  s.record_every = std::to_string(std::max<std::size_t>(1, steps_per_epoch / std::max<std::size_t>(1, o.checkpoints_per_epoch))) + "steps";
-  s.record_mode = train.dim() <= o.full_max_dim ? "full" : "diag";
+  s.record_every = {std::max<std::size_t>(1, steps_per_epoch / std::max<std::size_t>(1, o.checkpoints_per_epoch)), RecordSchedule::Unit::step};
+  s.record_mode = train.dim() <= o.full_max_dim ? RecordMode::full : RecordMode::diag;
   s.probe_every = std::max<std::size_t>(1, steps_per_epoch / std::max<std::size_t>(1, o.probes_per_epoch));
 }
 
@@ -144,7 +145,7 @@ DatasetResult run_dataset(const std::string& dataset, const LinearizationOptions
   r.settings = s;
   r.n_weight_layers = o.hidden.size() + 1;
   const ReportRun run = train_or_reuse(s, data, "linearization", dataset + ", " + std::to_string(data.train.size()) +
-                                                                     " samples, record mode " + s.record_mode + ", every " + s.record_every);
+                                                                     " samples, record mode " + to_string(s.record_mode) + ", every " + s.record_every.to_string());
   r.reused = run.reused;
   r.seconds = run.seconds;
   r.test_accuracy = run.test_accuracy;
@@ -362,14 +363,14 @@ void write_dataset_section(std::ostream& md, const DatasetResult& r, const std::
     return;
   }
   md << "Test accuracy after " << r.settings.epochs << " epochs: " << fmt(r.test_accuracy) << " (training "
-     << fmt(r.seconds / 60, 1) << " min" << (r.reused ? ", reused from runs/" : "") << "; record mode " << r.settings.record_mode
-     << ", checkpoints every " << r.settings.record_every << ").\n\n";
+     << fmt(r.seconds / 60, 1) << " min" << (r.reused ? ", reused from runs/" : "") << "; record mode " << to_string(r.settings.record_mode)
+     << ", checkpoints every " << r.settings.record_every.to_string() << ").\n\n";
   layer_table_markdown(md, r);
   sequence_markdown(md, r);
   collapse_and_outliers_markdown(md, r);
   if (!r.spectra.angles.empty()) angles_markdown(md, r.spectra);
   if (r.spectra.angles.empty())
-    md << "No eigenspace alignment: this run recorded diagonals only (record mode " << r.settings.record_mode
+    md << "No eigenspace alignment: this run recorded diagonals only (record mode " << to_string(r.settings.record_mode)
        << ", because d_0 exceeds --full-max-dim); the singular values of W_l are recorded in any mode.\n\n";
   for (const auto& f : figures) md << "![" << f << "](figures/" << f << ".png)\n\n";
 }

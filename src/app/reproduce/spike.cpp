@@ -36,7 +36,7 @@ struct SpikeOptions {
   double ratio_at_lr_sweep = 4;
   double lr_scale_at_ratio_sweep = 3;
   std::vector<std::string> targets{"tanh", "he2"};
-  std::string activation = "gelu";
+  Activation activation = Activation::gelu;
   std::size_t seeds = 3;
   std::size_t threads = 0;
   std::string out = "reports/spike";
@@ -278,7 +278,7 @@ void answer_markdown(std::ostream& answer, const SpikeOptions& o, const TargetSw
 
 nlohmann::json summary_head_json(const SpikeOptions& o, const Provenance& provenance, std::size_t threads) {
   nlohmann::json summary{{"blas_threads", threads},
-                         {"setup", {{"d", o.d}, {"width", o.width}, {"n_test", o.n_test}, {"activation", o.activation}, {"seeds", o.seeds},
+                         {"setup", {{"d", o.d}, {"width", o.width}, {"n_test", o.n_test}, {"activation", to_string(o.activation)}, {"seeds", o.seeds},
                                     {"lr_ref", spike_reference_lr(o.d, o.width)},
                                     {"model", "f(x) = a^T sigma(W x), W entries N(0,1), a ~ N(0, I/m); x ~ N(0, I/d); y = g(sqrt(d) beta^T x); "
                                               "MSE; one full-batch gradient step on W only"}}},
@@ -294,7 +294,7 @@ std::string header_markdown(const SpikeOptions& o, const Provenance& provenance,
   head << "# One large gradient step: where does the spike live?\n\n"
        << provenance.generated_by() << " (" << fmt(wall, 1) << " s, " << threads << " BLAS threads).\n\n"
        << "Setting (after Ba et al. 2022 and Lobo, Loureiro, Tran-Thanh & Liu): x ~ N(0, I/d) with d = " << o.d
-       << ", single-index target y = g(√d βᵀx) with ‖β‖ = 1, two-layer net f(x) = aᵀσ(Wx) with σ = " << o.activation << ", width m = "
+       << ", single-index target y = g(√d βᵀx) with ‖β‖ = 1, two-layer net f(x) = aᵀσ(Wx) with σ = " << to_string(o.activation) << ", width m = "
        << o.width << ", W entries N(0, 1), a ~ N(0, I/m), MSE loss (mean over the batch), ONE full-batch gradient step of size η "
           "on W (a fixed). Step sizes are given in units of η_ref = √d(√m + √d)/2 = "
        << fmt(spike_reference_lr(o.d, o.width), 1) << ", roughly where the rank-one part of η∇ reaches the bulk edge of W. Fresh test samples (" << o.n_test
@@ -352,7 +352,7 @@ void register_reproduce_spike(CLI::App& reproduce, CommandRegistry& registry) {
   cmd->add_option("--ratio-at-lr-sweep", o->ratio_at_lr_sweep, "n/d during the step-size sweep");
   cmd->add_option("--lr-scale-at-ratio-sweep", o->lr_scale_at_ratio_sweep, "eta/eta_ref during the ratio sweep");
   cmd->add_option("--targets", o->targets, "Single-index links g: tanh, relu, he2")->delimiter(',');
-  cmd->add_option("--activation", o->activation, "Hidden activation");
+  add_choice(*cmd, "--activation", o->activation, "Hidden activation: gelu | relu | leaky-relu | tanh | sigmoid | softplus | identity");
   cmd->add_option("--seeds", o->seeds, "Seeds per point");
   cmd->add_option("--threads", o->threads, "BLAS threads (0 = all cores)");
   cmd->add_option("--out", o->out, "Output directory");

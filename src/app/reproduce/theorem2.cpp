@@ -45,7 +45,7 @@ struct Theorem2Config {
   double momentum = 0;
   double weight_decay = 0;
   bool bias = false;
-  double lr = 0.05;
+  double lr = kPaperLearningRate;
   std::size_t steps = 8;  // measured SGD steps from initialisation
 };
 
@@ -145,9 +145,9 @@ struct Theorem2Protocol {
   static constexpr double sweep_lr_min = 1e-4, sweep_lr_max = 1.0;  // one step from the same state
   static constexpr std::size_t sweep_lrs = 13;                       // log-spaced; the variants use every other one
   static constexpr std::size_t momentum_warm_steps = 20;             // so that the velocity is not just the gradient
-  static constexpr double warm_lr = 0.05;
+  static constexpr double warm_lr = kPaperLearningRate;
   static constexpr std::size_t cumulative_epochs = 2;
-  static constexpr double cumulative_lr = 0.05;
+  static constexpr double cumulative_lr = kPaperLearningRate;
   static constexpr std::size_t config_steps = 4;  // per setting of the table (hidden width 64), to keep it cheap
 };
 using Protocol = Theorem2Protocol;
@@ -176,6 +176,7 @@ void warm_up(Mlp<T>& model, Sgd<T>& rule, const Dataset& train, std::uint64_t se
   TrainOptions options;
   options.lr = Protocol::warm_lr;
   options.batch = batch;
+  options.epochs = 1;
   options.seed = seed + 1;
   options.evaluate_initial = false;
   options.progress_label = "theorem2 warm-up";

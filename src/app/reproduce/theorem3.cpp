@@ -37,8 +37,8 @@ double seconds_since(Clock::time_point start) { return std::chrono::duration<dou
 struct Theorem3Protocol {
   static constexpr std::size_t default_train_size = 2048;
   static constexpr std::size_t max_single_samples = 256;  // samples measured per single-sample case
-  static constexpr double lr = 0.05;                      // the single steps taken from the trained state
-  static constexpr double pretrain_lr = 0.05;             // one epoch of SGD before measuring
+  static constexpr double lr = kPaperLearningRate;                      // the single steps taken from the trained state
+  static constexpr double pretrain_lr = kPaperLearningRate;             // one epoch of SGD before measuring
   static constexpr std::size_t pretrain_batch = 64;
   static constexpr std::size_t hidden = 256;
   static constexpr std::size_t scatter_points = 6000;
@@ -87,6 +87,7 @@ Mlp<double> theorem3_model(const Dataset& train, Activation act, std::vector<std
     TrainOptions options;
     options.lr = Protocol::pretrain_lr;
     options.batch = Protocol::pretrain_batch;
+    options.epochs = 1;
     options.seed = seed + 1;
     options.evaluate_initial = false;
     options.progress_label = "theorem3 pre-training";
