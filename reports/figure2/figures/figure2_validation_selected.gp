@@ -94,7 +94,7 @@ set key bottom right reverse Left samplen 1.5 spacing 0.9 font small_font nobox
 plot 'figure2_validation_selected.dat' index 4 using 1:3:4 with filledcurves fillcolor lt 1 fillstyle transparent solid 0.2 noborder notitle, \
      'figure2_validation_selected.dat' index 5 using 1:3:4 with filledcurves fillcolor lt 2 fillstyle transparent solid 0.2 noborder notitle, \
      'figure2_validation_selected.dat' index 4 using 1:2 with linespoints lt 1 title 'SGD γ=0.01', \
-     'figure2_validation_selected.dat' index 5 using 1:2 with linespoints lt 2 title 'VCL γ=0.05'
+     'figure2_validation_selected.dat' index 5 using 1:2 with linespoints lt 2 title 'VCL γ=5'
 unset multiplot
 
 unset output
