@@ -7,14 +7,6 @@
 
 namespace vclab {
 
-Padding parse_padding(const std::string& name) {
-  if (name == "same") return Padding::same;
-  if (name == "valid") return Padding::valid;
-  throw std::invalid_argument("unknown padding '" + name + "' (use same or valid)");
-}
-
-std::string to_string(Padding padding) { return padding == Padding::same ? "same" : "valid"; }
-
 void ConvGeometry::check() const {
   const auto fail = [](const std::string& why) { throw std::invalid_argument("conv geometry: " + why); };
   if (c_in == 0 || c_out == 0) fail("c_in and c_out must be positive");

@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <string>
 
+#include "util/enum_names.hpp"
+
 namespace vclab {
 
 // same: (k − 1)/2 zeros on every side (PyTorch's padding = k // 2; k must be odd), output ⌈H / stride⌉.
@@ -13,8 +15,8 @@ namespace vclab {
 // valid: no padding, output ⌊(H − k) / stride⌋ + 1 (needs H, W ≥ k).
 enum class Padding { same, valid };
 
-Padding parse_padding(const std::string& name);  // "same" | "valid"
-std::string to_string(Padding padding);
+inline constexpr EnumName<Padding> kPaddingNames[] = {{"same", Padding::same}, {"valid", Padding::valid}};
+constexpr std::span<const EnumName<Padding>> enum_names(Padding) { return kPaddingNames; }
 
 struct ConvGeometry {
   std::size_t c_in = 0;    // input channels

@@ -103,8 +103,8 @@ TEST_CASE("conv geometry: output sizes, and invalid geometries throw") {
   CHECK_THROWS_AS(geometry(3, 8, 8, 8, 3, 3, Padding::same).check(), std::invalid_argument);   // stride 3
   CHECK_THROWS_AS(geometry(3, 8, 4, 8, 5, 1, Padding::valid).check(), std::invalid_argument);  // window > image
   CHECK_THROWS_AS(geometry(0, 8, 8, 8, 3, 1, Padding::same).check(), std::invalid_argument);
-  CHECK(parse_padding("valid") == Padding::valid);
-  CHECK_THROWS_AS(parse_padding("full"), std::invalid_argument);
+  CHECK(parse_enum<Padding>("valid", "padding") == Padding::valid);
+  CHECK_THROWS_AS(parse_enum<Padding>("full", "padding"), std::invalid_argument);
   const arma::mat wrong_w(8, 26, arma::fill::zeros);
   ConvForward<double> pass;
   CHECK_THROWS_AS(conv_forward(cifar, wrong_w, arma::mat(cifar.input_dim(), 1), pass), std::invalid_argument);
