@@ -5,14 +5,6 @@
 
 namespace vclab {
 
-Pooling parse_pooling(const std::string& name) {
-  if (name == "avg" || name == "average") return Pooling::average;
-  if (name == "max") return Pooling::max;
-  throw std::invalid_argument("unknown pooling '" + name + "' (use avg or max)");
-}
-
-std::string to_string(Pooling pooling) { return pooling == Pooling::average ? "avg" : "max"; }
-
 void PoolGeometry::check() const {
   if (channels == 0) throw std::invalid_argument("pool geometry: channels must be positive");
   if (height < 2 || width < 2)
@@ -34,7 +26,8 @@ template <class Visit> void visit_windows(const PoolGeometry& g, std::size_t bat
           visit(o, b * g.input_dim() + (c * g.height + 2 * y) * g.width + 2 * x);
 }
 
-void check_input(const PoolGeometry& g, std::size_t rows, const char* what, std::size_t want) {
+void check_input(Pooling pooling, const PoolGeometry& g, std::size_t rows, const char* what, std::size_t want) {
+  if (pooling == Pooling::none) throw std::invalid_argument("pooling 'none' has no kernel; skip the pooling step");
   g.check();
   if (rows != want)
     throw std::invalid_argument(std::string(what) + " has " + std::to_string(rows) + " rows, the pool geometry needs " +
@@ -45,12 +38,12 @@ void check_input(const PoolGeometry& g, std::size_t rows, const char* what, std:
 
 template <class T>
 void pool_forward(Pooling pooling, const PoolGeometry& geometry, const arma::Mat<T>& x, PoolForward<T>& pass) {
-  check_input(geometry, x.n_rows, "pool input", geometry.input_dim());
+  check_input(pooling, geometry, x.n_rows, "pool input", geometry.input_dim());
   const std::size_t w = geometry.width;
   pass.y.set_size(geometry.output_dim(), x.n_cols);
   T* out = pass.y.memptr();
   const T* in = x.memptr();
-  if (pooling == Pooling::average) {
+  if (pooling == Pooling::avg) {
     pass.argmax.reset();
     visit_windows(geometry, x.n_cols, [&](std::size_t o, std::size_t i) {
       out[o] = (in[i] + in[i + 1] + in[i + w] + in[i + w + 1]) / T(4);  // y = mean of the window
@@ -70,7 +63,7 @@ void pool_forward(Pooling pooling, const PoolGeometry& geometry, const arma::Mat
 template <class T>
 arma::Mat<T> pool_backward(Pooling pooling, const PoolGeometry& geometry, const PoolForward<T>& pass,
                            const arma::Mat<T>& grad_y) {
-  check_input(geometry, grad_y.n_rows, "pool grad_y", geometry.output_dim());
+  check_input(pooling, geometry, grad_y.n_rows, "pool grad_y", geometry.output_dim());
   if (pooling == Pooling::max && pass.argmax.n_elem != grad_y.n_elem)
     throw std::invalid_argument("pool grad_y does not match the max-pooling forward pass it differentiates");
   arma::Mat<T> grad_x(geometry.input_dim(), grad_y.n_cols, arma::fill::zeros);  // dropped rows/cols stay 0

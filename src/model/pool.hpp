@@ -5,12 +5,14 @@
 #include <cstddef>
 #include <string>
 
+#include "util/enum_names.hpp"
+
 namespace vclab {
 
-enum class Pooling { average, max };
-
-Pooling parse_pooling(const std::string& name);  // "avg" | "average" | "max"
-std::string to_string(Pooling pooling);
+// none: a conv layer without pooling (ConvNetSpec); the pool kernels below reject it, their caller skips the step.
+enum class Pooling { none, avg, max };
+inline constexpr EnumName<Pooling> kPoolingNames[] = {{"none", Pooling::none}, {"avg", Pooling::avg}, {"max", Pooling::max}};
+constexpr std::span<const EnumName<Pooling>> enum_names(Pooling) { return kPoolingNames; }
 
 struct PoolGeometry {
   std::size_t channels = 0;  // c: pooling acts on each channel separately
@@ -31,6 +33,7 @@ template <class T> struct PoolForward {
   arma::uvec argmax;
 };
 
+// Throws std::invalid_argument for Pooling::none.
 template <class T>
 void pool_forward(Pooling pooling, const PoolGeometry& geometry, const arma::Mat<T>& x, PoolForward<T>& pass);
 

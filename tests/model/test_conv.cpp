@@ -248,7 +248,7 @@ TEST_CASE("pooling forward: hand values, odd sizes floored, max ties go to the f
   // Rows of the 3 × 5 image: the first window ties (7 at top-right and bottom-left), the second is 1, 2 / 6, 9.
   const arma::mat x = arma::vec{0, 7, 1, 2, 100, /**/ 7, 3, 6, 9, 100, /**/ 100, 100, 100, 100, 100};
   PoolForward<double> avg, max;
-  pool_forward(Pooling::average, g, x, avg);
+  pool_forward(Pooling::avg, g, x, avg);
   pool_forward(Pooling::max, g, x, max);
   CHECK(arma::approx_equal(avg.y, arma::mat(arma::vec{17.0 / 4, 18.0 / 4}), "absdiff", 1e-15));
   CHECK(arma::approx_equal(max.y, arma::mat(arma::vec{7, 9}), "absdiff", 0.0));
@@ -259,21 +259,23 @@ TEST_CASE("pooling forward: hand values, odd sizes floored, max ties go to the f
   CHECK(grad_x(5) == 0.0);
   CHECK(grad_x(8) == 2.0);
   CHECK(arma::accu(arma::abs(grad_x)) == 3.0);
-  const arma::mat grad_avg = pool_backward(Pooling::average, g, avg, arma::mat(arma::vec{1.0, 2.0}));
+  const arma::mat grad_avg = pool_backward(Pooling::avg, g, avg, arma::mat(arma::vec{1.0, 2.0}));
   CHECK(arma::accu(grad_avg.rows(10, 14)) == 0.0);  // the dropped last row gets no gradient
   CHECK(grad_avg(4) == 0.0);                         // nor the dropped last column
   CHECK(grad_avg(6) == 0.25);
   CHECK_THROWS_AS(pool_forward(Pooling::max, PoolGeometry{.channels = 1, .height = 1, .width = 4},
                                arma::mat(4, 1, arma::fill::zeros), max),
                   std::invalid_argument);
-  CHECK(parse_pooling("avg") == Pooling::average);
+  CHECK(parse_enum<Pooling>("avg", "pooling") == Pooling::avg);
+  CHECK_THROWS_AS(parse_enum<Pooling>("average", "pooling"), std::invalid_argument);
+  CHECK_THROWS_AS(pool_forward(Pooling::none, g, x, max), std::invalid_argument);
 }
 
 TEST_CASE("pooling gradients match central finite differences (average, and max away from ties)") {
   arma::arma_rng::set_seed(3);
   for (const PoolGeometry& g : {PoolGeometry{.channels = 2, .height = 4, .width = 6},
                                 PoolGeometry{.channels = 3, .height = 5, .width = 7}}) {
-    for (Pooling pooling : {Pooling::average, Pooling::max}) {
+    for (Pooling pooling : {Pooling::avg, Pooling::max}) {
       CAPTURE(to_string(pooling));
       CAPTURE(g.height);
       // Distinct values spaced 4/n apart in [−2, 2), shuffled: no window is within kTieGap of a tie.
@@ -315,7 +317,7 @@ TEST_CASE("float and double agree to float precision: conv forward/backward and 
   require_close(gf.grad_patches, gd.grad_patches, kFloatTol, "float vs double g_p");
   require_close(gf.grad_x, gd.grad_x, kFloatTol, "float vs double grad x");
   const PoolGeometry pg{.channels = g.c_out, .height = 8, .width = 8};
-  for (Pooling pooling : {Pooling::average, Pooling::max}) {
+  for (Pooling pooling : {Pooling::avg, Pooling::max}) {
     PoolForward<double> qd;
     PoolForward<float> qf;
     pool_forward(pooling, pg, pd.z, qd);
