@@ -7,8 +7,9 @@
 namespace vclab {
 
 template <class T>
-void initialize_layer(Init init, arma::Mat<T>& w, arma::Col<T>* b, std::mt19937_64& rng) {
-  const double fan_out = w.n_rows, fan_in = w.n_cols;
+void initialize_layer(Init init, arma::Mat<T>& w, arma::Col<T>* b, std::mt19937_64& rng,
+                      std::size_t receptive_field) {
+  const double fan_out = static_cast<double>(w.n_rows * receptive_field), fan_in = w.n_cols;
   auto fill_uniform = [&](T* data, arma::uword n, double bound) {
     std::uniform_real_distribution<double> u(-bound, bound);
     for (arma::uword i = 0; i < n; ++i) data[i] = T(u(rng));
@@ -34,7 +35,7 @@ void initialize_layer(Init init, arma::Mat<T>& w, arma::Col<T>* b, std::mt19937_
   }
 }
 
-template void initialize_layer<float>(Init, arma::fmat&, arma::fvec*, std::mt19937_64&);
-template void initialize_layer<double>(Init, arma::mat&, arma::vec*, std::mt19937_64&);
+template void initialize_layer<float>(Init, arma::fmat&, arma::fvec*, std::mt19937_64&, std::size_t);
+template void initialize_layer<double>(Init, arma::mat&, arma::vec*, std::mt19937_64&, std::size_t);
 
 }  // namespace vclab

@@ -13,11 +13,15 @@ std::size_t MlpSpec::width(std::size_t l) const {
   return output_dim;
 }
 
-template <class T> Mlp<T>::Mlp(const MlpSpec& s, std::uint64_t seed) : spec(s) {
+template <class T> Mlp<T>::Mlp(const MlpSpec& s, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  *this = Mlp(s, rng);
+}
+
+template <class T> Mlp<T>::Mlp(const MlpSpec& s, std::mt19937_64& rng) : spec(s) {
   if (spec.input_dim == 0 || spec.output_dim == 0) throw std::invalid_argument("MLP input and output widths must be positive");
   for (auto h : spec.hidden)
     if (h == 0) throw std::invalid_argument("hidden widths must be positive");
-  std::mt19937_64 rng(seed);
   for (std::size_t l = 0; l < spec.n_weight_layers(); ++l) {
     arma::Mat<T> w(spec.width(l + 1), spec.width(l));
     arma::Col<T> b;
