@@ -1,0 +1,128 @@
+// ConvNet construction, forward and backward. Shapes: x_l (c_l H_l W_l, B), P_l (c_l k², B·n_l), W_l (c_{l+1}, c_l k²),
+// z_l and h_l (c_{l+1} n_l, B) with n_l = H_out·W_out of layer l, pooled y_l = x_{l+1}; all images channel-major.
+#include "model/convnet.hpp"
+
+#include <stdexcept>
+#include <string>
+
+namespace vclab {
+
+std::size_t layer_output_dim(const ConvGeometry& conv, Pooling pooling) {
+  return pooling == Pooling::none ? conv.output_dim() : pool_geometry(conv).output_dim();
+}
+
+std::vector<ConvGeometry> ConvNetSpec::conv_geometries() const {
+  std::vector<ConvGeometry> geometries;
+  std::size_t c = channels, h = height, w = width;  // what layer l reads
+  for (std::size_t l = 0; l < conv.size(); ++l) {
+    const ConvLayerSpec& layer = conv[l];
+    const ConvGeometry g{.c_in = c, .height = h, .width = w, .c_out = layer.c_out, .kernel = layer.kernel,
+                         .stride = layer.stride, .padding = layer.padding};
+    try {
+      g.check();
+      if (layer.pooling != Pooling::none) pool_geometry(g).check();
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument("conv layer " + std::to_string(l) + " (input " + std::to_string(c) + " × " +
+                                  std::to_string(h) + " × " + std::to_string(w) + "): " + e.what());
+    }
+    geometries.push_back(g);
+    c = g.c_out;
+    h = layer.pooling == Pooling::none ? g.out_height() : pool_geometry(g).out_height();
+    w = layer.pooling == Pooling::none ? g.out_width() : pool_geometry(g).out_width();
+  }
+  return geometries;
+}
+
+std::size_t ConvNetSpec::flat_dim() const {
+  const std::vector<ConvGeometry> geometries = conv_geometries();
+  if (geometries.empty()) return input_dim();
+  return layer_output_dim(geometries.back(), conv.back().pooling);
+}
+
+MlpSpec ConvNetSpec::head_spec() const {
+  return MlpSpec{.input_dim = flat_dim(), .hidden = hidden, .output_dim = output_dim, .activation = activation,
+                 .bias = bias, .init = init};
+}
+
+template <class T> ConvNet<T>::ConvNet(const ConvNetSpec& s, std::uint64_t seed) : spec(s) {
+  if (spec.input_dim() == 0) throw std::invalid_argument("conv net: input channels, height and width must be positive");
+  const std::vector<ConvGeometry> geometries = spec.conv_geometries();
+  std::mt19937_64 rng(seed);
+  for (const ConvGeometry& g : geometries) {
+    arma::Mat<T> w(g.c_out, g.patch_dim());  // (c_out, c_in k²): fan_in = c_in k²
+    arma::Col<T> b;
+    initialize_layer<T>(spec.init, w, spec.bias ? &b : nullptr, rng, g.kernel * g.kernel);
+    kernels.push_back(std::move(w));
+    if (spec.bias) biases.push_back(std::move(b));
+  }
+  head = Mlp<T>(spec.head_spec(), rng);  // the same stream continues into the head
+}
+
+template <class T> void forward(const ConvNet<T>& net, const arma::Mat<T>& x, ConvForwardPass<T>& pass) {
+  const std::vector<ConvGeometry> geometries = net.spec.conv_geometries();
+  const std::size_t n_layers = geometries.size();
+  if (x.n_rows != net.spec.input_dim())
+    throw std::invalid_argument("conv net input has " + std::to_string(x.n_rows) + " rows, the spec needs c·H·W = " +
+                                std::to_string(net.spec.input_dim()));
+  pass.images = x;  // x_0
+  pass.conv.resize(n_layers);
+  pass.h.resize(n_layers);
+  pass.pool.assign(n_layers, PoolForward<T>{});
+  for (std::size_t l = 0; l < n_layers; ++l) {
+    const ConvGeometry& g = geometries[l];
+    conv_forward(g, net.kernels[l], pass.input(l), pass.conv[l], net.has_bias() ? &net.biases[l] : nullptr);
+    // z_l = W_l P_l (+ b_l)   (c_{l+1} n_l, B)
+    activate(net.spec.activation, pass.conv[l].z, pass.h[l]);  // h_l = σ(z_l)   (c_{l+1} n_l, B)
+    const Pooling pooling = net.spec.conv[l].pooling;
+    if (pooling != Pooling::none) pool_forward(pooling, pool_geometry(g), pass.h[l], pass.pool[l]);  // y_l = pool(h_l)
+  }
+  forward(net.head, pass.input(n_layers), pass.head);  // flatten is the identity: the channel-major column is the vector
+}
+
+template <class T>
+void backward(const ConvNet<T>& net, const ConvForwardPass<T>& pass, const arma::Mat<T>& grad_logits,
+              ConvBackwardPass<T>& grads, bool need_input_grad) {
+  const std::vector<ConvGeometry> geometries = net.spec.conv_geometries();
+  const std::size_t n_layers = geometries.size();
+  // The head's input is x_K (K = n_layers); its gradient is needed unless there is no conv layer and no input grad.
+  backward(net.head, pass.head, grad_logits, grads.head, n_layers > 0 || need_input_grad);
+  grads.conv.resize(n_layers);
+  grads.grad_z.resize(n_layers);
+  for (std::size_t l = n_layers; l-- > 0;) {
+    const ConvGeometry& g = geometries[l];
+    // ∂ℒ/∂y_l: the head's input gradient for the last layer, else the next layer's ∂ℒ/∂x_{l+1}
+    const arma::Mat<T>& grad_out = l + 1 == n_layers ? grads.head.grad_h[0] : grads.conv[l + 1].grad_x;
+    const Pooling pooling = net.spec.conv[l].pooling;
+    // y_l = pool(h_l)  ⇒  ∂ℒ/∂h_l = pool_backward(∂ℒ/∂y_l); without pooling y_l = h_l
+    const arma::Mat<T> grad_h = pooling == Pooling::none ? grad_out
+                                                         : pool_backward(pooling, pool_geometry(g), pass.pool[l], grad_out);
+    // h_l = σ(z_l)  ⇒  ∂ℒ/∂z_l = ∂ℒ/∂h_l ∘ σ'(z_l)
+    grads.grad_z[l] = grad_h % activate_derivative(net.spec.activation, pass.conv[l].z);
+    // z_l = W_l P_l (+ b_l)  ⇒  ∇W_l = δ Pᵀ, g_p = W_lᵀ δ, ∂ℒ/∂x_l = col2im(g_p)
+    conv_backward(g, net.kernels[l], pass.conv[l], grads.grad_z[l], grads.conv[l], net.has_bias(),
+                  l > 0 || need_input_grad);
+  }
+}
+
+template <class T>
+double conv_loss_and_backward(const ConvNet<T>& net, const arma::Mat<T>& x, const arma::Mat<T>& targets, Loss loss,
+                              ConvForwardPass<T>& pass, ConvBackwardPass<T>& grads, bool need_input_grad) {
+  forward(net, x, pass);
+  arma::Mat<T> grad_logits;
+  const double value = loss_and_gradient(loss, pass.logits(), targets, &grad_logits);
+  backward(net, pass, grad_logits, grads, need_input_grad);
+  return value;
+}
+
+#define VCLAB_INSTANTIATE(T)                                                                                     \
+  template struct ConvNet<T>;                                                                                  \
+  template void forward<T>(const ConvNet<T>&, const arma::Mat<T>&, ConvForwardPass<T>&);                       \
+  template void backward<T>(const ConvNet<T>&, const ConvForwardPass<T>&, const arma::Mat<T>&,                 \
+                            ConvBackwardPass<T>&, bool);                                                       \
+  template double conv_loss_and_backward<T>(const ConvNet<T>&, const arma::Mat<T>&, const arma::Mat<T>&, Loss, \
+                                            ConvForwardPass<T>&, ConvBackwardPass<T>&, bool);
+VCLAB_INSTANTIATE(float)
+VCLAB_INSTANTIATE(double)
+#undef VCLAB_INSTANTIATE
+
+}  // namespace vclab
