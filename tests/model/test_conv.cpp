@@ -7,6 +7,7 @@
 
 #include "model/conv.hpp"
 #include "model/pool.hpp"
+#include "model/pool_windows.hpp"
 #include "test_util.hpp"
 
 using namespace vclab;
@@ -65,21 +66,6 @@ arma::mat numeric_grad(const arma::mat& at, const std::function<double(const arm
     grad(i) = (f(plus) - f(minus)) / (2 * kFiniteDiffStep);
   }
   return grad;
-}
-
-// The smallest gap, over all 2 × 2 windows, between a window's largest and second-largest value.
-double min_window_gap(const PoolGeometry& g, const arma::mat& x) {
-  double gap = INFINITY;
-  for (arma::uword b = 0; b < x.n_cols; ++b)
-    for (std::size_t c = 0; c < g.channels; ++c)
-      for (std::size_t y = 0; y + 1 < g.height; y += 2)
-        for (std::size_t xi = 0; xi + 1 < g.width; xi += 2) {
-          const std::size_t i = (c * g.height + y) * g.width + xi;
-          arma::vec window = {x(i, b), x(i + 1, b), x(i + g.width, b), x(i + g.width + 1, b)};
-          window = arma::sort(window, "descend");
-          gap = std::min(gap, window(0) - window(1));
-        }
-  return gap;
 }
 
 std::string describe(const ConvGeometry& g) {
@@ -286,7 +272,7 @@ TEST_CASE("pooling gradients match central finite differences (average, and max 
       PoolForward<double> pass;
       pool_forward(pooling, g, x, pass);
       if (pooling == Pooling::max)
-        REQUIRE_MESSAGE(min_window_gap(g, x) > kTieGap, "the input has a near tie, so max pooling is not smooth there");
+        REQUIRE_MESSAGE(test::min_window_gap(g, x) > kTieGap, "the input has a near tie, so max pooling is not smooth there");
       const arma::mat grad_x = pool_backward(pooling, g, pass, test_loss_grad(pass.y, r));
       const auto loss = [&](const arma::mat& xv) {
         PoolForward<double> p;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "model/convnet.hpp"
+#include "model/pool_windows.hpp"
 #include "test_util.hpp"
 
 using namespace vclab;
@@ -65,24 +66,6 @@ std::vector<Case> gradient_cases() {
   };
 }
 
-// Smallest gap between a 2 × 2 window's largest and second-largest value over all windows of h (c·H·W, B).
-// A window whose top two are both exactly 0 is skipped: after ReLU that means all four pre-activations are negative
-// (kink_margin keeps them away from 0), so the pooled value stays 0 and the argmax stays top-left under a small step.
-double min_window_gap(const PoolGeometry& g, const arma::mat& h) {
-  double gap = INFINITY;
-  for (arma::uword b = 0; b < h.n_cols; ++b)
-    for (std::size_t c = 0; c < g.channels; ++c)
-      for (std::size_t y = 0; y + 1 < g.height; y += 2)
-        for (std::size_t x = 0; x + 1 < g.width; x += 2) {
-          const std::size_t i = (c * g.height + y) * g.width + x;
-          const arma::vec window = arma::sort(arma::vec{h(i, b), h(i + 1, b), h(i + g.width, b), h(i + g.width + 1, b)},
-                                              "descend");
-          if (window(0) == 0.0 && window(1) == 0.0) continue;
-          gap = std::min(gap, window(0) - window(1));
-        }
-  return gap;
-}
-
 // Distance of this pass from the nearest kink: |z| of every ReLU pre-activation (conv and head) and every max-pooling
 // window's top-two gap. +inf when the net has no kink (GELU, no max pooling).
 double kink_margin(const ConvNet<double>& net, const ConvForwardPass<double>& pass) {
@@ -92,7 +75,7 @@ double kink_margin(const ConvNet<double>& net, const ConvForwardPass<double>& pa
   for (std::size_t l = 0; l < net.n_conv_layers(); ++l) {
     if (relu) margin = std::min(margin, arma::abs(pass.conv[l].z).min());
     if (net.spec.conv[l].pooling == Pooling::max)
-      margin = std::min(margin, min_window_gap(pool_geometry(geometries[l]), pass.h[l]));
+      margin = std::min(margin, test::min_window_gap(pool_geometry(geometries[l]), pass.h[l]));
   }
   for (std::size_t l = 1; relu && l < pass.head.z.size(); ++l) margin = std::min(margin, arma::abs(pass.head.z[l]).min());
   return margin;
