@@ -18,7 +18,7 @@ namespace vclab {
 
 namespace {
 
-// --dataset, --record and --record-every are checked by the parsers that later read them.
+// --dataset and --record are checked by the parsers that later read them.
 CLI::Validator parses_as(std::function<void(const std::string&)> parse) {
   return CLI::Validator(
       [parse](std::string& text) {
@@ -88,11 +88,8 @@ void add_train_options(CLI::App& cmd, TrainSettings& s) {
                  "surrogate per layer), collapse (NC1-NC4 at the last hidden layer), or none")
       ->check(parses_as([](const std::string& list) { parse_quantities(list); }));
   add_choice(cmd, "--record-mode", s.record_mode, "diag (O(d) memory) | full (d x d)");
-  cmd.add_option_function<std::string>(
-         "--record-every", [&s](const std::string& text) { s.record_every = RecordSchedule::parse(text); },
-         "Checkpoint schedule: N or Nepochs or Nsteps (init and end always)")
-      ->check(parses_as([](const std::string& text) { RecordSchedule::parse(text); }))
-      ->default_str(s.record_every.to_string());
+  add_parsed(cmd, "--record-every", s.record_every, RecordSchedule::parse, s.record_every.to_string(),
+             "Checkpoint schedule: N or Nepochs or Nsteps (init and end always)");
   cmd.add_option("--agop-samples", s.agop_samples, "AGOP/EGOP over the first N training samples (0 = all)")->check(count);
   cmd.add_flag("--agop-centered", s.agop_centered, "AGOP with centred Jacobians");
   cmd.add_option("--probe-samples", s.probe_samples, "linearity/collapse: probe set = the first N training samples (0 = all)")->check(count);

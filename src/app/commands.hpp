@@ -37,17 +37,27 @@ void set_invocation(int argc, char** argv);
 // range-checked here, once: a bad one is a CLI11 error naming the flag (exit 2) before anything is written.
 void add_train_options(CLI::App& cmd, TrainSettings& settings);
 
-// A flag taking one of an enum's names (util/enum_names.hpp), parsed into the value as CLI11 reads it: a bad name
-// fails with "--flag: unknown value 'x'; valid: a, b" (exit 2); --help shows the default's name.
-template <NamedEnum E> CLI::Option* add_choice(CLI::App& cmd, const std::string& flag, E& value, const std::string& help) {
-  const auto parse = [&value, flag](const std::string& text) {
+// A flag whose text `parse` turns into `value` as CLI11 reads it, once: a std::invalid_argument from `parse` becomes
+// "--flag: <its message>" (exit 2); --help shows `default_text`.
+template <class V, class Parse>
+CLI::Option* add_parsed(CLI::App& cmd, const std::string& flag, V& value, Parse parse, const std::string& default_text,
+                        const std::string& help) {
+  const auto assign = [&value, flag, parse](const std::string& text) {
     try {
-      value = parse_enum<E>(text, "value");
+      value = parse(text);
     } catch (const std::invalid_argument& e) {
-      throw CLI::ValidationError(flag, e.what());  // exit 2, "--flag: unknown value 'x'; valid: ..."
+      throw CLI::ValidationError(flag, e.what());
     }
   };
-  return cmd.add_option_function<std::string>(flag, parse, help)->type_name("NAME")->default_str(to_string(value));
+  return cmd.add_option_function<std::string>(flag, assign, help)->default_str(default_text);
+}
+
+// A flag taking one of an enum's names (util/enum_names.hpp): a bad name fails with "--flag: unknown value 'x';
+// valid: a, b" (exit 2); --help shows the default's name.
+template <NamedEnum E> CLI::Option* add_choice(CLI::App& cmd, const std::string& flag, E& value, const std::string& help) {
+  return add_parsed(cmd, flag, value, [](const std::string& text) { return parse_enum<E>(text, "value"); }, to_string(value),
+                    help)
+      ->type_name("NAME");
 }
 
 // A CLI11 check on a numeric flag, read as a double (so "-4" is seen before an unsigned option wraps it):

@@ -243,7 +243,7 @@ nlohmann::json dataset_json(const DatasetResult& d, const Comparison& by_test, c
                     {"final_train_test_gap", c.final_gap().to_json()}, {"best_mean_test_accuracy", summarize(c).best_mean}});
   return {{"seeds", d.plan->seeds}, {"runs", d.n_runs}, {"runs_finished", d.n_finished}, {"runs_diverged", d.n_diverged},
           {"missing_runs", d.missing()}, {"complete", d.missing().empty()}, {"train_samples", d.n_train},
-          {"validation_samples", d.n_val}, {"vcl_solver", d.plan->solver}, {"grid", grid},
+          {"validation_samples", d.n_val}, {"vcl_solver", to_string(d.plan->solver)}, {"grid", grid},
           {"selected_by_test", comparison_json(d.cells, by_test)}, {"selected_by_validation", comparison_json(d.cells, by_val)}};
 }
 
@@ -320,7 +320,7 @@ void per_epoch_markdown(std::ostream& md, const DatasetResult& d, const Comparis
 void dataset_markdown(std::ostream& md, const DatasetResult& d, const Comparison& by_test, const Comparison& by_val,
                       const Figure2Options& o) {
   md << "### " << d.plan->name << "\n\n" << d.n_train << " training samples, validation: the last " << d.n_val
-     << " of the training set; " << d.plan->seeds << " seed(s); VCL solver " << d.plan->solver << "; " << d.n_finished
+     << " of the training set; " << d.plan->seeds << " seed(s); VCL solver " << to_string(d.plan->solver) << "; " << d.n_finished
      << " of " << d.n_runs << " runs finished (" << d.n_diverged << " diverged).";
   const auto missing = d.missing();
   if (!missing.empty()) md << " **Partial: " << missing.size() << " runs missing**; the numbers below use the seeds that finished.";

@@ -86,7 +86,7 @@ std::size_t input_dim(const std::string& dataset) {
 }
 
 TrainSettings job_settings(const Figure2Options& o, const Figure2Job& job, std::size_t train_size, std::size_t epochs,
-                           const std::string& solver) {
+                           VclSolver solver) {
   TrainSettings s;
   s.dataset = job.dataset;
   s.data_dir = o.data_dir;
@@ -103,7 +103,7 @@ TrainSettings job_settings(const Figure2Options& o, const Figure2Job& job, std::
   s.threads = Protocol::threads;
   s.vcl_alpha = o.vcl_alpha;
   s.vcl_gram = o.vcl_gram;
-  s.vcl_solver = parse_enum<VclSolver>(solver, "vcl solver");
+  s.vcl_solver = solver;
   s.vcl_warmup_epochs = o.vcl_warmup_epochs;
   s.vcl_last_lr = o.vcl_last_lr;
   s.record = Protocol::record;
@@ -145,7 +145,7 @@ std::vector<Figure2Dataset> figure2_grid(const Figure2Options& o) {
       throw UsageError(std::string("--datasets: ") + e.what());
     }
     d.seeds = seeds_for.count(d.name) ? seeds_for.at(d.name) : o.seeds;
-    d.solver = o.vcl_solver == VclSolver::automatic ? (input_dim(d.name) > kAutoFastSolverMinDim ? "fast" : "full") : to_string(o.vcl_solver);
+    d.solver = o.vcl_solver == VclSolver::automatic ? (input_dim(d.name) > kAutoFastSolverMinDim ? VclSolver::fast : VclSolver::full) : o.vcl_solver;
     const std::size_t train_size = train_size_for.count(d.name) ? train_size_for.at(d.name) : o.train_size;
     for (const std::string method : {"sgd", "vcl"})
       for (double lr : method == "sgd" ? sgd_lrs : vcl_lrs)

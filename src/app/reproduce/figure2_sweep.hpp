@@ -49,7 +49,8 @@ struct Figure2Job {
 
 // One dataset's part of the grid.
 struct Figure2Dataset {
-  std::string name, solver;
+  std::string name;
+  VclSolver solver = VclSolver::full;  // --vcl-solver auto resolved for this dataset
   std::size_t seeds = 0;
   std::vector<Figure2Job> jobs;  // SGD cells first, then VCL; seeds innermost
 };
