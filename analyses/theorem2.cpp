@@ -104,15 +104,15 @@ std::vector<double> log_spaced(double lo, double hi, std::size_t n) {
 // ---- γ sweep ----------------------------------------------------------------------------------
 
 template <class T>
-std::vector<std::vector<Theorem2Step>> theorem2_lr_sweep(const Mlp<T>& model, const arma::Mat<T>& x,
+std::vector<std::vector<Theorem2Step>> theorem2_lr_sweep(const Network<T>& model, const arma::Mat<T>& x,
                                                          const arma::Mat<T>& targets, Loss loss,
                                                          const std::vector<double>& lrs, const Sgd<T>& rule) {
-  ForwardPass<T> pass;
-  BackwardPass<T> grads;
+  NetworkForward<T> pass;
+  NetworkBackward<T> grads;
   const double loss_value = loss_and_backward(model, x, targets, loss, pass, grads, true);
   std::vector<std::vector<Theorem2Step>> out;
   for (double lr : lrs) {
-    Mlp<T> next = model;
+    Network<T> next = model;
     Sgd<T> step_rule = rule;  // copies momentum's velocity: every γ starts from the same optimiser state
     StepState<T> state;
     state.lr = lr;
@@ -122,9 +122,9 @@ std::vector<std::vector<Theorem2Step>> theorem2_lr_sweep(const Mlp<T>& model, co
     step_rule.update(next, state);
     std::vector<Theorem2Step> row;
     for (std::size_t l = 0; l < model.n_layers(); ++l)
-      row.push_back(measure_theorem2_step(to_double(model.weights[l]), to_double(next.weights[l]),
-                                          to_double(grads.grad_w[l]), to_double(pass.h[l]),
-                                          to_double(grads.grad_h[l]), lr));
+      row.push_back(measure_theorem2_step(to_double(model.weight(l)), to_double(next.weight(l)),
+                                          to_double(grads.weight_grad(l)), to_double(pass.layer_input(l)),
+                                          to_double(grads.input_grad(l)), lr));
     out.push_back(std::move(row));
   }
   return out;
@@ -132,7 +132,7 @@ std::vector<std::vector<Theorem2Step>> theorem2_lr_sweep(const Mlp<T>& model, co
 
 #define VCLAB_INSTANTIATE(T)                                                                                      \
   template std::vector<std::vector<Theorem2Step>> theorem2_lr_sweep<T>(                                           \
-      const Mlp<T>&, const arma::Mat<T>&, const arma::Mat<T>&, Loss, const std::vector<double>&, const Sgd<T>&);
+      const Network<T>&, const arma::Mat<T>&, const arma::Mat<T>&, Loss, const std::vector<double>&, const Sgd<T>&);
 VCLAB_INSTANTIATE(float)
 VCLAB_INSTANTIATE(double)
 #undef VCLAB_INSTANTIATE

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "model/loss.hpp"
-#include "model/mlp.hpp"
+#include "model/network.hpp"
 #include "train/sgd.hpp"
 
 namespace vclab {
@@ -48,7 +48,7 @@ void add_theorem2_residual(const arma::mat& grad_w, const arma::mat& g, double l
 // One step from the same state for each γ in lrs. The update is a copy of `rule` (so momentum's
 // velocity and weight decay act as in training); the state is not changed. Returns [γ index][layer].
 template <class T>
-std::vector<std::vector<Theorem2Step>> theorem2_lr_sweep(const Mlp<T>& model, const arma::Mat<T>& x,
+std::vector<std::vector<Theorem2Step>> theorem2_lr_sweep(const Network<T>& model, const arma::Mat<T>& x,
                                                          const arma::Mat<T>& targets, Loss loss,
                                                          const std::vector<double>& lrs, const Sgd<T>& rule);
 

@@ -201,18 +201,19 @@ void run(const Config& cfg) {
   std::filesystem::create_directories(tmp);
   std::map<std::string, std::vector<double>> checkpoint_s;
   std::size_t index = 0;
+  const vclab::Network<float> init_net(init);
   for (std::size_t r = 0; r < cfg.reps; ++r) {
     for (auto mode : {vclab::RecordMode::diag, vclab::RecordMode::full}) {
       const std::string tag = mode == vclab::RecordMode::diag ? "diag" : "full";
       vclab::RecordingWriter writer(tmp / ("rec_" + tag + std::to_string(r) + ".h5"));
       vclab::GramRecorder<float> gram(writer, mode, {"gram", "dgram"});
-      gram.on_begin(init);
+      gram.on_begin(init_net);
       auto t0 = Clock::now();
-      gram.on_checkpoint(init, vclab::CheckpointInfo{index++, 0, 0.0, 0.05, false});
+      gram.on_checkpoint(init_net, vclab::CheckpointInfo{index++, 0, 0.0, 0.05, false});
       checkpoint_s["Gram+dG " + tag].push_back(seconds_since(t0));
       vclab::AgopRecorder<float> agop(writer, agop_data, vclab::Loss::cross_entropy, vclab::AgopOptions{mode, 0, false}, true, false);
       t0 = Clock::now();
-      agop.on_checkpoint(init, vclab::CheckpointInfo{index++, 0, 0.0, 0.05, false});
+      agop.on_checkpoint(init_net, vclab::CheckpointInfo{index++, 0, 0.0, 0.05, false});
       checkpoint_s["AGOP " + tag].push_back(seconds_since(t0));
       writer.close();
     }

@@ -29,7 +29,7 @@ template <class T> struct Mlp {
 
   Mlp() = default;
   Mlp(const MlpSpec& spec, std::uint64_t seed);  // random init, layer by layer from one seeded stream
-  Mlp(const MlpSpec& spec, std::mt19937_64& rng);  // the same, drawing from a caller's stream (a ConvNet's head)
+  Mlp(const MlpSpec& spec, std::mt19937_64& rng);  // the same, drawing from a caller's stream (a Network's head)
 
   std::size_t n_layers() const { return weights.size(); }
   bool has_bias() const { return !biases.empty(); }

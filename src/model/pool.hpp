@@ -9,7 +9,7 @@
 
 namespace vclab {
 
-// none: a conv layer without pooling (ConvNetSpec); the pool kernels below reject it, their caller skips the step.
+// none: a conv layer without pooling (NetworkSpec); the pool kernels below reject it, their caller skips the step.
 enum class Pooling { none, avg, max };
 inline constexpr EnumName<Pooling> kPoolingNames[] = {{"none", Pooling::none}, {"avg", Pooling::avg}, {"max", Pooling::max}};
 constexpr std::span<const EnumName<Pooling>> enum_names(Pooling) { return kPoolingNames; }

@@ -126,10 +126,121 @@ template <class T> arma::mat brute_force_agop(const Mlp<T>& model, const arma::M
   return agop;
 }
 
+namespace {
+
+// Per weight layer of a Network: Σ J Jᵀ and, per seed, Σ J over the columns of J = ∂(seed·f)/∂z_i, in the layer's
+// output channels (c_out, B·positions) for a conv layer or (d_{i+1}, B) for a dense one.
+template <class T> struct JacobianSums {
+  std::vector<arma::mat> k;      // (rows_i, rows_i)
+  std::vector<arma::mat> sum_j;  // (rows_i, seeds)
+  std::vector<double> columns;   // samples × positions, counted on seed 0
+
+  JacobianSums(const Network<T>& net, std::size_t seeds) : columns(net.n_layers(), 0.0) {
+    for (std::size_t i = 0; i < net.n_layers(); ++i) {
+      k.emplace_back(net.weight(i).n_rows, net.weight(i).n_rows, arma::fill::zeros);
+      sum_j.emplace_back(net.weight(i).n_rows, seeds, arma::fill::zeros);
+    }
+  }
+
+  // `grads` from backward(net, pass, seed, grads) for seed number `seed`.
+  void add(const Network<T>& net, const NetworkBackward<T>& grads, std::size_t seed) {
+    for (std::size_t i = 0; i < net.n_layers(); ++i) {
+      const arma::mat j = arma::conv_to<arma::mat>::from(
+          net.is_conv(i) ? to_channel_rows(grads.grad_z[i], net.weight(i).n_rows) : grads.head.grad_z[i - net.n_conv_layers()]);
+      k[i] += j * j.t();
+      sum_j[i].col(seed) += arma::sum(j, 1);
+      if (seed == 0) columns[i] += double(j.n_cols);
+    }
+  }
+
+  // A_i = W_iᵀ (K_i / n − J̄ J̄ᵀ) W_i, n = samples × positions; J̄ only when centred.
+  std::vector<arma::mat> result(const Network<T>& net, bool centered, RecordMode dense_mode) const {
+    std::vector<arma::mat> out;
+    for (std::size_t i = 0; i < net.n_layers(); ++i) {
+      arma::mat ki = k[i] / columns[i];
+      if (centered) {
+        const arma::mat mean = sum_j[i] / columns[i];
+        ki -= mean * mean.t();
+      }
+      out.push_back(sandwich(ki, arma::conv_to<arma::mat>::from(net.weight(i)), layer_mode(net, i, dense_mode)));
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+template <class T> std::vector<arma::mat> compute_agop(const Network<T>& model, const Dataset& data, const AgopOptions& options) {
+  if (model.n_conv_layers() == 0) return compute_agop(model.head, data, options);
+  const std::size_t n = sample_count(data, options.n_samples), n_out = model.spec.output_dim;
+  JacobianSums<T> sums(model, n_out);
+  NetworkForward<T> pass;
+  NetworkBackward<T> grads;
+  for (std::size_t start = 0; start < n; start += options.batch) {
+    const arma::uvec idx = arma::regspace<arma::uvec>(start, std::min(n, start + options.batch) - 1);
+    forward(model, batch_inputs<T>(data, idx), pass);
+    for (std::size_t c = 0; c < n_out; ++c) {  // seed e_c for every sample: J = ∂f_c/∂z_i
+      arma::Mat<T> seed(n_out, idx.n_elem, arma::fill::zeros);
+      seed.row(c).ones();
+      backward(model, pass, seed, grads);
+      sums.add(model, grads, c);
+    }
+  }
+  return sums.result(model, options.centered, options.mode);
+}
+
+template <class T>
+std::vector<arma::mat> compute_egop(const Network<T>& model, const Dataset& data, Loss loss, const AgopOptions& options) {
+  if (model.n_conv_layers() == 0) return compute_egop(model.head, data, loss, options);
+  const std::size_t n = sample_count(data, options.n_samples);
+  JacobianSums<T> sums(model, 1);
+  NetworkForward<T> pass;
+  NetworkBackward<T> grads;
+  for (std::size_t start = 0; start < n; start += options.batch) {
+    const arma::uvec idx = arma::regspace<arma::uvec>(start, std::min(n, start + options.batch) - 1);
+    forward(model, batch_inputs<T>(data, idx), pass);
+    arma::Mat<T> seed;  // ∂ℓ_i/∂f_i (C, b), per sample (no 1/B)
+    per_sample_loss_gradient(loss, pass.logits(), batch_targets<T>(data, idx, model.spec.output_dim), &seed);
+    backward(model, pass, seed, grads);
+    sums.add(model, grads, 0);
+  }
+  return sums.result(model, false, options.mode);
+}
+
+template <class T> arma::mat brute_force_agop(const Network<T>& model, const arma::Mat<T>& x, std::size_t layer, bool centered) {
+  const std::size_t n_out = model.spec.output_dim, d = model.input_width(layer);
+  arma::mat sum_outer(d, d, arma::fill::zeros);
+  arma::mat sum_grad(d, n_out, arma::fill::zeros);
+  double columns = 0;  // samples × positions
+  NetworkForward<T> pass;
+  NetworkBackward<T> grads;
+  for (std::size_t i = 0; i < x.n_cols; ++i) {
+    forward(model, arma::Mat<T>(x.col(i)), pass);
+    for (std::size_t c = 0; c < n_out; ++c) {
+      arma::Mat<T> seed(n_out, 1, arma::fill::zeros);
+      seed(c, 0) = T(1);
+      backward(model, pass, seed, grads, true);
+      const arma::mat g = arma::conv_to<arma::mat>::from(grads.input_grad(layer));  // ∇f_c of every patch copy: (d, positions)
+      for (std::size_t q = 0; q < g.n_cols; ++q) sum_outer += g.col(q) * g.col(q).t();
+      sum_grad.col(c) += arma::sum(g, 1);
+      if (c == 0) columns += double(g.n_cols);
+    }
+  }
+  arma::mat agop = sum_outer / columns;
+  if (centered) {
+    const arma::mat mean = sum_grad / columns;
+    agop -= mean * mean.t();
+  }
+  return agop;
+}
+
 #define VCLAB_INSTANTIATE(T)                                                                                 \
   template std::vector<arma::mat> compute_agop<T>(const Mlp<T>&, const Dataset&, const AgopOptions&);        \
   template std::vector<arma::mat> compute_egop<T>(const Mlp<T>&, const Dataset&, Loss, const AgopOptions&);  \
-  template arma::mat brute_force_agop<T>(const Mlp<T>&, const arma::Mat<T>&, std::size_t, bool);
+  template arma::mat brute_force_agop<T>(const Mlp<T>&, const arma::Mat<T>&, std::size_t, bool);                \
+  template std::vector<arma::mat> compute_agop<T>(const Network<T>&, const Dataset&, const AgopOptions&);    \
+  template std::vector<arma::mat> compute_egop<T>(const Network<T>&, const Dataset&, Loss, const AgopOptions&); \
+  template arma::mat brute_force_agop<T>(const Network<T>&, const arma::Mat<T>&, std::size_t, bool);
 VCLAB_INSTANTIATE(float)
 VCLAB_INSTANTIATE(double)
 #undef VCLAB_INSTANTIATE

@@ -36,7 +36,7 @@ FeatureProbeRecorder<T>::FeatureProbeRecorder(RecordingWriter& writer, const Dat
   }
 }
 
-template <class T> void FeatureProbeRecorder<T>::on_checkpoint(const Mlp<T>& model, const CheckpointInfo& info) {
+template <class T> void FeatureProbeRecorder<T>::on_checkpoint(const Network<T>& model, const CheckpointInfo& info) {
   const std::size_t every = options_.every_steps;
   if (every == 0) return probe(model, info);
   if (info.index == 0) return probe(model, info);  // the initial model (not fired again on resume)
@@ -47,22 +47,23 @@ template <class T> void FeatureProbeRecorder<T>::on_checkpoint(const Mlp<T>& mod
   }
 }
 
-template <class T> void FeatureProbeRecorder<T>::on_step(const Mlp<T>& model, const StepState<T>& state) {
+template <class T> void FeatureProbeRecorder<T>::on_step(const Network<T>& model, const StepState<T>& state) {
   const std::size_t every = options_.every_steps, done = state.step + 1;  // steps completed, this one included
   if (every == 0 || done % every != 0) return;
   probe(model, CheckpointInfo{done / every, std::int64_t(done), state.epoch_progress, state.lr, false});
 }
 
-template <class T> void FeatureProbeRecorder<T>::probe(const Mlp<T>& model, const CheckpointInfo& info) {
-  ForwardPass<T> pass;
+template <class T> void FeatureProbeRecorder<T>::probe(const Network<T>& model, const CheckpointInfo& info) {
+  NetworkForward<T> pass;
   forward(model, x_, pass);
   const CheckpointMeta meta{info.step, info.epoch, info.lr};
   const std::size_t n_layers = model.n_layers();
   if (options_.linearity) {
-    for (std::size_t l = 0; l <= n_layers; ++l) {
+    // The dense layers' inputs (one row per sample); a conv layer's columns are patches, not samples.
+    for (std::size_t l = model.n_conv_layers(); l <= n_layers; ++l) {
       const bool logits = l == n_layers;
-      const arma::mat h = rows_as_samples(logits ? pass.logits : pass.h[l]);
-      const arma::mat w = logits ? arma::mat() : arma::conv_to<arma::mat>::from(model.weights[l]);
+      const arma::mat h = rows_as_samples(logits ? pass.logits() : pass.layer_input(l));
+      const arma::mat w = logits ? arma::mat() : arma::conv_to<arma::mat>::from(model.weight(l));
       LinearityValues v;
       if (l == 0 && have_input_) {  // the inputs do not change: T is reused, only S (which depends on W_0) is new
         v = input_;
@@ -79,8 +80,8 @@ template <class T> void FeatureProbeRecorder<T>::probe(const Mlp<T>& model, cons
   }
   if (options_.collapse) {
     const std::size_t last = n_layers - 1;  // h_L, the input of the classifier W_L
-    const arma::mat h = rows_as_samples(pass.h[last]);
-    const NeuralCollapse nc = neural_collapse(h, labels_, arma::conv_to<arma::mat>::from(model.weights[last]));
+    const arma::mat h = rows_as_samples(pass.layer_input(last));
+    const NeuralCollapse nc = neural_collapse(h, labels_, arma::conv_to<arma::mat>::from(model.weight(last)));
     writer_.add("collapse", last, info.index, meta, arma::vec{nc.nc1, nc.nc2, nc.nc3, nc.nc4}, true);
   }
   writer_.flush();

@@ -22,12 +22,12 @@ template <class T> class FeatureProbeRecorder : public Observer<T> {
   // Throws std::invalid_argument when options.collapse is asked for a regression dataset (no labels)
   // or the probe set misses a class.
   FeatureProbeRecorder(RecordingWriter& writer, const Dataset& train, ProbeOptions options);
-  void on_checkpoint(const Mlp<T>& model, const CheckpointInfo& info) override;
-  void on_step(const Mlp<T>& model, const StepState<T>& state) override;
+  void on_checkpoint(const Network<T>& model, const CheckpointInfo& info) override;
+  void on_step(const Network<T>& model, const StepState<T>& state) override;
   std::size_t probe_size() const { return x_.n_cols; }
 
  private:
-  void probe(const Mlp<T>& model, const CheckpointInfo& info);
+  void probe(const Network<T>& model, const CheckpointInfo& info);
 
   RecordingWriter& writer_;
   ProbeOptions options_;

@@ -24,7 +24,7 @@ template <class T>
 MetricsWriter<T>::MetricsWriter(std::filesystem::path path, const Dataset& validation, Loss loss)
     : path_(std::move(path)), validation_(validation), loss_(loss), table_(metrics_columns(validation.size() > 0)) {}
 
-template <class T> void MetricsWriter<T>::on_epoch_end(const Mlp<T>& model, const EpochMetrics& m) {
+template <class T> void MetricsWriter<T>::on_epoch_end(const Network<T>& model, const EpochMetrics& m) {
   append(m, has_validation() ? evaluate(model, validation_, loss_) : Evaluation{});
   table_.write(path_);
 }

@@ -17,7 +17,7 @@ namespace vclab {
 template <class T> class MetricsWriter : public Observer<T> {
  public:
   MetricsWriter(std::filesystem::path path, const Dataset& validation, Loss loss);
-  void on_epoch_end(const Mlp<T>& model, const EpochMetrics& m) override;
+  void on_epoch_end(const Network<T>& model, const EpochMetrics& m) override;
   // A resumed run rewrites metrics.csv from the checkpoint's rows, dropping rows of later epochs.
   void save_state(StateArchive& file, const std::string& prefix) const override;
   void load_state(const StateArchive& file, const std::string& prefix) override;

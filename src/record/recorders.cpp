@@ -13,7 +13,7 @@ namespace {
 
 CheckpointMeta meta_of(const CheckpointInfo& info) { return CheckpointMeta{info.step, info.epoch, info.lr}; }
 
-// G = WᵀW for W (d_{l+1}, d_l): diag = column sums of W∘W.
+// G = WᵀW for W (d_{l+1}, d_l) or a conv kernel (c_out, c_in k²): diag = column sums of W∘W.
 arma::mat gram_of(const arma::mat& w, RecordMode mode) {
   if (mode == RecordMode::diag) return arma::sum(arma::square(w), 0).t();
   return w.t() * w;
@@ -48,28 +48,30 @@ template <class T>
 GramRecorder<T>::GramRecorder(RecordingWriter& writer, RecordMode mode, std::set<std::string> quantities)
     : writer_(writer), mode_(mode), quantities_(std::move(quantities)) {}
 
-template <class T> void GramRecorder<T>::on_begin(const Mlp<T>& model) {
+template <class T> void GramRecorder<T>::on_begin(const Network<T>& model) {
   w0_.clear();
   gram0_.clear();
-  for (const auto& w : model.weights) {
-    w0_.push_back(arma::conv_to<arma::mat>::from(w));
-    gram0_.push_back(gram_of(w0_.back(), mode_));
+  modes_.clear();
+  for (std::size_t l = 0; l < model.n_layers(); ++l) {
+    modes_.push_back(layer_mode(model, l, mode_));
+    w0_.push_back(arma::conv_to<arma::mat>::from(model.weight(l)));
+    gram0_.push_back(gram_of(w0_.back(), modes_[l]));
   }
 }
 
-template <class T> void GramRecorder<T>::on_checkpoint(const Mlp<T>& model, const CheckpointInfo& info) {
+template <class T> void GramRecorder<T>::on_checkpoint(const Network<T>& model, const CheckpointInfo& info) {
   // Every layer is computed and checked before anything is written: a checkpoint is recorded whole or not at all.
-  const bool diag = mode_ == RecordMode::diag;
   std::vector<arma::mat> w, gram;
   for (std::size_t l = 0; l < model.n_layers(); ++l) {
-    w.push_back(arma::conv_to<arma::mat>::from(model.weights[l]));
-    gram.push_back(gram_of(w.back(), mode_));
+    w.push_back(arma::conv_to<arma::mat>::from(model.weight(l)));
+    gram.push_back(gram_of(w.back(), modes_[l]));
     check_finite(gram.back(), "gram", l, info.step);
   }
   for (std::size_t l = 0; l < model.n_layers(); ++l) {
+    const bool diag = modes_[l] == RecordMode::diag;
     if (quantities_.count("gram")) writer_.add("gram", l, info.index, meta_of(info), gram[l], diag);
     if (quantities_.count("dgram")) writer_.add("dgram", l, info.index, meta_of(info), gram[l] - gram0_[l], diag);
-    if (quantities_.count("gram_dw")) writer_.add("gram_dw", l, info.index, meta_of(info), gram_of(w[l] - w0_[l], mode_), diag);
+    if (quantities_.count("gram_dw")) writer_.add("gram_dw", l, info.index, meta_of(info), gram_of(w[l] - w0_[l], modes_[l]), diag);
     if (quantities_.count("sv")) {
       arma::vec sv;
       if (!arma::svd(sv, w[l])) throw std::runtime_error("singular values of W" + std::to_string(l) + " failed at step " + std::to_string(info.step));
@@ -90,31 +92,36 @@ template <class T> void GramRecorder<T>::load_state(const StateArchive& file, co
     throw IoError(file.path(), prefix + ": holds W(0) of " + std::to_string(n) + " layers, the model has " + std::to_string(w0_.size()));
   for (std::size_t l = 0; l < w0_.size(); ++l) {
     w0_[l] = file.read_matrix(prefix + "/w0_" + std::to_string(l));
-    gram0_[l] = gram_of(w0_[l], mode_);
+    gram0_[l] = gram_of(w0_[l], modes_[l]);
   }
 }
 
 template <class T> VcShiftRecorder<T>::VcShiftRecorder(RecordingWriter* writer, RecordMode mode) : writer_(writer), mode_(mode) {}
 
-template <class T> void VcShiftRecorder<T>::on_begin(const Mlp<T>& model) {
+template <class T> void VcShiftRecorder<T>::on_begin(const Network<T>& model) {
   std::vector<std::size_t> widths;
-  for (std::size_t l = 0; l < model.n_layers(); ++l) widths.push_back(model.spec.width(l));
-  accumulator_ = VcShiftAccumulator(widths, mode_);
+  std::vector<RecordMode> modes;
+  for (std::size_t l = 0; l < model.n_layers(); ++l) {
+    widths.push_back(model.input_width(l));
+    modes.push_back(layer_mode(model, l, mode_));
+  }
+  accumulator_ = VcShiftAccumulator(widths, std::move(modes));
 }
 
-template <class T> void VcShiftRecorder<T>::on_backward(const Mlp<T>& model, const StepState<T>& state) {
-  for (std::size_t l = 0; l < model.n_layers(); ++l)  // g_0 is there: needs_input_grad()
-    accumulator_.add(l, state.pass->h[l], state.grads->grad_h[l], state.lr);
+template <class T> void VcShiftRecorder<T>::on_backward(const Network<T>& model, const StepState<T>& state) {
+  for (std::size_t l = 0; l < model.n_layers(); ++l)  // g_0 is there: needs_input_grad(); a conv layer's g_p always
+    accumulator_.add(l, state.pass->layer_input(l), state.grads->input_grad(l), state.lr);
 }
 
-template <class T> void VcShiftRecorder<T>::on_checkpoint(const Mlp<T>& model, const CheckpointInfo& info) {
+template <class T> void VcShiftRecorder<T>::on_checkpoint(const Network<T>& model, const CheckpointInfo& info) {
   if (!writer_) return;
   std::vector<arma::mat> v;
   for (std::size_t l = 0; l < model.n_layers(); ++l) {
     v.push_back(accumulator_.value(l));
     check_finite(v.back(), "vc", l, info.step);
   }
-  for (std::size_t l = 0; l < model.n_layers(); ++l) writer_->add("vc", l, info.index, meta_of(info), v[l], mode_ == RecordMode::diag);
+  for (std::size_t l = 0; l < model.n_layers(); ++l)
+    writer_->add("vc", l, info.index, meta_of(info), v[l], accumulator_.mode(l) == RecordMode::diag);
   writer_->flush();
 }
 
@@ -141,15 +148,15 @@ template <class T>
 AgopRecorder<T>::AgopRecorder(RecordingWriter& writer, const Dataset& data, Loss loss, AgopOptions options, bool agop, bool egop)
     : writer_(writer), data_(data), loss_(loss), options_(options), agop_(agop), egop_(egop) {}
 
-template <class T> void AgopRecorder<T>::on_checkpoint(const Mlp<T>& model, const CheckpointInfo& info) {
-  const bool diag = options_.mode == RecordMode::diag;
+template <class T> void AgopRecorder<T>::on_checkpoint(const Network<T>& model, const CheckpointInfo& info) {
   std::vector<arma::mat> a, e;
   if (agop_) a = compute_agop(model, data_, options_);
   if (egop_) e = compute_egop(model, data_, loss_, options_);
   for (std::size_t l = 0; l < a.size(); ++l) check_finite(a[l], "agop", l, info.step);
   for (std::size_t l = 0; l < e.size(); ++l) check_finite(e[l], "egop", l, info.step);
-  for (std::size_t l = 0; l < a.size(); ++l) writer_.add("agop", l, info.index, meta_of(info), a[l], diag);
-  for (std::size_t l = 0; l < e.size(); ++l) writer_.add("egop", l, info.index, meta_of(info), e[l], diag);
+  const auto diag = [&](std::size_t l) { return layer_mode(model, l, options_.mode) == RecordMode::diag; };
+  for (std::size_t l = 0; l < a.size(); ++l) writer_.add("agop", l, info.index, meta_of(info), a[l], diag(l));
+  for (std::size_t l = 0; l < e.size(); ++l) writer_.add("egop", l, info.index, meta_of(info), e[l], diag(l));
   writer_.flush();
 }
 

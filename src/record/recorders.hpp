@@ -24,8 +24,8 @@ std::set<std::string> parse_quantities(const std::string& comma_list);  // throw
 template <class T> class GramRecorder : public Observer<T> {
  public:
   GramRecorder(RecordingWriter& writer, RecordMode mode, std::set<std::string> quantities);
-  void on_begin(const Mlp<T>& model) override;
-  void on_checkpoint(const Mlp<T>& model, const CheckpointInfo& info) override;
+  void on_begin(const Network<T>& model) override;
+  void on_checkpoint(const Network<T>& model, const CheckpointInfo& info) override;
   void save_state(StateArchive& file, const std::string& prefix) const override;  // W_l(0)
   void load_state(const StateArchive& file, const std::string& prefix) override;
 
@@ -33,6 +33,7 @@ template <class T> class GramRecorder : public Observer<T> {
   RecordingWriter& writer_;
   RecordMode mode_;
   std::set<std::string> quantities_;
+  std::vector<RecordMode> modes_;  // per layer (layer_mode)
   std::vector<arma::mat> w0_;     // W_l(0) in double
   std::vector<arma::mat> gram0_;  // G_l(0): diag (d,1) or full
 };
@@ -41,9 +42,9 @@ template <class T> class VcShiftRecorder : public Observer<T> {
  public:
   VcShiftRecorder(RecordingWriter* writer, RecordMode mode);  // writer may be null (in-process use)
   bool needs_input_grad() const override { return true; }      // V_0 is built from g_0 = ∂ℒ/∂x
-  void on_begin(const Mlp<T>& model) override;
-  void on_backward(const Mlp<T>& model, const StepState<T>& state) override;
-  void on_checkpoint(const Mlp<T>& model, const CheckpointInfo& info) override;
+  void on_begin(const Network<T>& model) override;
+  void on_backward(const Network<T>& model, const StepState<T>& state) override;
+  void on_checkpoint(const Network<T>& model, const CheckpointInfo& info) override;
   void save_state(StateArchive& file, const std::string& prefix) const override;  // the V_l accumulators
   void load_state(const StateArchive& file, const std::string& prefix) override;
   const VcShiftAccumulator& accumulator() const { return accumulator_; }
@@ -57,7 +58,7 @@ template <class T> class VcShiftRecorder : public Observer<T> {
 template <class T> class AgopRecorder : public Observer<T> {
  public:
   AgopRecorder(RecordingWriter& writer, const Dataset& data, Loss loss, AgopOptions options, bool agop, bool egop);
-  void on_checkpoint(const Mlp<T>& model, const CheckpointInfo& info) override;
+  void on_checkpoint(const Network<T>& model, const CheckpointInfo& info) override;
 
  private:
   RecordingWriter& writer_;

@@ -11,7 +11,7 @@ namespace vclab {
 
 template <class T> class StepTimer : public Observer<T> {
  public:
-  void on_step(const Mlp<T>&, const StepState<T>&) override { (seen_++ == 0 ? first_ : last_) = Clock::now(); }
+  void on_step(const Network<T>&, const StepState<T>&) override { (seen_++ == 0 ? first_ : last_) = Clock::now(); }
   // Seconds per step over steps 2..n (NaN with fewer than two steps).
   double per_step() const {
     return seen_ < 2 ? std::numeric_limits<double>::quiet_NaN()

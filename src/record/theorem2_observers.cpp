@@ -16,7 +16,7 @@ template <class T> arma::mat to_double(const arma::Mat<T>& m) { return arma::con
 
 // ---- per-step observer ------------------------------------------------------------------------
 
-template <class T> void Theorem2StepObserver<T>::on_backward(const Mlp<T>& model, const StepState<T>& state) {
+template <class T> void Theorem2StepObserver<T>::on_backward(const Network<T>& model, const StepState<T>& state) {
   pending_ = steps_.size() < max_steps_;
   if (!pending_) return;
   const std::size_t n = model.n_layers();
@@ -26,14 +26,14 @@ template <class T> void Theorem2StepObserver<T>::on_backward(const Mlp<T>& model
   g_.assign(n, {});
   lr_ = state.lr;
   for (std::size_t l = 0; l < n; ++l) {
-    w_[l] = to_double(model.weights[l]);
-    grad_w_[l] = to_double(state.grads->grad_w[l]);
-    h_[l] = to_double(state.pass->h[l]);
-    g_[l] = to_double(state.grads->grad_h[l]);  // empty for layer 0 without need_input_grad
+    w_[l] = to_double(model.weight(l));
+    grad_w_[l] = to_double(state.grads->weight_grad(l));
+    h_[l] = to_double(state.pass->layer_input(l));
+    g_[l] = to_double(state.grads->input_grad(l));  // empty for a dense layer 0 without need_input_grad
   }
 }
 
-template <class T> void Theorem2StepObserver<T>::on_step(const Mlp<T>& model, const StepState<T>&) {
+template <class T> void Theorem2StepObserver<T>::on_step(const Network<T>& model, const StepState<T>&) {
   if (!pending_) return;
   pending_ = false;
   std::vector<Theorem2Step> row(model.n_layers());
@@ -43,20 +43,21 @@ template <class T> void Theorem2StepObserver<T>::on_step(const Mlp<T>& model, co
       row[l] = Theorem2Step{nan, nan, nan, nan, nan, nan, nan, nan};
       continue;
     }
-    row[l] = measure_theorem2_step(w_[l], to_double(model.weights[l]), grad_w_[l], h_[l], g_[l], lr_);
+    row[l] = measure_theorem2_step(w_[l], to_double(model.weight(l)), grad_w_[l], h_[l], g_[l], lr_);
   }
   steps_.push_back(std::move(row));
 }
 
 // ---- cumulative observer ----------------------------------------------------------------------
 
-template <class T> void Theorem2CumulativeObserver<T>::on_begin(const Mlp<T>& model) {
+template <class T> void Theorem2CumulativeObserver<T>::on_begin(const Network<T>& model) {
   w0_.clear();
   v_upper_.clear();
   r_upper_.clear();
   points_.clear();
   steps_done_ = last_measured_ = 0;
-  for (const auto& w : model.weights) {
+  for (std::size_t l = 0; l < model.n_layers(); ++l) {
+    const arma::Mat<T>& w = model.weight(l);
     w0_.push_back(to_double(w));
     v_upper_.emplace_back(w.n_cols, w.n_cols, arma::fill::zeros);
     if (track_residual_) r_upper_.emplace_back(w.n_cols, w.n_cols, arma::fill::zeros);
@@ -64,29 +65,27 @@ template <class T> void Theorem2CumulativeObserver<T>::on_begin(const Mlp<T>& mo
 }
 
 template <class T>
-void Theorem2CumulativeObserver<T>::on_backward(const Mlp<T>& model, const StepState<T>& state) {
+void Theorem2CumulativeObserver<T>::on_backward(const Network<T>& model, const StepState<T>& state) {
   for (std::size_t l = 0; l < model.n_layers(); ++l) {
-    if (state.grads->grad_h[l].is_empty())
-      throw std::invalid_argument("Theorem2CumulativeObserver: g_0 missing; run the trainer with need_input_grad");
-    add_vc_shift(state.pass->h[l], state.grads->grad_h[l], state.lr, VcStorage::upper, v_upper_[l]);
-    if (track_residual_) {
-      add_theorem2_residual(to_double(state.grads->grad_w[l]), to_double(state.grads->grad_h[l]), state.lr, r_upper_[l]);
-    }
+    const arma::Mat<T>& g = state.grads->input_grad(l);
+    if (g.is_empty()) throw std::invalid_argument("Theorem2CumulativeObserver: g_0 missing; run the trainer with need_input_grad");
+    add_vc_shift(state.pass->layer_input(l), g, state.lr, VcStorage::upper, v_upper_[l]);
+    if (track_residual_) add_theorem2_residual(to_double(state.grads->weight_grad(l)), to_double(g), state.lr, r_upper_[l]);
   }
 }
 
-template <class T> void Theorem2CumulativeObserver<T>::on_step(const Mlp<T>& model, const StepState<T>&) {
+template <class T> void Theorem2CumulativeObserver<T>::on_step(const Network<T>& model, const StepState<T>&) {
   ++steps_done_;
   if (steps_done_ % stride_ == 0) measure(model, steps_done_);
 }
 
-template <class T> void Theorem2CumulativeObserver<T>::on_end(const Mlp<T>& model) {
+template <class T> void Theorem2CumulativeObserver<T>::on_end(const Network<T>& model) {
   if (steps_done_ > 0 && last_measured_ != steps_done_) measure(model, steps_done_);
 }
 
 template <class T>
-arma::mat Theorem2CumulativeObserver<T>::gram_change_matrix(const Mlp<T>& model, std::size_t layer) const {
-  return gram_change(w0_.at(layer), to_double(model.weights.at(layer)));
+arma::mat Theorem2CumulativeObserver<T>::gram_change_matrix(const Network<T>& model, std::size_t layer) const {
+  return gram_change(w0_.at(layer), to_double(model.weight(layer)));
 }
 template <class T> arma::mat Theorem2CumulativeObserver<T>::vc_shift_total(std::size_t layer) const {
   return arma::symmatu(v_upper_.at(layer));
@@ -96,7 +95,7 @@ template <class T> arma::mat Theorem2CumulativeObserver<T>::residual_total(std::
   return arma::symmatu(r_upper_.at(layer));
 }
 
-template <class T> void Theorem2CumulativeObserver<T>::measure(const Mlp<T>& model, std::size_t steps_done) {
+template <class T> void Theorem2CumulativeObserver<T>::measure(const Network<T>& model, std::size_t steps_done) {
   last_measured_ = steps_done;
   for (std::size_t l = 0; l < model.n_layers(); ++l) {
     const arma::mat dg = gram_change_matrix(model, l);

@@ -19,8 +19,8 @@ template <class T> class Theorem2StepObserver : public Observer<T> {
   bool needs_input_grad() const override { return true; }  // layer 0 is measured from g_0
   explicit Theorem2StepObserver(std::size_t max_steps = std::numeric_limits<std::size_t>::max())
       : max_steps_(max_steps) {}
-  void on_backward(const Mlp<T>& model, const StepState<T>& state) override;
-  void on_step(const Mlp<T>& model, const StepState<T>& state) override;
+  void on_backward(const Network<T>& model, const StepState<T>& state) override;
+  void on_step(const Network<T>& model, const StepState<T>& state) override;
   // steps()[s][l]: step s, layer l (layer 0 holds NaNs when g_0 was not computed).
   const std::vector<std::vector<Theorem2Step>>& steps() const { return steps_; }
 
@@ -52,18 +52,18 @@ template <class T> class Theorem2CumulativeObserver : public Observer<T> {
   // (one more d×d rank-k update per step).
   Theorem2CumulativeObserver(std::size_t stride, bool track_residual_sum)
       : stride_(stride == 0 ? 1 : stride), track_residual_(track_residual_sum) {}
-  void on_begin(const Mlp<T>& model) override;
-  void on_backward(const Mlp<T>& model, const StepState<T>& state) override;
-  void on_step(const Mlp<T>& model, const StepState<T>& state) override;
-  void on_end(const Mlp<T>& model) override;
+  void on_begin(const Network<T>& model) override;
+  void on_backward(const Network<T>& model, const StepState<T>& state) override;
+  void on_step(const Network<T>& model, const StepState<T>& state) override;
+  void on_end(const Network<T>& model) override;
 
   const std::vector<Theorem2CumulativePoint>& points() const { return points_; }
-  arma::mat gram_change_matrix(const Mlp<T>& model, std::size_t layer) const;  // G(t) − G(0)
+  arma::mat gram_change_matrix(const Network<T>& model, std::size_t layer) const;  // G(t) − G(0)
   arma::mat vc_shift_total(std::size_t layer) const;                           // V(t)
   arma::mat residual_total(std::size_t layer) const;                           // R(t)
 
  private:
-  void measure(const Mlp<T>& model, std::size_t steps_done);
+  void measure(const Network<T>& model, std::size_t steps_done);
 
   std::size_t stride_;
   bool track_residual_;

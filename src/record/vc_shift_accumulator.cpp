@@ -5,12 +5,17 @@ namespace vclab {
 
 arma::mat symmetrised_upper(const arma::mat& upper) { return arma::symmatu(upper); }
 
-VcShiftAccumulator::VcShiftAccumulator(const std::vector<std::size_t>& widths, RecordMode mode) : mode_(mode) {
-  for (auto d : widths) v_.push_back(mode == RecordMode::diag ? arma::mat(d, 1, arma::fill::zeros) : arma::mat(d, d, arma::fill::zeros));
+VcShiftAccumulator::VcShiftAccumulator(const std::vector<std::size_t>& widths, RecordMode mode)
+    : VcShiftAccumulator(widths, std::vector<RecordMode>(widths.size(), mode)) {}
+
+VcShiftAccumulator::VcShiftAccumulator(const std::vector<std::size_t>& widths, std::vector<RecordMode> modes)
+    : modes_(std::move(modes)) {
+  for (std::size_t l = 0; l < widths.size(); ++l)
+    v_.emplace_back(widths[l], modes_[l] == RecordMode::diag ? 1 : widths[l], arma::fill::zeros);
 }
 
 arma::mat VcShiftAccumulator::value(std::size_t layer) const {
-  return mode_ == RecordMode::diag ? v_[layer] : symmetrised_upper(v_[layer]);
+  return modes_[layer] == RecordMode::diag ? v_[layer] : symmetrised_upper(v_[layer]);
 }
 
 }  // namespace vclab

@@ -20,18 +20,19 @@ class VcShiftAccumulator {
  public:
   VcShiftAccumulator() = default;
   VcShiftAccumulator(const std::vector<std::size_t>& widths, RecordMode mode);  // widths d_l of the recorded layers
+  VcShiftAccumulator(const std::vector<std::size_t>& widths, std::vector<RecordMode> modes);  // one mode per layer
   template <class T> void add(std::size_t layer, const arma::Mat<T>& h, const arma::Mat<T>& g, double lr) {
-    add_vc_shift(h, g, lr, vc_storage(mode_), v_[layer]);
+    add_vc_shift(h, g, lr, vc_storage(modes_[layer]), v_[layer]);
   }
   arma::mat value(std::size_t layer) const;  // diag (d,1) or symmetric (d,d)
-  RecordMode mode() const { return mode_; }
+  RecordMode mode(std::size_t layer) const { return modes_[layer]; }
   // The accumulated matrices as stored (full mode: upper triangle only), for training checkpoints.
   const std::vector<arma::mat>& raw() const { return v_; }
   void set_raw(std::vector<arma::mat> v) { v_ = std::move(v); }
   std::size_t n_layers() const { return v_.size(); }
 
  private:
-  RecordMode mode_ = RecordMode::diag;
+  std::vector<RecordMode> modes_;
   std::vector<arma::mat> v_;
 };
 

@@ -37,7 +37,7 @@ template <class T>
 VclStatsWriter<T>::VclStatsWriter(std::filesystem::path path, const Vcl<T>& rule)
     : path_(std::move(path)), rule_(rule), table_(column_names()) {}
 
-template <class T> void VclStatsWriter<T>::on_epoch_end(const Mlp<T>& model, const EpochMetrics& m) {
+template <class T> void VclStatsWriter<T>::on_epoch_end(const Network<T>& model, const EpochMetrics& m) {
   if (m.epoch == 0) return;  // the initial evaluation, before any step
   if (rule_.in_warmup()) {
     for (std::size_t l = 0; l + 1 < model.n_layers(); ++l)

@@ -12,7 +12,7 @@ namespace vclab {
 template <class T> class VclStatsWriter : public Observer<T> {
  public:
   VclStatsWriter(std::filesystem::path path, const Vcl<T>& rule);
-  void on_epoch_end(const Mlp<T>& model, const EpochMetrics& m) override;  // rewrites the file atomically
+  void on_epoch_end(const Network<T>& model, const EpochMetrics& m) override;  // rewrites the file atomically
   // A resumed run rewrites vcl_stats.csv from the checkpoint's rows (phase stored as 0 = warmup, 1 = vcl).
   void save_state(StateArchive& file, const std::string& prefix) const override;
   void load_state(const StateArchive& file, const std::string& prefix) override;

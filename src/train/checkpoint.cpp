@@ -29,7 +29,7 @@ std::string observer_prefix(std::size_t i) { return "/observers/" + std::to_stri
 }  // namespace
 
 template <class T>
-void save_checkpoint(const std::filesystem::path& path, const Mlp<T>& model, const TrainState& state,
+void save_checkpoint(const std::filesystem::path& path, const Network<T>& model, const TrainState& state,
                      const UpdateRule<T>& rule, const std::vector<Observer<T>*>& observers) {
   write_atomically_with_sha256(path, [&](const std::filesystem::path& tmp) {
     const auto archive = create_state_archive(tmp);
@@ -47,8 +47,8 @@ void save_checkpoint(const std::filesystem::path& path, const Mlp<T>& model, con
     file.set_attribute("/meta", "n_layers", std::int64_t(model.n_layers()));
     file.set_attribute("/meta", "bias", std::int64_t(model.has_bias()));
     for (std::size_t l = 0; l < model.n_layers(); ++l) {
-      file.write_matrix("/model/W" + std::to_string(l), arma::conv_to<arma::mat>::from(model.weights[l]));
-      if (model.has_bias()) file.write_vector("/model/b" + std::to_string(l), arma::conv_to<arma::vec>::from(model.biases[l]));
+      file.write_matrix("/model/W" + std::to_string(l), arma::conv_to<arma::mat>::from(model.weight(l)));
+      if (model.has_bias()) file.write_vector("/model/b" + std::to_string(l), arma::conv_to<arma::vec>::from(model.bias(l)));
     }
     file.write_vector("/loop/order", arma::conv_to<arma::vec>::from(arma::uvec(state.order)));  // indices < 2^53: exact
     file.write_matrix("/loop/metrics", metrics_matrix(state.epochs));
@@ -63,7 +63,7 @@ void save_checkpoint(const std::filesystem::path& path, const Mlp<T>& model, con
 }
 
 template <class T>
-TrainState load_checkpoint(const std::filesystem::path& path, Mlp<T>& model, UpdateRule<T>& rule,
+TrainState load_checkpoint(const std::filesystem::path& path, Network<T>& model, UpdateRule<T>& rule,
                            const std::vector<Observer<T>*>& observers) {
   verify_sha256_sidecar(path, Sidecar::required);  // before the archive is parsed
   const auto archive = open_state_archive(path);
@@ -83,15 +83,16 @@ TrainState load_checkpoint(const std::filesystem::path& path, Mlp<T>& model, Upd
 
   for (std::size_t l = 0; l < model.n_layers(); ++l) {
     const arma::mat w = file.read_matrix("/model/W" + std::to_string(l));
-    if (w.n_rows != model.weights[l].n_rows || w.n_cols != model.weights[l].n_cols)
+    arma::Mat<T>& weight = model.weight(l);
+    if (w.n_rows != weight.n_rows || w.n_cols != weight.n_cols)
       throw IoError(path, "W" + std::to_string(l) + " has shape (" + std::to_string(w.n_rows) + ", " + std::to_string(w.n_cols) +
-                              "), the model needs (" + std::to_string(model.weights[l].n_rows) + ", " +
-                              std::to_string(model.weights[l].n_cols) + ")", fix);
-    model.weights[l] = arma::conv_to<arma::Mat<T>>::from(w);
+                              "), the model needs (" + std::to_string(weight.n_rows) + ", " + std::to_string(weight.n_cols) + ")",
+                    fix);
+    weight = arma::conv_to<arma::Mat<T>>::from(w);
     if (model.has_bias()) {
       const arma::vec b = file.read_matrix("/model/b" + std::to_string(l));
-      if (b.n_elem != model.biases[l].n_elem) throw IoError(path, "b" + std::to_string(l) + " has the wrong length", fix);
-      model.biases[l] = arma::conv_to<arma::Col<T>>::from(b);
+      if (b.n_elem != model.bias(l).n_elem) throw IoError(path, "b" + std::to_string(l) + " has the wrong length", fix);
+      model.bias(l) = arma::conv_to<arma::Col<T>>::from(b);
     }
   }
 
@@ -115,9 +116,9 @@ TrainState load_checkpoint(const std::filesystem::path& path, Mlp<T>& model, Upd
 }
 
 #define VCLAB_INSTANTIATE(T)                                                                                        \
-  template void save_checkpoint<T>(const std::filesystem::path&, const Mlp<T>&, const TrainState&, const UpdateRule<T>&, \
+  template void save_checkpoint<T>(const std::filesystem::path&, const Network<T>&, const TrainState&, const UpdateRule<T>&, \
                                    const std::vector<Observer<T>*>&);                                                \
-  template TrainState load_checkpoint<T>(const std::filesystem::path&, Mlp<T>&, UpdateRule<T>&, const std::vector<Observer<T>*>&);
+  template TrainState load_checkpoint<T>(const std::filesystem::path&, Network<T>&, UpdateRule<T>&, const std::vector<Observer<T>*>&);
 VCLAB_INSTANTIATE(float)
 VCLAB_INSTANTIATE(double)
 #undef VCLAB_INSTANTIATE

@@ -26,14 +26,14 @@ struct TrainState {
 // killed at any moment leaves either the previous checkpoint or the new one, and its SHA-256 sidecar
 // `path`.sha256 (io/sha256_sidecar.hpp). Throws IoError.
 template <class T>
-void save_checkpoint(const std::filesystem::path& path, const Mlp<T>& model, const TrainState& state,
+void save_checkpoint(const std::filesystem::path& path, const Network<T>& model, const TrainState& state,
                      const UpdateRule<T>& rule, const std::vector<Observer<T>*>& observers);
 
 // Reads a checkpoint into `model` (whose shapes must match), the rule and the observers (the same
 // kinds, in the same order, as when it was saved), once the file matches its sidecar. Throws IoError
 // naming the file and what disagrees (a damaged file, or no sidecar, included).
 template <class T>
-TrainState load_checkpoint(const std::filesystem::path& path, Mlp<T>& model, UpdateRule<T>& rule,
+TrainState load_checkpoint(const std::filesystem::path& path, Network<T>& model, UpdateRule<T>& rule,
                            const std::vector<Observer<T>*>& observers);
 
 }  // namespace vclab

@@ -4,8 +4,7 @@
 #include <cstdint>
 #include <string>
 
-#include "model/backprop.hpp"
-#include "model/mlp.hpp"
+#include "model/network.hpp"
 
 namespace vclab {
 
@@ -20,8 +19,8 @@ template <class T> struct StepState {
   double lr = 0;                 // γ of this step
   double loss = 0;               // batch loss ℒ before the update
   const arma::uvec* indices = nullptr;          // training-set indices of this batch
-  const ForwardPass<T>* pass = nullptr;         // h_l, z_l of this batch
-  const BackwardPass<T>* grads = nullptr;       // ∇W_l, g_l = ∂ℒ/∂h_l (carrying 1/B)
+  const NetworkForward<T>* pass = nullptr;      // each weight layer's input columns (layer_input) of this batch
+  const NetworkBackward<T>* grads = nullptr;    // ∇W_i, the input columns' gradients g (carrying 1/B)
 };
 
 // A recording checkpoint: index 0 is the initial model, then the schedule, always the end.
@@ -45,14 +44,15 @@ struct EpochMetrics {
 
 template <class T> struct Observer {
   virtual ~Observer() = default;
-  virtual void on_begin(const Mlp<T>&) {}
-  virtual void on_backward(const Mlp<T>&, const StepState<T>&) {}
-  virtual void on_step(const Mlp<T>&, const StepState<T>&) {}
-  virtual void on_checkpoint(const Mlp<T>&, const CheckpointInfo&) {}
-  virtual void on_epoch_end(const Mlp<T>&, const EpochMetrics&) {}
-  virtual void on_end(const Mlp<T>&) {}
-  // Whether this observer reads g_0 = ∂ℒ/∂x (StepState::grads->grad_h[0]); the trainer computes it only when
-  // the rule or an attached observer asks (an extra (d_0, B) product per step).
+  virtual void on_begin(const Network<T>&) {}
+  virtual void on_backward(const Network<T>&, const StepState<T>&) {}
+  virtual void on_step(const Network<T>&, const StepState<T>&) {}
+  virtual void on_checkpoint(const Network<T>&, const CheckpointInfo&) {}
+  virtual void on_epoch_end(const Network<T>&, const EpochMetrics&) {}
+  virtual void on_end(const Network<T>&) {}
+  // Whether this observer reads g_0 = ∂ℒ/∂x of a dense first layer (StepState::grads->input_grad(0)); the trainer
+  // computes it only when the rule or an attached observer asks (an extra (d_0, B) product per step). A conv first
+  // layer's patch gradients g_p are always there.
   virtual bool needs_input_grad() const { return false; }
   // Training checkpoints (vclab train --checkpoint-every / --resume): an observer that keeps state
   // across steps writes it under `prefix` (a group path) and reads it back after on_begin, so a

@@ -5,34 +5,34 @@
 
 namespace vclab {
 
-template <class T> void Sgd<T>::update(Mlp<T>& model, const StepState<T>& state) {
+template <class T> void Sgd<T>::update(Network<T>& model, const StepState<T>& state) {
   update_layers(model, state, 0, model.n_layers() - 1);
 }
 
 template <class T>
-void Sgd<T>::update_layers(Mlp<T>& model, const StepState<T>& state, std::size_t first, std::size_t last) {
+void Sgd<T>::update_layers(Network<T>& model, const StepState<T>& state, std::size_t first, std::size_t last) {
   const T lr = T(state.lr);
   const auto& grads = *state.grads;
   if (options_.momentum == 0 && options_.weight_decay == 0) {
     for (std::size_t l = first; l <= last; ++l) {
-      model.weights[l] -= lr * grads.grad_w[l];
-      if (model.has_bias()) model.biases[l] -= lr * grads.grad_b[l];
+      model.weight(l) -= lr * grads.weight_grad(l);
+      if (model.has_bias()) model.bias(l) -= lr * grads.bias_grad(l);
     }
     return;
   }
   if (velocity_w_.empty()) {
     for (std::size_t l = 0; l < model.n_layers(); ++l) {
-      velocity_w_.emplace_back(arma::size(model.weights[l]), arma::fill::zeros);
-      if (model.has_bias()) velocity_b_.emplace_back(model.biases[l].n_elem, arma::fill::zeros);
+      velocity_w_.emplace_back(arma::size(model.weight(l)), arma::fill::zeros);
+      if (model.has_bias()) velocity_b_.emplace_back(model.bias(l).n_elem, arma::fill::zeros);
     }
   }
   const T mu = T(options_.momentum), wd = T(options_.weight_decay);
   for (std::size_t l = first; l <= last; ++l) {
-    velocity_w_[l] = mu * velocity_w_[l] + grads.grad_w[l] + wd * model.weights[l];
-    model.weights[l] -= lr * velocity_w_[l];
+    velocity_w_[l] = mu * velocity_w_[l] + grads.weight_grad(l) + wd * model.weight(l);
+    model.weight(l) -= lr * velocity_w_[l];
     if (model.has_bias()) {
-      velocity_b_[l] = mu * velocity_b_[l] + grads.grad_b[l] + wd * model.biases[l];
-      model.biases[l] -= lr * velocity_b_[l];
+      velocity_b_[l] = mu * velocity_b_[l] + grads.bias_grad(l) + wd * model.bias(l);
+      model.bias(l) -= lr * velocity_b_[l];
     }
   }
 }

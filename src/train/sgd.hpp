@@ -15,14 +15,14 @@ template <class T> class Sgd : public UpdateRule<T> {
  public:
   explicit Sgd(SgdOptions options = {}) : options_(options) {}
   std::string name() const override { return "sgd"; }
-  void update(Mlp<T>& model, const StepState<T>& state) override;
+  void update(Network<T>& model, const StepState<T>& state) override;
   // Momentum buffers (empty until the first step with momentum or weight decay).
   bool resumable() const override { return true; }
   void save_state(StateArchive& file, const std::string& prefix) const override;
   void load_state(const StateArchive& file, const std::string& prefix) override;
 
   // Updates only layers [first, last] (used by VCL's warm-up of the last layer).
-  void update_layers(Mlp<T>& model, const StepState<T>& state, std::size_t first, std::size_t last);
+  void update_layers(Network<T>& model, const StepState<T>& state, std::size_t first, std::size_t last);
 
  private:
   SgdOptions options_;

@@ -38,10 +38,10 @@ std::string RecordSchedule::to_string() const {  // epochs are the default unit:
   return std::to_string(every) + (unit == Unit::epoch ? "" : "steps");
 }
 
-template <class T> Evaluation evaluate(const Mlp<T>& model, const Dataset& data, Loss loss, std::size_t batch) {
+template <class T> Evaluation evaluate(const Network<T>& model, const Dataset& data, Loss loss, std::size_t batch) {
   Evaluation result;
   if (data.size() == 0) return result;
-  ForwardPass<T> pass;
+  NetworkForward<T> pass;
   double loss_sum = 0;
   std::size_t correct = 0;
   for (std::size_t start = 0; start < data.size(); start += batch) {
@@ -49,25 +49,29 @@ template <class T> Evaluation evaluate(const Mlp<T>& model, const Dataset& data,
     const arma::uvec idx = arma::regspace<arma::uvec>(start, stop - 1);
     forward(model, batch_inputs<T>(data, idx), pass);
     const arma::Mat<T> targets = batch_targets<T>(data, idx, model.spec.output_dim);
-    loss_sum += loss_and_gradient(loss, pass.logits, targets, nullptr) * double(idx.n_elem);
-    correct += count_correct(pass.logits, data.y(idx));
+    loss_sum += loss_and_gradient(loss, pass.logits(), targets, nullptr) * double(idx.n_elem);
+    correct += count_correct(pass.logits(), data.y(idx));
   }
   result.loss = loss_sum / double(data.size());
   result.accuracy = double(correct) / double(data.size());
   return result;
 }
 
+template <class T> Evaluation evaluate(const Mlp<T>& model, const Dataset& data, Loss loss, std::size_t batch) {
+  return evaluate(Network<T>(model), data, loss, batch);
+}
+
 namespace {
 
-template <class T> void check_finite_gradients(const BackwardPass<T>& grads, std::int64_t step) {
-  for (std::size_t l = 0; l < grads.grad_w.size(); ++l)
-    if (!grads.grad_w[l].is_finite())
+template <class T> void check_finite_gradients(const Network<T>& model, const NetworkBackward<T>& grads, std::int64_t step) {
+  for (std::size_t l = 0; l < model.n_layers(); ++l)
+    if (!grads.weight_grad(l).is_finite())
       throw DivergenceError(step, "layer " + std::to_string(l), "gradient of W" + std::to_string(l), "NaN or Inf");
 }
 
-template <class T> void check_finite_weights(const Mlp<T>& model, std::int64_t step) {
+template <class T> void check_finite_weights(const Network<T>& model, std::int64_t step) {
   for (std::size_t l = 0; l < model.n_layers(); ++l)
-    if (!model.weights[l].is_finite())
+    if (!model.weight(l).is_finite())
       throw DivergenceError(step, "layer " + std::to_string(l), "W" + std::to_string(l), "NaN or Inf after the update");
 }
 
@@ -77,12 +81,12 @@ void check_batch_loss(double loss, double limit, std::int64_t step) {
                           std::isfinite(loss) ? "loss " + std::to_string(loss) + " exceeds " + std::to_string(limit) : "NaN or Inf");
 }
 
-template <class T> void check_run_inputs(const TrainOptions& options, const Mlp<T>& model, const Dataset& train) {
+template <class T> void check_run_inputs(const TrainOptions& options, const Network<T>& model, const Dataset& train) {
   if (options.lr <= 0) throw std::invalid_argument("learning rate must be positive");
   if (options.batch == 0) throw std::invalid_argument("batch size must be positive");
   if (train.size() == 0) throw std::invalid_argument("training set is empty");
-  if (train.dim() != model.spec.input_dim)
-    throw std::invalid_argument("model input width " + std::to_string(model.spec.input_dim) +
+  if (train.dim() != model.spec.input_dim())
+    throw std::invalid_argument("model input width " + std::to_string(model.spec.input_dim()) +
                                 " does not match the data's dimension " + std::to_string(train.dim()));
 }
 
@@ -92,7 +96,7 @@ template <class T> struct Loop {
   const TrainOptions& options;
   UpdateRule<T>& rule;
   const std::vector<Observer<T>*>& observers;
-  Mlp<T>& model;
+  Network<T>& model;
   const Dataset& train;
   const Dataset& test;
   bool need_input_grad = false;
@@ -101,8 +105,8 @@ template <class T> struct Loop {
   std::mt19937_64 shuffle_rng;
   TrainResult result;
   ProgressBar* progress = nullptr;
-  ForwardPass<T> pass;
-  BackwardPass<T> grads;
+  NetworkForward<T> pass;
+  NetworkBackward<T> grads;
 
   std::int64_t& step() { return state.steps; }
 
@@ -145,9 +149,9 @@ template <class T> struct Loop {
     const arma::Mat<T> targets = batch_targets<T>(train, idx, model.spec.output_dim);
     const double loss = loss_and_backward(model, x, targets, options.loss, pass, grads, need_input_grad);
     check_batch_loss(loss, options.divergence_loss, step());
-    check_finite_gradients(grads, step());
+    check_finite_gradients(model, grads, step());
     loss_sum += loss * double(idx.n_elem);
-    correct += count_correct(pass.logits, train.y(idx));
+    correct += count_correct(pass.logits(), train.y(idx));
 
     StepState<T> step_state;
     step_state.step = std::size_t(step());
@@ -208,8 +212,20 @@ template <class T> struct Loop {
 
 }  // namespace
 
+template <class T> TrainResult Trainer<T>::run(Mlp<T>& model, const Dataset& train, const Dataset& test) {
+  Network<T> network(std::move(model));
+  try {
+    TrainResult result = run(network, train, test);
+    model = std::move(network.head);
+    return result;
+  } catch (...) {
+    model = std::move(network.head);
+    throw;
+  }
+}
+
 template <class T>
-TrainResult Trainer<T>::run(Mlp<T>& model, const Dataset& train, const Dataset& test) {
+TrainResult Trainer<T>::run(Network<T>& model, const Dataset& train, const Dataset& test) {
   check_run_inputs(options_, model, train);
   Loop<T> loop{options_, rule_, observers_, model, train, test};
   loop.need_input_grad = rule_.needs_input_grad();
@@ -243,6 +259,7 @@ TrainResult Trainer<T>::run(Mlp<T>& model, const Dataset& train, const Dataset& 
 
 #define VCLAB_INSTANTIATE(T)                                                                     \
   template class Trainer<T>;                                                                     \
+  template Evaluation evaluate<T>(const Network<T>&, const Dataset&, Loss, std::size_t);             \
   template Evaluation evaluate<T>(const Mlp<T>&, const Dataset&, Loss, std::size_t);
 VCLAB_INSTANTIATE(float)
 VCLAB_INSTANTIATE(double)

@@ -54,6 +54,8 @@ struct Evaluation {
 };
 
 template <class T>
+Evaluation evaluate(const Network<T>& model, const Dataset& data, Loss loss, std::size_t batch = 1000);
+template <class T>
 Evaluation evaluate(const Mlp<T>& model, const Dataset& data, Loss loss, std::size_t batch = 1000);
 
 
@@ -64,6 +66,8 @@ template <class T> class Trainer {
   // Trains in place. Divergence stops training (observers still get on_end) and is reported in the result;
   // the recordings then end at the last checkpoint whose quantities were all finite. g_0 = ∂ℒ/∂x is computed
   // when the rule or an attached observer asks for it (needs_input_grad).
+  TrainResult run(Network<T>& model, const Dataset& train, const Dataset& test);
+  // An MLP trains as a Network without conv layers (moved in and back out; observers see the Network).
   TrainResult run(Mlp<T>& model, const Dataset& train, const Dataset& test);
 
  private:

@@ -12,7 +12,7 @@ template <class T> struct UpdateRule {
   // Whether g_0 = ∂ℒ/∂x is needed (VCL on layer 0 needs it).
   virtual bool needs_input_grad() const { return false; }
   virtual void on_epoch_begin(std::size_t /*epoch*/) {}
-  virtual void update(Mlp<T>& model, const StepState<T>& state) = 0;
+  virtual void update(Network<T>& model, const StepState<T>& state) = 0;
   // Training checkpoints: a rule with state across steps (momentum buffers, VCL's V) must write it
   // under `prefix` and read it back, or a resumed run differs; resumable() says the rule does so.
   virtual bool resumable() const { return false; }

@@ -30,7 +30,7 @@ template <class T> void Vcl<T>::on_epoch_begin(std::size_t epoch) {
   for (auto& s : stats_) s = VclLayerStats{s.layer};
 }
 
-template <class T> void Vcl<T>::start(const Mlp<T>& model) {
+template <class T> void Vcl<T>::start(const Network<T>& model) {
   // Algorithm 1: "Set initial virtual covariance shift of each layer V_l = 0" after the warm-up.
   const std::size_t n_hidden = model.n_layers() - 1;
   shift_.clear();
@@ -41,10 +41,10 @@ template <class T> void Vcl<T>::start(const Mlp<T>& model) {
   trackers_.clear();
   stats_.clear();
   for (std::size_t l = 0; l < n_hidden; ++l) {
-    const std::size_t d = model.weights[l].n_cols, k = model.weights[l].n_rows;
+    const std::size_t d = model.weight(l).n_cols, k = model.weight(l).n_rows;
     shift_.emplace_back(options_.gram == VclGram::per_step ? 0 : d, options_.gram == VclGram::per_step ? 0 : d,
                         arma::fill::zeros);
-    if (options_.gram == VclGram::initial) w_init_.push_back(model.weights[l]);
+    if (options_.gram == VclGram::initial) w_init_.push_back(model.weight(l));
     // The tracker pays off only when its basis (k + guards) is well below d; otherwise the full EVD.
     const bool use_tracker = options_.fast_solver && d > options_.fast_solver_min_dim &&
                              k + kTrackerOptions.oversample + kTrackerOptions.low_guard < d;
@@ -54,7 +54,7 @@ template <class T> void Vcl<T>::start(const Mlp<T>& model) {
   started_ = true;
 }
 
-template <class T> void Vcl<T>::update(Mlp<T>& model, const StepState<T>& state) {
+template <class T> void Vcl<T>::update(Network<T>& model, const StepState<T>& state) {
   if (model.n_layers() < 2) throw std::invalid_argument("VCL needs at least one hidden layer");
   if (model.has_bias()) throw std::invalid_argument("VCL (Algorithm 1) has no bias update; train without --bias");
   const std::size_t last = model.n_layers() - 1;
@@ -65,18 +65,18 @@ template <class T> void Vcl<T>::update(Mlp<T>& model, const StepState<T>& state)
     return;
   }
   if (!started_) start(model);
-  const auto& h = state.pass->h;
-  const auto& g = state.grads->grad_h;
   const VclStepOptions step_options{options_.alpha, options_.clip_negative};
   // All layers use this step's h_l and g_l, computed before any weight changed (Algorithm 1's inner loop).
   std::vector<arma::Mat<T>> updated(last);
   for (std::size_t l = 0; l < last; ++l) {
     const auto t0 = std::chrono::steady_clock::now();
-    const arma::Mat<T>& w = model.weights[l];  // (d_{l+1}, d_l)
+    const arma::Mat<T>& w = model.weight(l);  // (d_{l+1}, d_l), or a conv kernel (c_out, c_in k²)
+    const arma::Mat<T>& h = state.pass->layer_input(l);  // (d_l, B) features, or patches (c_in k², B·positions)
+    const arma::Mat<T>& g = state.grads->input_grad(l);  // their gradients g_l, or g_p
     VclLayerResult<T> result;
     try {
-      result = structured(l) ? structured_step(l, w, h[l], g[l], state.lr, step_options)
-                             : matrix_step(l, w, h[l], g[l], state.lr, step_options);
+      result = structured(l) ? structured_step(l, w, h, g, state.lr, step_options)
+                             : matrix_step(l, w, h, g, state.lr, step_options);
     } catch (const std::runtime_error& e) {
       throw DivergenceError(std::int64_t(state.step), "layer " + std::to_string(l), "VCL eigen-step of W" + std::to_string(l),
                             e.what());
@@ -93,7 +93,7 @@ template <class T> void Vcl<T>::update(Mlp<T>& model, const StepState<T>& state)
     if (!result.solver.used_full) s.max_certificate = std::max(s.max_certificate, result.solver.certificate);
     s.solver_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
-  for (std::size_t l = 0; l < last; ++l) model.weights[l] = std::move(updated[l]);
+  for (std::size_t l = 0; l < last; ++l) model.weight(l) = std::move(updated[l]);
   if (options_.train_last) last_layer_sgd_.update_layers(model, last_state, last, last);
 }
 

@@ -70,7 +70,7 @@ template <class T> class Vcl : public UpdateRule<T> {
   // step's h, g, before any weight changes), then W_L by SGD when train_last. γ = state.lr drives h⁺.
   // A NaN/Inf in the target Gram or W⁺ (or a negative kept eigenvalue without clipping) throws
   // DivergenceError naming the step and layer.
-  void update(Mlp<T>& model, const StepState<T>& state) override;
+  void update(Network<T>& model, const StepState<T>& state) override;
   // Checkpoints: V_l, W_l(0), the last target Gram and W_g, each layer's eigen-tracker and the predictor's SGD
   // buffers, so that `vclab train --resume` continues bit for bit (the per-epoch statistics restart each epoch).
   bool resumable() const override { return true; }
@@ -89,7 +89,7 @@ template <class T> class Vcl : public UpdateRule<T> {
   const arma::mat& cumulative_shift(std::size_t layer) const { return shift_.at(layer); }
 
  private:
-  void start(const Mlp<T>& model);
+  void start(const Network<T>& model);
   bool structured(std::size_t layer) const;  // fast solver on the current/initial Gram
   // One layer's eigen-step: the target Gram formed and handed to the full EVD or the tracker, or (structured)
   // V updated from its factors and the tracker given M = W_gᵀW_g + V without forming it.

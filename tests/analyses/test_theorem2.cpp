@@ -25,7 +25,7 @@ constexpr double kBrokenIdentityMin = 1e-4;
 constexpr double kExactSlopeTol = 1e-10;
 
 struct Problem {
-  Mlp<double> model;
+  Network<double> model;  // an MLP: a Network without conv layers
   arma::mat x, targets;
 };
 
@@ -37,7 +37,7 @@ Problem make_problem(std::vector<std::size_t> hidden, Activation act, bool bias,
   spec.activation = act;
   spec.bias = bias;
   spec.init = Init::normal;
-  Problem p{Mlp<double>(spec, seed), {}, {}};
+  Problem p{Network<double>(Mlp<double>(spec, seed)), {}, {}};
   arma::arma_rng::set_seed(seed);
   p.x = arma::randn(7, batch);
   p.targets = one_hot<double>(arma::randi<arma::uvec>(batch, arma::distr_param(0, 2)), 3);
@@ -48,17 +48,17 @@ Problem make_problem(std::vector<std::size_t> hidden, Activation act, bool bias,
 
 TEST_CASE("gram_change, vc_shift_matrix and theorem2_residual agree with their definitions") {
   Problem p = make_problem({6}, Activation::tanh, false, 5, 4);
-  ForwardPass<double> pass;
-  BackwardPass<double> grads;
+  NetworkForward<double> pass;
+  NetworkBackward<double> grads;
   loss_and_backward(p.model, p.x, p.targets, Loss::cross_entropy, pass, grads, true);
   const double lr = 0.3;
-  const arma::mat& w = p.model.weights[0];
-  const arma::mat w_plus = w - lr * grads.grad_w[0];
+  const arma::mat& w = p.model.weight(0);
+  const arma::mat w_plus = w - lr * grads.weight_grad(0);
   require_close(gram_change(w, w_plus), w_plus.t() * w_plus - w.t() * w, kIdentityTol, "ΔG");
-  const arma::mat h = pass.h[0], g = grads.grad_h[0], hp = h - lr * g;
+  const arma::mat h = pass.layer_input(0), g = grads.input_grad(0), hp = h - lr * g;
   require_close(vc_shift_matrix(h, g, lr), hp * hp.t() - h * h.t(), kIdentityTol, "v");
-  require_close(theorem2_residual(grads.grad_w[0], g, lr),
-                lr * lr * (grads.grad_w[0].t() * grads.grad_w[0] - g * g.t()), kIdentityTol, "γ² residual");
+  require_close(theorem2_residual(grads.weight_grad(0), g, lr),
+                lr * lr * (grads.weight_grad(0).t() * grads.weight_grad(0) - g * g.t()), kIdentityTol, "γ² residual");
 }
 
 TEST_CASE("Theorem 2 exact form holds to rounding error on random nets of depth 1-3 (double)") {
@@ -93,11 +93,11 @@ TEST_CASE("momentum and weight decay break the exact identity by a first-order t
     CAPTURE(options.momentum);
     CAPTURE(options.weight_decay);
     Sgd<double> rule(options);
-    Mlp<double> model = p.model;
+    Network<double> model = p.model;
     // A few steps so that momentum's velocity differs from the current gradient.
     for (int step = 0; step < 3; ++step) {
-      ForwardPass<double> pass;
-      BackwardPass<double> grads;
+      NetworkForward<double> pass;
+      NetworkBackward<double> grads;
       loss_and_backward(model, p.x, p.targets, Loss::cross_entropy, pass, grads, true);
       StepState<double> state;
       state.lr = 0.1;
@@ -128,10 +128,10 @@ TEST_CASE("one step from the same state: ‖ΔG‖ ∝ γ at small γ, residual 
 TEST_CASE("with momentum the one-step residual scales like γ, not γ²") {
   Problem p = make_problem({8}, Activation::tanh, false, 23, 8);
   Sgd<double> rule(SgdOptions{0.9, 0.0});
-  Mlp<double> model = p.model;
+  Network<double> model = p.model;
   for (int step = 0; step < 5; ++step) {
-    ForwardPass<double> pass;
-    BackwardPass<double> grads;
+    NetworkForward<double> pass;
+    NetworkBackward<double> grads;
     loss_and_backward(model, p.x, p.targets, Loss::cross_entropy, pass, grads, true);
     StepState<double> state;
     state.lr = 0.1;

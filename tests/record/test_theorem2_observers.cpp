@@ -68,7 +68,7 @@ TEST_CASE("cumulative identity: G_t − G_0 − V_t equals the sum of the per-st
     spec.hidden = std::vector<std::size_t>(depth, 6);
     spec.output_dim = 3;
     spec.activation = Activation::gelu;
-    Mlp<double> model(spec, 33 + depth);
+    Network<double> model(Mlp<double>(spec, 33 + depth));
     TrainOptions options;
     options.lr = 0.2;
     options.batch = 4;

@@ -48,24 +48,24 @@ struct CumulativeObserver : Observer<double> {
   std::vector<arma::mat> gram0;
   VcShiftAccumulator vc;
   std::vector<arma::mat> residual_sum;  // Σ_τ γ² (∇Wᵀ∇W − Σ_i g gᵀ)
-  void on_begin(const Mlp<double>& m) override {
+  void on_begin(const Network<double>& m) override {
     std::vector<std::size_t> widths;
     for (std::size_t l = 0; l < m.n_layers(); ++l) {
-      gram0.push_back(m.weights[l].t() * m.weights[l]);
-      widths.push_back(m.spec.width(l));
-      residual_sum.push_back(arma::zeros(m.spec.width(l), m.spec.width(l)));
+      gram0.push_back(m.weight(l).t() * m.weight(l));
+      widths.push_back(m.input_width(l));
+      residual_sum.push_back(arma::zeros(m.input_width(l), m.input_width(l)));
     }
     vc = VcShiftAccumulator(widths, RecordMode::full);
   }
-  void on_backward(const Mlp<double>& m, const StepState<double>& s) override {
+  void on_backward(const Network<double>& m, const StepState<double>& s) override {
     for (std::size_t l = 0; l < m.n_layers(); ++l) {
-      vc.add(l, s.pass->h[l], s.grads->grad_h[l], s.lr);
-      const arma::mat& gw = s.grads->grad_w[l];
-      const arma::mat& g = s.grads->grad_h[l];
+      vc.add(l, s.pass->layer_input(l), s.grads->input_grad(l), s.lr);
+      const arma::mat& gw = s.grads->weight_grad(l);
+      const arma::mat& g = s.grads->input_grad(l);
       residual_sum[l] += s.lr * s.lr * (gw.t() * gw - g * g.t());
     }
   }
-  void on_checkpoint(const Mlp<double>&, const CheckpointInfo& info) override { checkpoints.push_back(info); }
+  void on_checkpoint(const Network<double>&, const CheckpointInfo& info) override { checkpoints.push_back(info); }
 };
 
 }  // namespace
@@ -190,11 +190,11 @@ TEST_CASE("a non-finite gradient with a finite loss is caught and names the step
 }
 
 TEST_CASE("momentum and weight decay follow PyTorch's SGD convention") {
-  Mlp<double> model(small_spec(), 3);
-  const Mlp<double> start = model;
+  Network<double> model(Mlp<double>(small_spec(), 3));
+  const Mlp<double> start = model.head;
   const Dataset train = blobs(8, 1);
-  ForwardPass<double> pass;
-  BackwardPass<double> grads;
+  NetworkForward<double> pass;
+  NetworkBackward<double> grads;
   const arma::uvec idx = arma::regspace<arma::uvec>(0, 7);
   Sgd<double> sgd(SgdOptions{0.9, 0.01});
   StepState<double> state;
@@ -202,13 +202,13 @@ TEST_CASE("momentum and weight decay follow PyTorch's SGD convention") {
   state.grads = &grads;
   // two steps with the same gradient: buf1 = g + λW0; W1 = W0 − γ buf1; buf2 = μ buf1 + g' + λW1; W2 = W1 − γ buf2
   loss_and_backward(model, batch_inputs<double>(train, idx), batch_targets<double>(train, idx, 3), Loss::cross_entropy, pass, grads, false);
-  const arma::mat g1 = grads.grad_w[0];
+  const arma::mat g1 = grads.weight_grad(0);
   sgd.update(model, state);
   const arma::mat buf1 = g1 + 0.01 * start.weights[0];
-  require_close(model.weights[0], start.weights[0] - 0.1 * buf1, 1e-15, "step 1");
-  const arma::mat w1 = model.weights[0];
+  require_close(model.weight(0), start.weights[0] - 0.1 * buf1, 1e-15, "step 1");
+  const arma::mat w1 = model.weight(0);
   loss_and_backward(model, batch_inputs<double>(train, idx), batch_targets<double>(train, idx, 3), Loss::cross_entropy, pass, grads, false);
-  const arma::mat buf2 = 0.9 * buf1 + grads.grad_w[0] + 0.01 * w1;
+  const arma::mat buf2 = 0.9 * buf1 + grads.weight_grad(0) + 0.01 * w1;
   sgd.update(model, state);
-  require_close(model.weights[0], w1 - 0.1 * buf2, 1e-15, "step 2");
+  require_close(model.weight(0), w1 - 0.1 * buf2, 1e-15, "step 2");
 }

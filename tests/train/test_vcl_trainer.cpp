@@ -50,13 +50,13 @@ Dataset blobs(std::size_t n, std::uint64_t seed) {
 
 // One batch's forward/backward through the library, packaged as the trainer's StepState.
 struct Step {
-  ForwardPass<double> pass;
-  BackwardPass<double> grads;
+  NetworkForward<double> pass;
+  NetworkBackward<double> grads;
   arma::uvec idx;
   StepState<double> state;
 };
 
-void make_step(const Mlp<double>& model, const arma::mat& x, const arma::uvec& y, double lr, std::size_t step, Step& s) {
+void make_step(const Network<double>& model, const arma::mat& x, const arma::uvec& y, double lr, std::size_t step, Step& s) {
   loss_and_backward(model, x, one_hot<double>(y, kClasses), Loss::cross_entropy, s.pass, s.grads, true);
   s.state = StepState<double>{};
   s.state.step = step;
@@ -78,7 +78,7 @@ VclOptions no_warmup(double alpha, VclGram gram) {
 }  // namespace
 
 TEST_CASE("VCL at alpha = 1/2 without clipping: the new Gram is the rank-k truncation of the target") {
-  Mlp<double> model(tiny_spec(), 3);
+  Network<double> model(Mlp<double>(tiny_spec(), 3));
   arma::arma_rng::set_seed(4);
   const arma::mat x = arma::randn(kInput, kBatch);
   const arma::uvec y = arma::randi<arma::uvec>(kBatch, arma::distr_param(0, int(kClasses) - 1));
@@ -97,15 +97,15 @@ TEST_CASE("VCL at alpha = 1/2 without clipping: the new Gram is the rank-k trunc
   const arma::mat qk = q.tail_cols(kHidden);
   const arma::vec lk = lambda.tail(kHidden);
   REQUIRE(lk.min() > 0);  // the truncation below is then the best rank-k PSD approximation
-  require_close(arma::mat(model.weights[0].t() * model.weights[0]), arma::mat(qk * arma::diagmat(lk) * qk.t()),
+  require_close(arma::mat(model.weight(0).t() * model.weight(0)), arma::mat(qk * arma::diagmat(lk) * qk.t()),
                 kRoundingTol, "W0+^T W0+ vs rank-k truncation of W0^T W0 + V0");
   CHECK(rule.epoch_stats().at(0).clipped_total == 0);
   CHECK(rule.epoch_stats().at(0).vcl_steps == 1);
 }
 
 TEST_CASE("one VCL step matches Algorithm 1 written out (forward, g, v, EVD, Λ^α Qᵀ, Procrustes by SVD)") {
-  Mlp<double> model(tiny_spec(), 5);
-  const arma::mat w0 = model.weights[0], w1 = model.weights[1];  // (4, 6), (3, 4)
+  Network<double> model(Mlp<double>(tiny_spec(), 5));
+  const arma::mat w0 = model.weight(0), w1 = model.weight(1);  // (4, 6), (3, 4)
   arma::arma_rng::set_seed(6);
   const arma::mat x = arma::randn(kInput, kBatch);               // (6, B)
   const arma::uvec y = arma::randi<arma::uvec>(kBatch, arma::distr_param(0, int(kClasses) - 1));
@@ -145,8 +145,8 @@ TEST_CASE("one VCL step matches Algorithm 1 written out (forward, g, v, EVD, Λ^
   Step s;
   make_step(model, x, y, lr, 0, s);
   rule.update(model, s.state);
-  require_close(model.weights[0], w0_expected, kRoundingTol, "W0 after one VCL step");
-  require_close(model.weights[1], w1_expected, kRoundingTol, "W1 after its SGD step");
+  require_close(model.weight(0), w0_expected, kRoundingTol, "W0 after one VCL step");
+  require_close(model.weight(1), w1_expected, kRoundingTol, "W1 after its SGD step");
   require_close(rule.cumulative_shift(0), v0, kRoundingTol, "V0 after one step");
 }
 
@@ -159,17 +159,17 @@ TEST_CASE("the three --vcl-gram variants form the documented targets, and they d
   arma::mat targets[3];
   arma::mat w_start, w_mid, v_first, v_second;
   for (VclGram gram : {VclGram::current, VclGram::initial, VclGram::per_step}) {
-    Mlp<double> model(tiny_spec(), 9);
-    w_start = model.weights[0];
+    Network<double> model(Mlp<double>(tiny_spec(), 9));
+    w_start = model.weight(0);
     Vcl<double> rule(no_warmup(0.1, gram));
     rule.on_epoch_begin(0);
     Step s;
     make_step(model, x1, y1, lr, 0, s);
-    v_first = shift_by_definition(s.pass.h[0], s.grads.grad_h[0], lr);
+    v_first = shift_by_definition(s.pass.layer_input(0), s.grads.input_grad(0), lr);
     rule.update(model, s.state);
-    w_mid = model.weights[0];  // identical for all variants: the first target is W(0)ᵀW(0) + v(0) in each
+    w_mid = model.weight(0);  // identical for all variants: the first target is W(0)ᵀW(0) + v(0) in each
     make_step(model, x2, y2, lr, 1, s);
-    v_second = shift_by_definition(s.pass.h[0], s.grads.grad_h[0], lr);
+    v_second = shift_by_definition(s.pass.layer_input(0), s.grads.input_grad(0), lr);
     rule.update(model, s.state);
     targets[int(gram)] = rule.last_target(0);
   }
@@ -218,13 +218,13 @@ TEST_CASE("VCL warm-up trains only the last layer; afterwards the hidden layers 
 
 TEST_CASE("a diverging VCL setting is reported as DivergenceError / diverged, naming step and layer") {
   // γ = 1e25 in float: γ² g gᵀ overflows to Inf in the target Gram of the very first eigen-step.
-  Mlp<float> model(tiny_spec(), 31);
+  Network<float> model(Mlp<float>(tiny_spec(), 31));
   Vcl<float> rule(VclOptions{0.1, VclGram::current, false, true, 0, true, 0.1});
   arma::arma_rng::set_seed(32);
   const arma::fmat x = arma::randn<arma::fmat>(kInput, kBatch);
   const arma::uvec y = arma::randi<arma::uvec>(kBatch, arma::distr_param(0, 2));
-  ForwardPass<float> pass;
-  BackwardPass<float> grads;
+  NetworkForward<float> pass;
+  NetworkBackward<float> grads;
   loss_and_backward(model, x, one_hot<float>(y, kClasses), Loss::cross_entropy, pass, grads, true);
   StepState<float> s;
   s.step = 7;
@@ -259,8 +259,8 @@ TEST_CASE("the fast solver (tracker) gives the full EVD's step where it is used"
   // d_0 = 64 > k + guards = 4 + 32 + 8, so layer 0 uses the tracker; its converged pairs give the same W⁺.
   MlpSpec spec = tiny_spec();
   spec.input_dim = 64;
-  Mlp<double> a(spec, 41);
-  Mlp<double> b = a;
+  Network<double> a(Mlp<double>(spec, 41));
+  Network<double> b = a;
   arma::arma_rng::set_seed(42);
   const arma::mat x = arma::randn(64, kBatch);
   const arma::uvec y = arma::randi<arma::uvec>(kBatch, arma::distr_param(0, 2));
@@ -279,15 +279,15 @@ TEST_CASE("the fast solver (tracker) gives the full EVD's step where it is used"
   }
   // Tracker tolerance 1e-8 (relative residual, double) moves the eigenvectors by ≤ tol·‖M‖/gap.
   constexpr double kTrackerTol = 1e-6;
-  require_close(b.weights[0], a.weights[0], kTrackerTol, "W0 fast vs full");
+  require_close(b.weight(0), a.weight(0), kTrackerTol, "W0 fast vs full");
   CHECK(fast.epoch_stats().at(0).full_evd == 1);  // cold start only
 }
 
 TEST_CASE("the structured fast solver never forms M, yet last_target and V match the full-EVD rule (float)") {
   MlpSpec spec = tiny_spec();
   spec.input_dim = 64;
-  Mlp<float> a(spec, 43);
-  Mlp<float> b = a;
+  Network<float> a(Mlp<float>(spec, 43));
+  Network<float> b = a;
   arma::arma_rng::set_seed(44);
   const arma::fmat x = arma::randn<arma::fmat>(64, kBatch);
   const arma::uvec y = arma::randi<arma::uvec>(kBatch, arma::distr_param(0, 2));
@@ -299,8 +299,8 @@ TEST_CASE("the structured fast solver never forms M, yet last_target and V match
   fast.on_epoch_begin(0);
   for (std::size_t step = 0; step < 4; ++step) {
     for (auto [model, rule] : {std::pair{&a, &full}, std::pair{&b, &fast}}) {
-      ForwardPass<float> pass;
-      BackwardPass<float> grads;
+      NetworkForward<float> pass;
+      NetworkBackward<float> grads;
       loss_and_backward(*model, x, one_hot<float>(y, kClasses), Loss::cross_entropy, pass, grads, true);
       StepState<float> s;
       s.step = step;
@@ -313,7 +313,7 @@ TEST_CASE("the structured fast solver never forms M, yet last_target and V match
   // Float tracker tolerance 1e-4 relative residual: the subspace, hence W0 and the next step's h and g,
   // differ by ≲ 1e-4·‖M‖/gap a step; 2e-3 absolute covers four steps of that on O(1) entries.
   constexpr double kFloatStepTol = 2e-3;
-  require_close(arma::conv_to<arma::mat>::from(b.weights[0]), arma::conv_to<arma::mat>::from(a.weights[0]), kFloatStepTol,
+  require_close(arma::conv_to<arma::mat>::from(b.weight(0)), arma::conv_to<arma::mat>::from(a.weight(0)), kFloatStepTol,
                 "W0 structured fast vs full (float)");
   require_close(arma::conv_to<arma::mat>::from(fast.last_target(0)), arma::conv_to<arma::mat>::from(full.last_target(0)),
                 kFloatStepTol, "last_target formed on demand");

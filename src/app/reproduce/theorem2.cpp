@@ -195,7 +195,7 @@ SweepSeries sweep_series(const std::string& name, const std::string& note, const
   const arma::uvec first = arma::regspace<arma::uvec>(0, Protocol::batch - 1);
   if (warm_steps > 0) warm_up(model, rule, train, seed, warm_steps);
   SweepSeries s{name, note, lrs, {}};
-  s.steps = theorem2_lr_sweep(model, batch_inputs<T>(train, first), batch_targets<T>(train, first, spec.output_dim),
+  s.steps = theorem2_lr_sweep(Network<T>(model), batch_inputs<T>(train, first), batch_targets<T>(train, first, spec.output_dim),
                               Loss::cross_entropy, lrs, rule);
   return s;
 }

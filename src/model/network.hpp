@@ -1,5 +1,5 @@
-// Convolutional network (issue 18): conv layers (z_l = W_l P_l, σ, optional 2 × 2 pooling), then the flattened
-// features into an Mlp head. Forward and backward keep each layer's patches P_l and per-patch gradients g_p, so the
+// The network every trainer, rule and recorder works on (issue 18): conv layers (z_l = W_l P_l, σ, optional 2 × 2
+// pooling), then the flattened features into an Mlp head. An MLP is a Network without conv layers. Forward and backward keep each layer's patches P_l and per-patch gradients g_p, so the
 // patch-space Feature Learning Equation W_lᵀ∇W_l = Σ g_p pᵀ can be recorded per layer (docs/conv_layers.md).
 #pragma once
 #include <armadillo>
@@ -26,7 +26,7 @@ struct ConvLayerSpec {
   Pooling pooling = Pooling::none;  // applied after the activation
 };
 
-struct ConvNetSpec {
+struct NetworkSpec {
   std::size_t channels = 0;          // input image: c_0
   std::size_t height = 0;            // H_0
   std::size_t width = 0;             // W_0
@@ -54,22 +54,35 @@ inline PoolGeometry pool_geometry(const ConvGeometry& conv) {
 // Output width of one conv layer after its pooling: (c_out·H·W) of what the next layer (or the head) reads.
 std::size_t layer_output_dim(const ConvGeometry& conv, Pooling pooling);
 
-template <class T> struct ConvNet {
-  ConvNetSpec spec;
+template <class T> struct Network {
+  NetworkSpec spec;
   std::vector<arma::Mat<T>> kernels;  // W_l: (c_out, c_in k²) = PyTorch's Conv2d weight (c_out, c_in, k, k) reshaped
   std::vector<arma::Col<T>> biases;   // b_l: (c_out); empty when spec.bias is false
   Mlp<T> head;                        // input_dim = spec.flat_dim()
 
-  ConvNet() = default;
+  Network() = default;
   // Random init from one std::mt19937_64 seeded with `seed`: conv layers first, in order, then the head's layers.
-  ConvNet(const ConvNetSpec& spec, std::uint64_t seed);
+  Network(const NetworkSpec& spec, std::uint64_t seed);
+  // An MLP as a Network without conv layers (input c·H·W = d_0 × 1 × 1); its layers keep their indices.
+  explicit Network(Mlp<T> mlp);
 
   std::size_t n_conv_layers() const { return kernels.size(); }
-  bool has_bias() const { return !biases.empty(); }
+  bool has_bias() const { return head.has_bias(); }
+
+  // Weight layers i = 0 .. n_layers() − 1: the conv kernels W_0 .. W_{K−1}, then the head's W_0 .. W_L. Every
+  // recorded quantity and update rule works per weight layer on (W_i, its input columns, their gradients): for a
+  // conv layer the columns are patches (c_in k²), for a dense layer the features h (d_l).
+  std::size_t n_layers() const { return kernels.size() + head.n_layers(); }
+  bool is_conv(std::size_t i) const { return i < kernels.size(); }
+  const arma::Mat<T>& weight(std::size_t i) const { return is_conv(i) ? kernels[i] : head.weights[i - kernels.size()]; }
+  arma::Mat<T>& weight(std::size_t i) { return is_conv(i) ? kernels[i] : head.weights[i - kernels.size()]; }
+  const arma::Col<T>& bias(std::size_t i) const { return is_conv(i) ? biases[i] : head.biases[i - kernels.size()]; }
+  arma::Col<T>& bias(std::size_t i) { return is_conv(i) ? biases[i] : head.biases[i - kernels.size()]; }
+  std::size_t input_width(std::size_t i) const { return weight(i).n_cols; }  // c_in k² or d_l
 };
 
-template <class To, class From> ConvNet<To> convert_convnet(const ConvNet<From>& net) {
-  ConvNet<To> out;
+template <class To, class From> Network<To> convert_network(const Network<From>& net) {
+  Network<To> out;
   out.spec = net.spec;
   for (const auto& w : net.kernels) out.kernels.push_back(arma::conv_to<arma::Mat<To>>::from(w));
   for (const auto& b : net.biases) out.biases.push_back(arma::conv_to<arma::Col<To>>::from(b));
@@ -78,40 +91,47 @@ template <class To, class From> ConvNet<To> convert_convnet(const ConvNet<From>&
 }
 
 // Layer l maps x_l (c_l H_l W_l, B) → patches P_l → z_l → h_l = σ(z_l) → pooled y_l = x_{l+1}; all channel-major.
-template <class T> struct ConvForwardPass {
-  arma::Mat<T> images;               // x_0: (c_0 H_0 W_0, B)
+template <class T> struct NetworkForward {
   std::vector<ConvForward<T>> conv;  // conv[l].patches P_l (c_l k², B·n_l); conv[l].z z_l (c_{l+1} n_l, B)
   std::vector<arma::Mat<T>> h;       // h[l] = σ(z_l): (c_{l+1} n_l, B)
   std::vector<PoolForward<T>> pool;  // pool[l].y (c_{l+1} n_l / 4, B) and max's argmax; empty with Pooling::none
   ForwardPass<T> head;               // head.h[0] = the last layer's output as is (the flatten is the identity)
 
-  // x_l, the input of conv layer l (l = n_conv_layers: the head's input).
-  const arma::Mat<T>& input(std::size_t l) const { return l == 0 ? images : output(l - 1); }
   // Layer l's output: pool[l].y, or h[l] without pooling.
   const arma::Mat<T>& output(std::size_t l) const { return pool[l].y.is_empty() ? h[l] : pool[l].y; }
   const arma::Mat<T>& logits() const { return head.logits; }
+  // The input columns of weight layer i (Network::weight): patches P_i of a conv layer, h of a dense one.
+  const arma::Mat<T>& layer_input(std::size_t i) const { return i < conv.size() ? conv[i].patches : head.h[i - conv.size()]; }
 };
 
-template <class T> struct ConvBackwardPass {
+template <class T> struct NetworkBackward {
   // conv[l].grad_w ∇W_l (c_out, c_in k²); grad_b ∇b_l (empty without bias); grad_patches g_p (c_in k², B·n_l);
   // grad_x ∂ℒ/∂x_l (c_l H_l W_l, B), empty for l = 0 unless the input gradient was requested.
   std::vector<ConvBackward<T>> conv;
   std::vector<arma::Mat<T>> grad_z;  // ∂ℒ/∂z_l: (c_{l+1} n_l, B)
   BackwardPass<T> head;              // head.grad_h[0] = ∂ℒ/∂(flattened features) (flat_dim, B)
+
+  // Of weight layer i: ∇W_i, ∇b_i, and the gradient of its input columns (g_p of a conv layer, g_l of a dense one;
+  // empty for a dense layer 0 unless the input gradient was requested).
+  const arma::Mat<T>& weight_grad(std::size_t i) const { return i < conv.size() ? conv[i].grad_w : head.grad_w[i - conv.size()]; }
+  const arma::Col<T>& bias_grad(std::size_t i) const { return i < conv.size() ? conv[i].grad_b : head.grad_b[i - conv.size()]; }
+  const arma::Mat<T>& input_grad(std::size_t i) const {
+    return i < conv.size() ? conv[i].grad_patches : head.grad_h[i - conv.size()];
+  }
 };
 
 // x: (c_0 H_0 W_0, B) channel-major images.
-template <class T> void forward(const ConvNet<T>& net, const arma::Mat<T>& x, ConvForwardPass<T>& pass);
+template <class T> void forward(const Network<T>& net, const arma::Mat<T>& x, NetworkForward<T>& pass);
 
 // Backpropagates grad_logits = ∂ℒ/∂f (C, B) through the head and every conv layer. ∂ℒ/∂x_0 (one more col2im) only
 // when need_input_grad.
 template <class T>
-void backward(const ConvNet<T>& net, const ConvForwardPass<T>& pass, const arma::Mat<T>& grad_logits,
-              ConvBackwardPass<T>& grads, bool need_input_grad = false);
+void backward(const Network<T>& net, const NetworkForward<T>& pass, const arma::Mat<T>& grad_logits,
+              NetworkBackward<T>& grads, bool need_input_grad = false);
 
 // Batch loss and full backward pass in one call (as loss_and_backward for an Mlp); returns ℒ.
 template <class T>
-double conv_loss_and_backward(const ConvNet<T>& net, const arma::Mat<T>& x, const arma::Mat<T>& targets, Loss loss,
-                              ConvForwardPass<T>& pass, ConvBackwardPass<T>& grads, bool need_input_grad = false);
+double loss_and_backward(const Network<T>& net, const arma::Mat<T>& x, const arma::Mat<T>& targets, Loss loss,
+                              NetworkForward<T>& pass, NetworkBackward<T>& grads, bool need_input_grad = false);
 
 }  // namespace vclab

@@ -1,6 +1,6 @@
-// ConvNet construction, forward and backward. Shapes: x_l (c_l H_l W_l, B), P_l (c_l k², B·n_l), W_l (c_{l+1}, c_l k²),
+// Network construction, forward and backward. Shapes: x_l (c_l H_l W_l, B), P_l (c_l k², B·n_l), W_l (c_{l+1}, c_l k²),
 // z_l and h_l (c_{l+1} n_l, B) with n_l = H_out·W_out of layer l, pooled y_l = x_{l+1}; all images channel-major.
-#include "model/convnet.hpp"
+#include "model/network.hpp"
 
 #include <stdexcept>
 #include <string>
@@ -11,7 +11,7 @@ std::size_t layer_output_dim(const ConvGeometry& conv, Pooling pooling) {
   return pooling == Pooling::none ? conv.output_dim() : pool_geometry(conv).output_dim();
 }
 
-std::vector<ConvGeometry> ConvNetSpec::conv_geometries() const {
+std::vector<ConvGeometry> NetworkSpec::conv_geometries() const {
   std::vector<ConvGeometry> geometries;
   std::size_t c = channels, h = height, w = width;  // what layer l reads
   for (std::size_t l = 0; l < conv.size(); ++l) {
@@ -33,18 +33,18 @@ std::vector<ConvGeometry> ConvNetSpec::conv_geometries() const {
   return geometries;
 }
 
-std::size_t ConvNetSpec::flat_dim() const {
+std::size_t NetworkSpec::flat_dim() const {
   const std::vector<ConvGeometry> geometries = conv_geometries();
   if (geometries.empty()) return input_dim();
   return layer_output_dim(geometries.back(), conv.back().pooling);
 }
 
-MlpSpec ConvNetSpec::head_spec() const {
+MlpSpec NetworkSpec::head_spec() const {
   return MlpSpec{.input_dim = flat_dim(), .hidden = hidden, .output_dim = output_dim, .activation = activation,
                  .bias = bias, .init = init};
 }
 
-template <class T> ConvNet<T>::ConvNet(const ConvNetSpec& s, std::uint64_t seed) : spec(s) {
+template <class T> Network<T>::Network(const NetworkSpec& s, std::uint64_t seed) : spec(s) {
   if (spec.input_dim() == 0) throw std::invalid_argument("conv net: input channels, height and width must be positive");
   const std::vector<ConvGeometry> geometries = spec.conv_geometries();
   std::mt19937_64 rng(seed);
@@ -58,30 +58,37 @@ template <class T> ConvNet<T>::ConvNet(const ConvNetSpec& s, std::uint64_t seed)
   head = Mlp<T>(spec.head_spec(), rng);  // the same stream continues into the head
 }
 
-template <class T> void forward(const ConvNet<T>& net, const arma::Mat<T>& x, ConvForwardPass<T>& pass) {
+template <class T> Network<T>::Network(Mlp<T> mlp) : head(std::move(mlp)) {
+  const MlpSpec& m = head.spec;
+  spec = NetworkSpec{.channels = m.input_dim, .height = 1, .width = 1, .conv = {}, .hidden = m.hidden,
+                     .output_dim = m.output_dim, .activation = m.activation, .bias = m.bias, .init = m.init};
+}
+
+template <class T> void forward(const Network<T>& net, const arma::Mat<T>& x, NetworkForward<T>& pass) {
   const std::vector<ConvGeometry> geometries = net.spec.conv_geometries();
   const std::size_t n_layers = geometries.size();
   if (x.n_rows != net.spec.input_dim())
     throw std::invalid_argument("conv net input has " + std::to_string(x.n_rows) + " rows, the spec needs c·H·W = " +
                                 std::to_string(net.spec.input_dim()));
-  pass.images = x;  // x_0
   pass.conv.resize(n_layers);
   pass.h.resize(n_layers);
   pass.pool.assign(n_layers, PoolForward<T>{});
+  const arma::Mat<T>* input = &x;  // x_l: the images, then each layer's (pooled) output
   for (std::size_t l = 0; l < n_layers; ++l) {
     const ConvGeometry& g = geometries[l];
-    conv_forward(g, net.kernels[l], pass.input(l), pass.conv[l], net.has_bias() ? &net.biases[l] : nullptr);
+    conv_forward(g, net.kernels[l], *input, pass.conv[l], net.has_bias() ? &net.biases[l] : nullptr);
     // z_l = W_l P_l (+ b_l)   (c_{l+1} n_l, B)
     activate(net.spec.activation, pass.conv[l].z, pass.h[l]);  // h_l = σ(z_l)   (c_{l+1} n_l, B)
     const Pooling pooling = net.spec.conv[l].pooling;
     if (pooling != Pooling::none) pool_forward(pooling, pool_geometry(g), pass.h[l], pass.pool[l]);  // y_l = pool(h_l)
+    input = &pass.output(l);
   }
-  forward(net.head, pass.input(n_layers), pass.head);  // flatten is the identity: the channel-major column is the vector
+  forward(net.head, *input, pass.head);  // flatten is the identity: the channel-major column is the vector
 }
 
 template <class T>
-void backward(const ConvNet<T>& net, const ConvForwardPass<T>& pass, const arma::Mat<T>& grad_logits,
-              ConvBackwardPass<T>& grads, bool need_input_grad) {
+void backward(const Network<T>& net, const NetworkForward<T>& pass, const arma::Mat<T>& grad_logits,
+              NetworkBackward<T>& grads, bool need_input_grad) {
   const std::vector<ConvGeometry> geometries = net.spec.conv_geometries();
   const std::size_t n_layers = geometries.size();
   // The head's input is x_K (K = n_layers); its gradient is needed unless there is no conv layer and no input grad.
@@ -105,8 +112,8 @@ void backward(const ConvNet<T>& net, const ConvForwardPass<T>& pass, const arma:
 }
 
 template <class T>
-double conv_loss_and_backward(const ConvNet<T>& net, const arma::Mat<T>& x, const arma::Mat<T>& targets, Loss loss,
-                              ConvForwardPass<T>& pass, ConvBackwardPass<T>& grads, bool need_input_grad) {
+double loss_and_backward(const Network<T>& net, const arma::Mat<T>& x, const arma::Mat<T>& targets, Loss loss,
+                              NetworkForward<T>& pass, NetworkBackward<T>& grads, bool need_input_grad) {
   forward(net, x, pass);
   arma::Mat<T> grad_logits;
   const double value = loss_and_gradient(loss, pass.logits(), targets, &grad_logits);
@@ -115,12 +122,12 @@ double conv_loss_and_backward(const ConvNet<T>& net, const arma::Mat<T>& x, cons
 }
 
 #define VCLAB_INSTANTIATE(T)                                                                                     \
-  template struct ConvNet<T>;                                                                                  \
-  template void forward<T>(const ConvNet<T>&, const arma::Mat<T>&, ConvForwardPass<T>&);                       \
-  template void backward<T>(const ConvNet<T>&, const ConvForwardPass<T>&, const arma::Mat<T>&,                 \
-                            ConvBackwardPass<T>&, bool);                                                       \
-  template double conv_loss_and_backward<T>(const ConvNet<T>&, const arma::Mat<T>&, const arma::Mat<T>&, Loss, \
-                                            ConvForwardPass<T>&, ConvBackwardPass<T>&, bool);
+  template struct Network<T>;                                                                                  \
+  template void forward<T>(const Network<T>&, const arma::Mat<T>&, NetworkForward<T>&);                       \
+  template void backward<T>(const Network<T>&, const NetworkForward<T>&, const arma::Mat<T>&,                 \
+                            NetworkBackward<T>&, bool);                                                       \
+  template double loss_and_backward<T>(const Network<T>&, const arma::Mat<T>&, const arma::Mat<T>&, Loss, \
+                                            NetworkForward<T>&, NetworkBackward<T>&, bool);
 VCLAB_INSTANTIATE(float)
 VCLAB_INSTANTIATE(double)
 #undef VCLAB_INSTANTIATE

@@ -1,4 +1,4 @@
-// ConvNet: spec geometry, hand-computed forward values, every gradient against central finite differences, the
+// Network: spec geometry, hand-computed forward values, every gradient against central finite differences, the
 // patch-space Feature Learning Equation per conv layer, the PyTorch init, and float against double (issue 18).
 #include <doctest/doctest.h>
 
@@ -7,7 +7,7 @@
 #include <random>
 #include <string>
 
-#include "model/convnet.hpp"
+#include "model/network.hpp"
 #include "model/pool_windows.hpp"
 #include "test_util.hpp"
 
@@ -33,15 +33,15 @@ ConvLayerSpec layer(std::size_t c_out, std::size_t stride, Padding padding, Pool
 }
 
 // 3 → 4 → 5 channels, k = 3, then a dense head 6 → 3.
-ConvNetSpec two_layer_spec(std::size_t side, ConvLayerSpec first, ConvLayerSpec second, Activation activation,
+NetworkSpec two_layer_spec(std::size_t side, ConvLayerSpec first, ConvLayerSpec second, Activation activation,
                            bool bias) {
-  return ConvNetSpec{.channels = 3, .height = side, .width = side, .conv = {first, second}, .hidden = {6},
+  return NetworkSpec{.channels = 3, .height = side, .width = side, .conv = {first, second}, .hidden = {6},
                      .output_dim = 3, .activation = activation, .bias = bias, .init = Init::pytorch};
 }
 
 struct Case {
   std::string name;
-  ConvNetSpec spec;
+  NetworkSpec spec;
   Loss loss;
 };
 
@@ -68,7 +68,7 @@ std::vector<Case> gradient_cases() {
 
 // Distance of this pass from the nearest kink: |z| of every ReLU pre-activation (conv and head) and every max-pooling
 // window's top-two gap. +inf when the net has no kink (GELU, no max pooling).
-double kink_margin(const ConvNet<double>& net, const ConvForwardPass<double>& pass) {
+double kink_margin(const Network<double>& net, const NetworkForward<double>& pass) {
   double margin = INFINITY;
   const bool relu = net.spec.activation == Activation::relu;
   const std::vector<ConvGeometry> geometries = net.spec.conv_geometries();
@@ -82,7 +82,7 @@ double kink_margin(const ConvNet<double>& net, const ConvForwardPass<double>& pa
 }
 
 // Which linear piece the pass is on: the ReLU on/off pattern of every pre-activation and every max-pool argmax.
-std::vector<arma::uvec> linear_region(const ConvNet<double>& net, const ConvForwardPass<double>& pass) {
+std::vector<arma::uvec> linear_region(const Network<double>& net, const NetworkForward<double>& pass) {
   std::vector<arma::uvec> region;
   const bool relu = net.spec.activation == Activation::relu;
   for (std::size_t l = 0; l < net.n_conv_layers(); ++l) {
@@ -101,11 +101,11 @@ bool same_region(const std::vector<arma::uvec>& a, const std::vector<arma::uvec>
 }
 
 // Draws inputs from seeds 1, 2, ... until the pass is at least kKinkGap from every kink.
-arma::mat input_away_from_kinks(const ConvNet<double>& net, std::size_t batch) {
+arma::mat input_away_from_kinks(const Network<double>& net, std::size_t batch) {
   for (std::uint64_t seed = 1; seed <= kInputSeeds; ++seed) {
     arma::arma_rng::set_seed(seed);
     const arma::mat x = arma::randn(net.spec.input_dim(), batch);
-    ConvForwardPass<double> pass;
+    NetworkForward<double> pass;
     forward(net, x, pass);
     if (kink_margin(net, pass) > kKinkGap) return x;
   }
@@ -139,7 +139,7 @@ template <class M> M numeric_grad(M& param, const std::function<double()>& loss)
 }  // namespace
 
 TEST_CASE("conv net spec: layer geometries, flatten size, head spec, and errors that name the layer") {
-  const ConvNetSpec spec = two_layer_spec(10, layer(4, 1, Padding::same, Pooling::max),
+  const NetworkSpec spec = two_layer_spec(10, layer(4, 1, Padding::same, Pooling::max),
                                           layer(5, 2, Padding::valid, Pooling::none), Activation::gelu, false);
   const std::vector<ConvGeometry> g = spec.conv_geometries();
   REQUIRE(g.size() == 2);
@@ -152,19 +152,19 @@ TEST_CASE("conv net spec: layer geometries, flatten size, head spec, and errors 
   CHECK(spec.flat_dim() == 5 * 2 * 2);
   CHECK(spec.head_spec().input_dim == 20);
   CHECK(spec.head_spec().hidden == std::vector<std::size_t>{6});
-  const ConvNet<double> net(spec, 1);
+  const Network<double> net(spec, 1);
   CHECK(net.head.spec.input_dim == 20);
   CHECK(net.kernels[1].n_rows == 5);
   CHECK(net.kernels[1].n_cols == 4 * 9);
   CHECK_FALSE(net.has_bias());
   // 4² valid → 2², max pool → 1²; a second 'valid' 3 × 3 window does not fit.
-  ConvNetSpec bad = two_layer_spec(4, layer(4, 1, Padding::valid, Pooling::max),
+  NetworkSpec bad = two_layer_spec(4, layer(4, 1, Padding::valid, Pooling::max),
                                    layer(5, 1, Padding::valid, Pooling::none), Activation::relu, false);
   CHECK_THROWS_WITH_AS(bad.conv_geometries(), doctest::Contains("conv layer 1"), std::invalid_argument);
   bad.conv[1].padding = Padding::same;
   bad.conv[1].pooling = Pooling::avg;  // 1 × 1 cannot be pooled
-  CHECK_THROWS_WITH_AS(ConvNet<double>(bad, 1), doctest::Contains("conv layer 1"), std::invalid_argument);
-  ConvForwardPass<double> pass;
+  CHECK_THROWS_WITH_AS(Network<double>(bad, 1), doctest::Contains("conv layer 1"), std::invalid_argument);
+  NetworkForward<double> pass;
   CHECK_THROWS_AS(forward(net, arma::mat(spec.input_dim() + 1, 2, arma::fill::zeros), pass), std::invalid_argument);
   CHECK(parse_enum<Pooling>("none", "pooling") == Pooling::none);
   CHECK(to_string(Pooling::max) == "max");
@@ -173,20 +173,20 @@ TEST_CASE("conv net spec: layer geometries, flatten size, head spec, and errors 
 TEST_CASE("conv net forward: hand-set 1 × 1 kernels give hand values; the flatten is channel-major") {
   // Two channels of 2 × 2, one 1 × 1 kernel [2, −1], identity σ, average pooling, head weight 3:
   // z = 2·ch0 − ch1 = [−2, 1, 4, 7], pooled 2.5, f = 7.5.
-  ConvNetSpec spec{.channels = 2, .height = 2, .width = 2, .conv = {ConvLayerSpec{.c_out = 1, .kernel = 1,
+  NetworkSpec spec{.channels = 2, .height = 2, .width = 2, .conv = {ConvLayerSpec{.c_out = 1, .kernel = 1,
                    .pooling = Pooling::avg}}, .hidden = {}, .output_dim = 1, .activation = Activation::identity};
-  ConvNet<double> net(spec, 1);
+  Network<double> net(spec, 1);
   net.kernels[0] = arma::mat{{2.0, -1.0}};
   net.head.weights[0] = arma::mat(1, 1, arma::fill::value(3.0));
   const arma::mat x = arma::vec{1, 2, 3, 4, /* channel 1 */ 4, 3, 2, 1};
-  ConvForwardPass<double> pass;
+  NetworkForward<double> pass;
   forward(net, x, pass);
   require_close(pass.conv[0].z, arma::mat(arma::vec{-2, 1, 4, 7}), kHandTol, "z");
   require_close(pass.logits(), arma::mat(1, 1, arma::fill::value(7.5)), kHandTol, "f");
   // One channel of 1 × 2, kernels [1; −1] → channels (x0, x1), (−x0, −x1); the head reads index 2 = channel 1, pixel 0.
-  spec = ConvNetSpec{.channels = 1, .height = 1, .width = 2, .conv = {ConvLayerSpec{.c_out = 2, .kernel = 1}},
+  spec = NetworkSpec{.channels = 1, .height = 1, .width = 2, .conv = {ConvLayerSpec{.c_out = 2, .kernel = 1}},
                      .hidden = {}, .output_dim = 1, .activation = Activation::identity};
-  net = ConvNet<double>(spec, 1);
+  net = Network<double>(spec, 1);
   net.kernels[0] = arma::mat(arma::vec{1.0, -1.0});  // (c_out 2, c_in k² 1)
   net.head.weights[0] = arma::mat{{0.0, 0.0, 1.0, 0.0}};
   forward(net, arma::mat{{5.0, 7.0}, {6.0, 8.0}}, pass);  // two samples: (5, 6) and (7, 8)
@@ -196,17 +196,17 @@ TEST_CASE("conv net forward: hand-set 1 × 1 kernels give hand values; the flatt
 TEST_CASE("conv net gradients (conv kernels and biases, head weights and biases, input) match central differences") {
   for (const Case& c : gradient_cases()) {
     CAPTURE(c.name);
-    ConvNet<double> net(c.spec, 5);
+    Network<double> net(c.spec, 5);
     const arma::mat x = input_away_from_kinks(net, kBatch);
     const arma::mat targets = make_targets(c.loss, c.spec.output_dim, kBatch);
-    ConvForwardPass<double> pass;
-    ConvBackwardPass<double> grads;
-    conv_loss_and_backward(net, x, targets, c.loss, pass, grads, true);
+    NetworkForward<double> pass;
+    NetworkBackward<double> grads;
+    loss_and_backward(net, x, targets, c.loss, pass, grads, true);
     const std::vector<arma::uvec> region = linear_region(net, pass);
     arma::mat x_var = x;
     std::size_t region_changes = 0;
     const auto loss = [&]() {
-      ConvForwardPass<double> p;
+      NetworkForward<double> p;
       forward(net, x_var, p);
       region_changes += !same_region(linear_region(net, p), region);
       return loss_and_gradient<double>(c.loss, p.logits(), targets, nullptr);
@@ -231,12 +231,12 @@ TEST_CASE("conv net gradients (conv kernels and biases, head weights and biases,
 TEST_CASE("patch-space Feature Learning Equation per conv layer: W_lᵀ∇W_l = Σ_samples Σ_positions g_p pᵀ") {
   for (const Case& c : gradient_cases()) {
     CAPTURE(c.name);
-    const ConvNet<double> net(c.spec, 6);
+    const Network<double> net(c.spec, 6);
     arma::arma_rng::set_seed(6);
     const arma::mat x = arma::randn(c.spec.input_dim(), kBatch);
-    ConvForwardPass<double> pass;
-    ConvBackwardPass<double> grads;
-    conv_loss_and_backward(net, x, make_targets(c.loss, c.spec.output_dim, kBatch), c.loss, pass, grads);
+    NetworkForward<double> pass;
+    NetworkBackward<double> grads;
+    loss_and_backward(net, x, make_targets(c.loss, c.spec.output_dim, kBatch), c.loss, pass, grads);
     CHECK(grads.conv[0].grad_x.is_empty());  // not requested
     for (std::size_t l = 0; l < net.n_conv_layers(); ++l) {
       const arma::mat& p = pass.conv[l].patches;     // (c_l k², B·n_l)
@@ -250,10 +250,10 @@ TEST_CASE("patch-space Feature Learning Equation per conv layer: W_lᵀ∇W_l = 
 }
 
 TEST_CASE("pytorch init: U(±1/√(c_in k²)) conv kernels and biases, one seeded stream, deterministic per seed") {
-  ConvNetSpec spec = two_layer_spec(8, layer(4, 1, Padding::same, Pooling::none),
+  NetworkSpec spec = two_layer_spec(8, layer(4, 1, Padding::same, Pooling::none),
                                     layer(5, 2, Padding::same, Pooling::avg), Activation::gelu, true);
   spec.conv[1].kernel = 5;  // fan_in 4·25 = 100
-  const ConvNet<double> net(spec, 7);
+  const Network<double> net(spec, 7);
   const std::vector<ConvGeometry> geometries = spec.conv_geometries();
   for (std::size_t l = 0; l < net.n_conv_layers(); ++l) {
     const double bound = 1.0 / std::sqrt(static_cast<double>(geometries[l].patch_dim()));  // Conv2d's default
@@ -274,13 +274,13 @@ TEST_CASE("pytorch init: U(±1/√(c_in k²)) conv kernels and biases, one seede
   }
   const Mlp<double> head(spec.head_spec(), rng);
   CHECK(arma::approx_equal(head.weights[1], net.head.weights[1], "absdiff", 0.0));
-  const ConvNet<double> again(spec, 7), other(spec, 8);
+  const Network<double> again(spec, 7), other(spec, 8);
   CHECK(arma::approx_equal(again.kernels[1], net.kernels[1], "absdiff", 0.0));
   CHECK(arma::approx_equal(again.head.weights[0], net.head.weights[0], "absdiff", 0.0));
   CHECK_FALSE(arma::approx_equal(other.kernels[0], net.kernels[0], "absdiff", 0.0));
   // xavier on a conv kernel: fan_out = c_out k², as torch.nn.init.xavier_uniform_.
   spec.init = Init::xavier;
-  const ConvNet<double> xavier(spec, 7);
+  const Network<double> xavier(spec, 7);
   CHECK(arma::abs(xavier.kernels[0]).max() <= std::sqrt(6.0 / (3 * 9 + 4 * 9)));
   CHECK(arma::abs(xavier.kernels[0]).max() > 0.9 * std::sqrt(6.0 / (3 * 9 + 4 * 9)));
 }
@@ -288,16 +288,16 @@ TEST_CASE("pytorch init: U(±1/√(c_in k²)) conv kernels and biases, one seede
 TEST_CASE("float and double conv nets agree to float precision: loss, logits and every gradient") {
   for (const Case& c : gradient_cases()) {
     CAPTURE(c.name);
-    const ConvNet<double> net(c.spec, 11);
-    const ConvNet<float> net_f = convert_convnet<float>(net);
+    const Network<double> net(c.spec, 11);
+    const Network<float> net_f = convert_network<float>(net);
     const arma::mat x = input_away_from_kinks(net, kBatch);  // no max-pool tie or ReLU sign float could flip
     const arma::mat targets = make_targets(c.loss, c.spec.output_dim, kBatch);
-    ConvForwardPass<double> pass;
-    ConvBackwardPass<double> grads;
-    ConvForwardPass<float> pass_f;
-    ConvBackwardPass<float> grads_f;
-    const double loss = conv_loss_and_backward(net, x, targets, c.loss, pass, grads, true);
-    const double loss_f = conv_loss_and_backward(net_f, arma::conv_to<arma::fmat>::from(x),
+    NetworkForward<double> pass;
+    NetworkBackward<double> grads;
+    NetworkForward<float> pass_f;
+    NetworkBackward<float> grads_f;
+    const double loss = loss_and_backward(net, x, targets, c.loss, pass, grads, true);
+    const double loss_f = loss_and_backward(net_f, arma::conv_to<arma::fmat>::from(x),
                                                  arma::conv_to<arma::fmat>::from(targets), c.loss, pass_f, grads_f, true);
     CHECK(std::abs(loss_f - loss) <= kFloatTol * std::max(1.0, std::abs(loss)));
     require_close(pass_f.logits(), pass.logits(), kFloatTol, "logits");
