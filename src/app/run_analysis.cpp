@@ -32,6 +32,16 @@ std::string rho_text(double rho) {
 
 std::vector<std::size_t> recorded_image_shape(const RecordingsReader& rec) { return rec.root_attribute_sizes("image_shape"); }
 
+namespace {
+
+// What layer 0's diagonals are laid out as: a conv layer's patch c_in × k × k, else the input image.
+std::vector<std::size_t> first_layer_shape(const RecordingsReader& rec) {
+  if (rec.has_root_attribute("patch_shape_0")) return rec.root_attribute_sizes("patch_shape_0");
+  return recorded_image_shape(rec);
+}
+
+}  // namespace
+
 RunAnalysis analyze_run(const std::filesystem::path& run_dir) {
   const RecordingsReader rec = open_run(run_dir);
   const auto dir = run_dir / "analysis";
@@ -108,7 +118,7 @@ bool plot_rho_over_training(const std::filesystem::path& figures, const std::vec
 // Figure 1 heatmaps: diag(G) (and diag(ΔG)), diag(AGOP), diag(V) of layer 0 at the last checkpoint; appends the names.
 void plot_run_heatmaps(const std::filesystem::path& figures, const RecordingsReader& rec, const std::vector<CorrelationRow>& rows,
                        std::vector<std::string>& written) {
-  const auto shape = recorded_image_shape(rec);
+  const auto shape = first_layer_shape(rec);
   if (shape.empty() || !rec.has("gram") || !(rec.has("vc") || rec.has("agop"))) return;
   for (const std::string reference : {"gram", "dgram"}) {
     if (!rec.has(reference)) continue;

@@ -43,33 +43,57 @@ MlpSpec model_spec(const TrainSettings& s, const Dataset& train) {
   return spec;
 }
 
-WeightSet to_weight_set(const auto& model) {
+// The network of the settings: conv layers (--conv, on the dataset's image shape), then the dense head.
+template <class T> Network<T> make_network(const TrainSettings& s, const Dataset& train) {
+  const MlpSpec head = model_spec(s, train);
+  if (s.conv.empty()) return Network<T>(Mlp<T>(head, s.seed));
+  if (train.image_shape.size() != 3)
+    throw UsageError("--conv: dataset '" + train.name + "' has no image shape (channels, height, width); conv layers need "
+                     "image data (mnist, fashion-mnist, cifar10, cifar100, svhn), or drop --conv");
+  NetworkSpec spec{.channels = train.image_shape[0], .height = train.image_shape[1], .width = train.image_shape[2],
+                   .conv = {}, .hidden = head.hidden, .output_dim = head.output_dim, .activation = head.activation,
+                   .bias = head.bias, .init = head.init};
+  for (std::size_t channels : s.conv)
+    spec.conv.push_back(ConvLayerSpec{.c_out = channels, .kernel = s.kernel, .stride = s.conv_stride, .padding = s.padding,
+                                      .pooling = s.pool});
+  try {
+    return Network<T>(spec, s.seed);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--conv/--kernel/--conv-stride/--padding/--pool: ") + e.what());
+  }
+}
+
+template <class T> WeightSet to_weight_set(const Network<T>& model) {
   WeightSet w;
-  for (const auto& m : model.weights) w.weights.push_back(arma::conv_to<arma::mat>::from(m));
-  for (const auto& b : model.biases) w.biases.push_back(arma::conv_to<arma::vec>::from(b));
+  w.n_conv = model.n_conv_layers();
+  for (std::size_t l = 0; l < model.n_layers(); ++l) {
+    w.weights.push_back(arma::conv_to<arma::mat>::from(model.weight(l)));
+    if (model.has_bias()) w.biases.push_back(arma::conv_to<arma::vec>::from(model.bias(l)));
+  }
   return w;
 }
 
-template <class T> void load_initial_weights(Mlp<T>& model, const std::string& path) {
-  const WeightSet w = load_weights(path);
+template <class T> void load_initial_weights(Network<T>& model, const std::string& path) {
+  const WeightSet w = load_weights(path, model.n_conv_layers());
   if (w.weights.size() != model.n_layers())
     throw UsageError("--init-from " + path + ": has " + std::to_string(w.weights.size()) + " weight matrices, the model needs " +
-                     std::to_string(model.n_layers()) + " (check --hidden)");
+                     std::to_string(model.n_layers()) + " (check --conv and --hidden)");
   for (std::size_t l = 0; l < model.n_layers(); ++l) {
-    if (w.weights[l].n_rows != model.weights[l].n_rows || w.weights[l].n_cols != model.weights[l].n_cols)
+    arma::Mat<T>& weight = model.weight(l);
+    if (w.weights[l].n_rows != weight.n_rows || w.weights[l].n_cols != weight.n_cols)
       throw UsageError("--init-from " + path + ": W" + std::to_string(l) + " has shape (" + std::to_string(w.weights[l].n_rows) +
-                       ", " + std::to_string(w.weights[l].n_cols) + "), the model needs (" + std::to_string(model.weights[l].n_rows) +
-                       ", " + std::to_string(model.weights[l].n_cols) + ") (check --hidden and --dataset)");
-    model.weights[l] = arma::conv_to<arma::Mat<T>>::from(w.weights[l]);
+                       ", " + std::to_string(w.weights[l].n_cols) + "), the model needs (" + std::to_string(weight.n_rows) +
+                       ", " + std::to_string(weight.n_cols) + ") (check --conv, --kernel, --hidden and --dataset)");
+    weight = arma::conv_to<arma::Mat<T>>::from(w.weights[l]);
   }
   if (model.has_bias()) {
     if (w.biases.size() != model.n_layers())
       throw UsageError("--init-from " + path + ": the model has biases (--bias) but the file has " + std::to_string(w.biases.size()) +
                        " bias vectors; pass --no-bias or a file with b0..b" + std::to_string(model.n_layers() - 1));
     for (std::size_t l = 0; l < model.n_layers(); ++l) {
-      if (w.biases[l].n_elem != model.biases[l].n_elem)
+      if (w.biases[l].n_elem != model.bias(l).n_elem)
         throw UsageError("--init-from " + path + ": b" + std::to_string(l) + " has the wrong length");
-      model.biases[l] = arma::conv_to<arma::Col<T>>::from(w.biases[l]);
+      model.bias(l) = arma::conv_to<arma::Col<T>>::from(w.biases[l]);
     }
   } else if (!w.biases.empty()) {
     throw UsageError("--init-from " + path + ": the file has biases but the model has none; pass --bias");
@@ -78,14 +102,22 @@ template <class T> void load_initial_weights(Mlp<T>& model, const std::string& p
 
 // Root attributes of recordings.h5 that say how to read it (written once, not on resume).
 template <class T>
-void write_recording_attributes(RecordingWriter& writer, const nlohmann::json& config, RecordMode mode, const Mlp<T>& model,
+void write_recording_attributes(RecordingWriter& writer, const nlohmann::json& config, RecordMode mode, const Network<T>& model,
                                 const Dataset& train) {
   writer.set_root_attribute("vclab_config", config.dump());
   writer.set_root_attribute("record_mode", to_string(mode));
   writer.set_root_attribute("n_layers", std::int64_t(model.n_layers()));
-  std::string widths = std::to_string(model.weights[0].n_cols);  // d_0,d_1,...,d_L,C
-  for (const auto& w : model.weights) widths += "," + std::to_string(w.n_rows);
+  // The dense layers' widths d_0,d_1,...,d_L,C (of the head's input when there are conv layers).
+  std::string widths = std::to_string(model.head.weights[0].n_cols);
+  for (const auto& w : model.head.weights) widths += "," + std::to_string(w.n_rows);
   writer.set_root_attribute("layer_widths", widths);
+  // Conv layer l's patch space is c_in × k × k (recorded in full whatever the mode): how to draw its diagonals.
+  writer.set_root_attribute("n_conv_layers", std::int64_t(model.n_conv_layers()));
+  const std::vector<ConvGeometry> geometries = model.spec.conv_geometries();
+  for (std::size_t l = 0; l < geometries.size(); ++l) {
+    const std::string k = std::to_string(geometries[l].kernel);
+    writer.set_root_attribute("patch_shape_" + std::to_string(l), std::to_string(geometries[l].c_in) + "," + k + "," + k);
+  }
   if (!train.image_shape.empty()) {
     std::string shape;
     for (auto v : train.image_shape) shape += (shape.empty() ? "" : ",") + std::to_string(v);
@@ -134,7 +166,7 @@ TrainOutcome train_typed(const TrainSettings& s, const DatasetSplit& data, nlohm
   const auto start = std::chrono::steady_clock::now();
   const std::filesystem::path dir = s.out;
   const std::filesystem::path checkpoint_path = dir / "checkpoint.h5";
-  Mlp<T> model(model_spec(s, data.train), s.seed);
+  Network<T> model = make_network<T>(s, data.train);
   if (!resume && !s.init_from.empty()) load_initial_weights(model, s.init_from);
   if (!resume && s.save_weights) save_weights(dir / "weights_init.h5", to_weight_set(model));
 

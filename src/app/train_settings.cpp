@@ -9,7 +9,8 @@ namespace vclab {
 
 #define VCLAB_SETTINGS_FIELDS(X)                                                                                 \
   X(dataset) X(data_dir) X(train_size) X(test_size) X(val_fraction) X(normalize) X(synthetic_dim) X(synthetic_train)            \
-  X(synthetic_test) X(synthetic_classes) X(synthetic_target) X(hidden) X(activation) X(bias) X(init) X(init_from) \
+  X(synthetic_test) X(synthetic_classes) X(synthetic_target) X(conv) X(kernel) X(conv_stride) X(padding) X(pool)  \
+  X(hidden) X(activation) X(bias) X(init) X(init_from) \
   X(loss) X(precision) X(optimizer) X(lr) X(batch) X(epochs) X(seed) X(momentum) X(weight_decay) X(threads)      \
   X(divergence_loss) X(vcl_alpha) X(vcl_gram) X(vcl_solver) X(vcl_clip) X(vcl_warmup_epochs) X(vcl_train_last)   \
   X(vcl_last_lr) X(record) X(record_mode) X(record_every) X(agop_samples) X(agop_centered) X(probe_samples) X(probe_every) X(linearity_lambda) X(linearity_pca) X(out) X(overwrite)   \

@@ -9,6 +9,7 @@
 #include "model/activation.hpp"
 #include "model/init.hpp"
 #include "model/loss.hpp"
+#include "model/network.hpp"
 #include "record/record_mode.hpp"
 #include "train/sgd.hpp"
 #include "train/trainer.hpp"
@@ -45,7 +46,12 @@ struct TrainSettings {
   std::size_t synthetic_test = 1024;
   std::size_t synthetic_classes = 10;
   std::string synthetic_target = "tanh";
-  // model
+  // model: conv layers (none: an MLP), then the dense head
+  std::vector<std::size_t> conv;        // output channels of each conv layer, e.g. {32, 64}
+  std::size_t kernel = ConvLayerSpec{}.kernel;  // k × k windows, every conv layer
+  std::size_t conv_stride = ConvLayerSpec{}.stride;
+  Padding padding = ConvLayerSpec{}.padding;
+  Pooling pool = Pooling::max;          // 2 × 2 after every conv layer's activation
   std::vector<std::size_t> hidden{256};
   Activation activation = Activation::gelu;
   bool bias = false;

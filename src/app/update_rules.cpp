@@ -9,7 +9,8 @@ namespace vclab {
 
 VclOptions vcl_options(const TrainSettings& s) {
   if (s.bias) throw UsageError("--optimizer vcl: Algorithm 1 has no bias update; drop --bias");
-  if (s.hidden.empty()) throw UsageError("--optimizer vcl needs at least one hidden layer (--hidden)");
+  if (s.hidden.empty() && s.conv.empty())
+    throw UsageError("--optimizer vcl needs at least one hidden or conv layer (--hidden, --conv)");
   if (s.momentum != 0 || s.weight_decay != 0)
     throw UsageError("--optimizer vcl: --momentum and --weight-decay apply to SGD only");
   VclOptions o;

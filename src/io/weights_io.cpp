@@ -35,10 +35,15 @@ void check_loaded(const std::filesystem::path& file, const WeightSet& w) {
   }
 }
 
-WeightSet load_hdf5(const std::filesystem::path& path) {
+WeightSet load_hdf5(const std::filesystem::path& path, std::size_t n_conv) {
   verify_sha256_sidecar(path, Sidecar::if_present);  // weights vclab saved; a foreign file has no sidecar
   const Hdf5File file = Hdf5File::open_read(path);
+  const std::int64_t file_conv = file.has_attribute("/", "n_conv_layers") ? file.get_attribute_int("/", "n_conv_layers") : 0;
+  if (file_conv != std::int64_t(n_conv))
+    throw IoError(path, "holds " + std::to_string(file_conv) + " conv layers (root attribute n_conv_layers), the model has " +
+                            std::to_string(n_conv), "Pass weights of a network with the same --conv layers");
   WeightSet w;
+  w.n_conv = n_conv;
   std::size_t n_layers = 0;
   if (file.has_attribute("/", "n_layers")) {
     const std::int64_t n = file.get_attribute_int("/", "n_layers");
@@ -74,8 +79,9 @@ WeightSet load_hdf5(const std::filesystem::path& path) {
   return w;
 }
 
-WeightSet load_npy_dir(const std::filesystem::path& dir) {
+WeightSet load_npy_dir(const std::filesystem::path& dir, std::size_t n_conv) {
   WeightSet w;
+  w.n_conv = n_conv;
   auto weight_file = [&](std::size_t l) { return dir / ("W" + std::to_string(l) + ".npy"); };
   auto bias_file = [&](std::size_t l) { return dir / ("b" + std::to_string(l) + ".npy"); };
   if (!std::filesystem::exists(weight_file(0))) {
@@ -113,7 +119,7 @@ WeightSet load_npy_dir(const std::filesystem::path& dir) {
 
 void check_weight_shapes(const WeightSet& w) {
   if (w.weights.empty()) throw std::invalid_argument("the weight set has no layers");
-  for (std::size_t l = 0; l + 1 < w.weights.size(); ++l) {
+  for (std::size_t l = w.n_conv; l + 1 < w.weights.size(); ++l) {
     if (w.weights[l + 1].n_cols != w.weights[l].n_rows) {
       throw std::invalid_argument("W" + std::to_string(l + 1) + " has shape " + shape_str(w.weights[l + 1]) +
                                   " but W" + std::to_string(l) + " has shape " + shape_str(w.weights[l]) +
@@ -142,6 +148,7 @@ void save_weights(const std::filesystem::path& path, const WeightSet& w) {
       for (std::size_t l = 0; l < w.weights.size(); ++l) file.write_matrix("/W" + std::to_string(l), w.weights[l]);
       for (std::size_t l = 0; l < w.biases.size(); ++l) file.write_vector("/b" + std::to_string(l), w.biases[l]);
       file.set_attribute("/", "n_layers", static_cast<std::int64_t>(w.weights.size()));
+      if (w.n_conv > 0) file.set_attribute("/", "n_conv_layers", static_cast<std::int64_t>(w.n_conv));
       file.close();
     });
   } catch (const IoError& e) {
@@ -150,9 +157,9 @@ void save_weights(const std::filesystem::path& path, const WeightSet& w) {
   }
 }
 
-WeightSet load_weights(const std::filesystem::path& path) {
-  if (std::filesystem::is_directory(path)) return load_npy_dir(path);
-  return load_hdf5(path);
+WeightSet load_weights(const std::filesystem::path& path, std::size_t n_conv) {
+  if (std::filesystem::is_directory(path)) return load_npy_dir(path, n_conv);
+  return load_hdf5(path, n_conv);
 }
 
 }  // namespace vclab

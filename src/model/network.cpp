@@ -121,11 +121,43 @@ double loss_and_backward(const Network<T>& net, const arma::Mat<T>& x, const arm
   return value;
 }
 
+template <class T> std::vector<arma::Mat<T>> conv_activation_slopes(const Network<T>& net, const NetworkForward<T>& pass) {
+  std::vector<arma::Mat<T>> slopes;
+  for (std::size_t l = 0; l < net.n_conv_layers(); ++l) slopes.push_back(activate_derivative(net.spec.activation, pass.conv[l].z));
+  return slopes;
+}
+
+template <class T>
+void output_jacobians(const Network<T>& net, const NetworkForward<T>& pass, const std::vector<arma::Mat<T>>& slopes,
+                      const arma::Mat<T>& seed, std::vector<arma::Mat<T>>& jacobians) {
+  const std::size_t n_conv = net.n_conv_layers();
+  std::vector<arma::Mat<T>> head;
+  backpropagate_to_preactivations(net.head, pass.head, seed, head);  // head[j] = ∂/∂z of head layer j's output
+  jacobians.resize(net.n_layers());
+  for (std::size_t j = 0; j < head.size(); ++j) jacobians[n_conv + j] = std::move(head[j]);
+  if (n_conv == 0) return;
+  const std::vector<ConvGeometry> geometries = net.spec.conv_geometries();
+  arma::Mat<T> grad_out = net.head.weights[0].t() * jacobians[n_conv];  // ∂/∂(flattened features)   (flat_dim, B)
+  for (std::size_t l = n_conv; l-- > 0;) {
+    const ConvGeometry& g = geometries[l];
+    const Pooling pooling = net.spec.conv[l].pooling;
+    // y_l = pool(h_l), h_l = σ(z_l)  ⇒  ∂/∂z_l = pool_backward(∂/∂y_l) ∘ σ'(z_l)   (c_out n_l, B)
+    const arma::Mat<T> grad_h = pooling == Pooling::none ? grad_out
+                                                         : pool_backward(pooling, pool_geometry(g), pass.pool[l], grad_out);
+    jacobians[l] = to_channel_rows(arma::Mat<T>(grad_h % slopes[l]), g.c_out);  // (c_out, B·n_l)
+    // z_l = W_l P_l, P_l = im2col(x_l)  ⇒  ∂/∂x_l = col2im(W_lᵀ δ)
+    if (l > 0) grad_out = col2im(g, arma::Mat<T>(net.kernels[l].t() * jacobians[l]));
+  }
+}
+
 #define VCLAB_INSTANTIATE(T)                                                                                     \
   template struct Network<T>;                                                                                  \
   template void forward<T>(const Network<T>&, const arma::Mat<T>&, NetworkForward<T>&);                       \
   template void backward<T>(const Network<T>&, const NetworkForward<T>&, const arma::Mat<T>&,                 \
                             NetworkBackward<T>&, bool);                                                       \
+  template std::vector<arma::Mat<T>> conv_activation_slopes<T>(const Network<T>&, const NetworkForward<T>&);    \
+  template void output_jacobians<T>(const Network<T>&, const NetworkForward<T>&, const std::vector<arma::Mat<T>>&, \
+                                    const arma::Mat<T>&, std::vector<arma::Mat<T>>&);                           \
   template double loss_and_backward<T>(const Network<T>&, const arma::Mat<T>&, const arma::Mat<T>&, Loss, \
                                             NetworkForward<T>&, NetworkBackward<T>&, bool);
 VCLAB_INSTANTIATE(float)

@@ -134,4 +134,14 @@ template <class T>
 double loss_and_backward(const Network<T>& net, const arma::Mat<T>& x, const arma::Mat<T>& targets, Loss loss,
                               NetworkForward<T>& pass, NetworkBackward<T>& grads, bool need_input_grad = false);
 
+// For the AGOP and EGOP: σ'(z_l) of every conv layer of this pass, computed once and reused for every seed.
+template <class T> std::vector<arma::Mat<T>> conv_activation_slopes(const Network<T>& net, const NetworkForward<T>& pass);
+
+// Propagates a seed ∂(·)/∂f (C, B) to ∂(·)/∂z_i of every weight layer, one column per input column of that layer:
+// jacobians[i] is (c_out, B·positions) for a conv layer (the rows form of to_channel_rows), (d_{i+1}, B) for a dense
+// one. No weight gradients, and nothing below the first conv layer's z.
+template <class T>
+void output_jacobians(const Network<T>& net, const NetworkForward<T>& pass, const std::vector<arma::Mat<T>>& slopes,
+                      const arma::Mat<T>& seed, std::vector<arma::Mat<T>>& jacobians);
+
 }  // namespace vclab

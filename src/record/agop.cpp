@@ -128,33 +128,34 @@ template <class T> arma::mat brute_force_agop(const Mlp<T>& model, const arma::M
 
 namespace {
 
-// Per weight layer of a Network: Σ J Jᵀ and, per seed, Σ J over the columns of J = ∂(seed·f)/∂z_i, in the layer's
-// output channels (c_out, B·positions) for a conv layer or (d_{i+1}, B) for a dense one.
+// Per weight layer of a Network: Σ J Jᵀ and (centred) per seed Σ J over the columns of J = ∂(seed·f)/∂z_i
+// (output_jacobians: one column per sample and position). Each batch's J Jᵀ is one GEMM in the model's precision,
+// added to a double sum: the products are over ≤ B·positions terms, the sums over batches stay exact in double.
 template <class T> struct JacobianSums {
+  bool centered = false;
   std::vector<arma::mat> k;      // (rows_i, rows_i)
-  std::vector<arma::mat> sum_j;  // (rows_i, seeds)
+  std::vector<arma::mat> sum_j;  // (rows_i, seeds), centred only
   std::vector<double> columns;   // samples × positions, counted on seed 0
 
-  JacobianSums(const Network<T>& net, std::size_t seeds) : columns(net.n_layers(), 0.0) {
+  JacobianSums(const Network<T>& net, std::size_t seeds, bool centred) : centered(centred), columns(net.n_layers(), 0.0) {
     for (std::size_t i = 0; i < net.n_layers(); ++i) {
-      k.emplace_back(net.weight(i).n_rows, net.weight(i).n_rows, arma::fill::zeros);
-      sum_j.emplace_back(net.weight(i).n_rows, seeds, arma::fill::zeros);
+      const std::size_t rows = net.weight(i).n_rows;
+      k.emplace_back(rows, rows, arma::fill::zeros);
+      sum_j.emplace_back(centered ? rows : 0, centered ? seeds : 0, arma::fill::zeros);
     }
   }
 
-  // `grads` from backward(net, pass, seed, grads) for seed number `seed`.
-  void add(const Network<T>& net, const NetworkBackward<T>& grads, std::size_t seed) {
-    for (std::size_t i = 0; i < net.n_layers(); ++i) {
-      const arma::mat j = arma::conv_to<arma::mat>::from(
-          net.is_conv(i) ? to_channel_rows(grads.grad_z[i], net.weight(i).n_rows) : grads.head.grad_z[i - net.n_conv_layers()]);
-      k[i] += j * j.t();
-      sum_j[i].col(seed) += arma::sum(j, 1);
+  void add(const std::vector<arma::Mat<T>>& jacobians, std::size_t seed) {
+    for (std::size_t i = 0; i < jacobians.size(); ++i) {
+      const arma::Mat<T>& j = jacobians[i];
+      k[i] += arma::conv_to<arma::mat>::from(arma::Mat<T>(j * j.t()));
+      if (centered) sum_j[i].col(seed) += arma::conv_to<arma::vec>::from(arma::Col<T>(arma::sum(j, 1)));
       if (seed == 0) columns[i] += double(j.n_cols);
     }
   }
 
   // A_i = W_iᵀ (K_i / n − J̄ J̄ᵀ) W_i, n = samples × positions; J̄ only when centred.
-  std::vector<arma::mat> result(const Network<T>& net, bool centered, RecordMode dense_mode) const {
+  std::vector<arma::mat> result(const Network<T>& net, RecordMode dense_mode) const {
     std::vector<arma::mat> out;
     for (std::size_t i = 0; i < net.n_layers(); ++i) {
       arma::mat ki = k[i] / columns[i];
@@ -173,38 +174,39 @@ template <class T> struct JacobianSums {
 template <class T> std::vector<arma::mat> compute_agop(const Network<T>& model, const Dataset& data, const AgopOptions& options) {
   if (model.n_conv_layers() == 0) return compute_agop(model.head, data, options);
   const std::size_t n = sample_count(data, options.n_samples), n_out = model.spec.output_dim;
-  JacobianSums<T> sums(model, n_out);
+  JacobianSums<T> sums(model, n_out, options.centered);
   NetworkForward<T> pass;
-  NetworkBackward<T> grads;
+  std::vector<arma::Mat<T>> jacobians;
   for (std::size_t start = 0; start < n; start += options.batch) {
     const arma::uvec idx = arma::regspace<arma::uvec>(start, std::min(n, start + options.batch) - 1);
     forward(model, batch_inputs<T>(data, idx), pass);
+    const std::vector<arma::Mat<T>> slopes = conv_activation_slopes(model, pass);
     for (std::size_t c = 0; c < n_out; ++c) {  // seed e_c for every sample: J = ∂f_c/∂z_i
       arma::Mat<T> seed(n_out, idx.n_elem, arma::fill::zeros);
       seed.row(c).ones();
-      backward(model, pass, seed, grads);
-      sums.add(model, grads, c);
+      output_jacobians(model, pass, slopes, seed, jacobians);
+      sums.add(jacobians, c);
     }
   }
-  return sums.result(model, options.centered, options.mode);
+  return sums.result(model, options.mode);
 }
 
 template <class T>
 std::vector<arma::mat> compute_egop(const Network<T>& model, const Dataset& data, Loss loss, const AgopOptions& options) {
   if (model.n_conv_layers() == 0) return compute_egop(model.head, data, loss, options);
   const std::size_t n = sample_count(data, options.n_samples);
-  JacobianSums<T> sums(model, 1);
+  JacobianSums<T> sums(model, 1, false);
   NetworkForward<T> pass;
-  NetworkBackward<T> grads;
+  std::vector<arma::Mat<T>> jacobians;
   for (std::size_t start = 0; start < n; start += options.batch) {
     const arma::uvec idx = arma::regspace<arma::uvec>(start, std::min(n, start + options.batch) - 1);
     forward(model, batch_inputs<T>(data, idx), pass);
     arma::Mat<T> seed;  // ∂ℓ_i/∂f_i (C, b), per sample (no 1/B)
     per_sample_loss_gradient(loss, pass.logits(), batch_targets<T>(data, idx, model.spec.output_dim), &seed);
-    backward(model, pass, seed, grads);
-    sums.add(model, grads, 0);
+    output_jacobians(model, pass, conv_activation_slopes(model, pass), seed, jacobians);
+    sums.add(jacobians, 0);
   }
-  return sums.result(model, false, options.mode);
+  return sums.result(model, options.mode);
 }
 
 template <class T> arma::mat brute_force_agop(const Network<T>& model, const arma::Mat<T>& x, std::size_t layer, bool centered) {

@@ -63,9 +63,9 @@ VclLayerResult<T> vcl_layer_update(const arma::Mat<T>& w, const arma::Mat<T>& ta
   if (target_gram.n_rows != d || target_gram.n_cols != d) {
     throw std::invalid_argument("vcl_layer_update: target Gram must be (d, d) with d = W.n_cols");
   }
-  if (k == 0 || k > d) throw std::invalid_argument("vcl_layer_update: need 0 < k = W.n_rows <= d");
-  if (tracker != nullptr && tracker->k() != k) {
-    throw std::invalid_argument("vcl_layer_update: tracker k differs from W.n_rows");
+  if (k == 0) throw std::invalid_argument("vcl_layer_update: W has no rows");
+  if (tracker != nullptr && (tracker->k() != k || k > d)) {
+    throw std::invalid_argument("vcl_layer_update: the tracker needs its k equal to W.n_rows and at most d = W.n_cols");
   }
   require_finite(w, "weights W");
   require_finite(target_gram, "target Gram W^T W + V");
@@ -77,7 +77,7 @@ VclLayerResult<T> vcl_layer_update(const arma::Mat<T>& w, const arma::Mat<T>& ta
     top = &tracker->update(target_gram);
     result.solver = tracker->stats();
   } else {
-    full = top_eigenpairs_full(target_gram, k);
+    full = top_eigenpairs_full(target_gram, std::min(k, d));  // k ≥ d (a wide conv layer): every eigenpair
     top = &full;
     result.solver.updates = 1;
     result.solver.converged = true;
@@ -116,13 +116,15 @@ namespace {
 template <class T>
 void finish_layer_update(const arma::Mat<T>& w, const TopEigen<T>& top, const VclStepOptions& options,
                          VclLayerResult<T>& result) {
-  const arma::uword k = w.n_rows;
-  result.min_kept_eigenvalue = top.values(k - 1);
+  const arma::uword kept = top.values.n_elem;  // k, or d when k > d
+  result.min_kept_eigenvalue = top.values(kept - 1);
   if (!options.clip_negative && result.min_kept_eigenvalue < 0.0) {
     throw std::runtime_error("vcl_layer_update: target Gram has a negative kept eigenvalue (" +
                              std::to_string(result.min_kept_eigenvalue) + ") and clip_negative is off");
   }
-  const arma::Mat<T> w_tilde = vcl_target_weights(top, options.alpha, &result.n_clipped);  // (k, d)
+  arma::Mat<T> w_tilde = vcl_target_weights(top, options.alpha, &result.n_clipped);  // (kept, d)
+  // k > d: W̃ = [Λ^α Qᵀ; 0], zero rows below all d eigenpairs; W̃ᵀW̃ and hence the new Gram are unchanged by them.
+  w_tilde.resize(w.n_rows, w.n_cols);
   result.weights = procrustes_align(w, w_tilde);
   require_finite(result.weights, "updated weights W+");
 }

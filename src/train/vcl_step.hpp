@@ -37,7 +37,8 @@ arma::Mat<T> procrustes_align(const arma::Mat<T>& w, const arma::Mat<T>& w_tilde
 template <class T>
 arma::Mat<T> vcl_target_weights(const TopEigen<T>& top, double alpha, std::size_t* n_clipped);
 
-// One VCL step for a layer: w (k, d) current weights, target_gram (d, d) symmetric M = WᵀW + V.
+// One VCL step for a layer: w (k, d) current weights, target_gram (d, d) symmetric M = WᵀW + V. When k > d (a conv
+// layer with c_out ≥ c_in k²) all d eigenpairs are kept and W̃ gets k − d zero rows, so W⁺ᵀW⁺ = Q Λ^{2α} Qᵀ.
 // tracker == nullptr takes the full EVD; otherwise the tracker (constructed with the same k) is
 // used and warm-started from its previous call. NaN/Inf in w, target_gram or the result throws
 // std::runtime_error naming the quantity.
