@@ -23,6 +23,7 @@ void register_commands(CLI::App& app, CommandRegistry& registry) {
   register_reproduce_theorem3(*reproduce, registry);
   register_reproduce_linearization(*reproduce, registry);
   register_reproduce_spike(*reproduce, registry);
+  register_reproduce_cnn(*reproduce, registry);
 }
 
 }  // namespace vclab

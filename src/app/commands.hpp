@@ -78,6 +78,7 @@ void register_commands(CLI::App& app, CommandRegistry& registry);
 // Each module registers its own commands (called by register_commands); the reports live in app/reproduce/.
 void register_run_commands(CLI::App& app, CommandRegistry& registry);             // analyze, plot
 void register_reproduce_figure1(CLI::App& reproduce, CommandRegistry& registry);
+void register_reproduce_cnn(CLI::App& reproduce, CommandRegistry& registry);  // conv nets (issue 18)
 void register_reproduce_figure2(CLI::App& reproduce, CommandRegistry& registry);  // VCL vs SGD
 void register_reproduce_theorem2(CLI::App& reproduce, CommandRegistry& registry);
 void register_reproduce_theorem3(CLI::App& reproduce, CommandRegistry& registry);

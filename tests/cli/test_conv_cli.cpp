@@ -70,3 +70,29 @@ TEST_CASE("conv settings that do not fit the data fail before training, naming t
   CHECK(stride.output.find("--conv-stride") != std::string::npos);
   fs::remove_all(dir);
 }
+
+TEST_CASE("reproduce cnn on a slice of MNIST writes per-conv-layer rho and VCL against SGD") {
+  const auto mnist = test_data_root() / "mnist";
+  if (skip_without(mnist)) return;
+  const fs::path dir = fresh_temp_dir("reproduce_cnn");
+  const auto r = run_vclab("reproduce cnn --dataset mnist --data-dir " + mnist.string() +
+                           " --conv 4,8 --hidden 16 --seeds 2 --epochs 1 --vcl-epochs 2 --train-size 256 --agop-samples 64"
+                           " --threads 1 --out " + dir.string());
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  const auto summary = nlohmann::json::parse(std::ifstream(dir / "summary.json"));
+  const auto& layers = summary["conv_layers"];
+  REQUIRE(layers["rho_vc_gram"].size() == 2);  // both conv layers
+  for (const auto& key : {"rho_vc_gram", "rho_agop_gram", "nfa_gram_vs_agop_sqrt_upper"})
+    for (const auto& layer : layers[key]) {
+      CAPTURE(key);
+      REQUIRE(layer["per_seed"].size() == 2);
+      for (const auto& rho : layer["per_seed"]) CHECK(std::abs(rho.get<double>()) <= 1.0);
+    }
+  CHECK(summary["test_accuracy_by_epoch"]["sgd"].size() == 2);  // epochs 0 and 1
+  CHECK(summary["test_accuracy_by_epoch"]["vcl"].size() == 3);  // epochs 0, 1 (warm-up) and 2
+  CHECK(summary["finished"]["vcl"] == 2);
+  CHECK(fs::exists(dir / "README.md"));
+  CHECK(fs::exists(dir / "runs" / "sgd_seed1" / "figures" / "figure1_heatmaps.png"));
+  fs::remove_all(dir);
+}
