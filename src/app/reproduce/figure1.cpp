@@ -249,7 +249,6 @@ void plot_figures(const std::filesystem::path& figures, const std::vector<Figure
 struct Figure1Report {
   const Figure1Options& o;
   std::string dataset;
-  std::filesystem::path out;
   TrainSettings base;
   const DatasetSplit& data;
   Figure1Runs runs;
@@ -435,7 +434,7 @@ int reproduce_figure1(const Figure1Options& o) {
             << (data.train.source_files.empty() ? std::string("?") : std::filesystem::path(data.train.source_files.front()).parent_path().string())
             << "\n";
 
-  Figure1Report r{o, dataset, out, base, data, run_all(o, base, data, out), {}, 0, {}};
+  Figure1Report r{o, dataset, base, data, run_all(o, base, data, out), {}, 0, {}};
   r.st = seed_statistics(r.runs.seeds);
   plot_figures(out / "figures", r.runs.seeds, r.st);
   r.wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

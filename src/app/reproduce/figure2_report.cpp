@@ -379,10 +379,6 @@ std::vector<std::string> deviations(const Figure2Options& o) {
   return out;
 }
 
-}  // namespace
-
-namespace {
-
 Series band(const std::string& label, const CurveSummary& s) {
   Series out;
   out.label = label;

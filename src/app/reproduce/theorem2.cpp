@@ -165,7 +165,6 @@ MlpSpec paper_model(const Dataset& train) {
 // ---- Run 1: one step from the same state over γ -------------------------------------------------------------------
 struct SweepSeries {
   std::string name;   // plain, float, momentum, weight-decay
-  std::string note;
   std::vector<double> lrs;
   std::vector<std::vector<Theorem2Step>> steps;  // [γ][layer]
 };
@@ -188,13 +187,13 @@ void warm_up(Mlp<T>& model, Sgd<T>& rule, const Dataset& train, std::uint64_t se
 }
 
 template <class T>
-SweepSeries sweep_series(const std::string& name, const std::string& note, const MlpSpec& spec, const Dataset& train,
-                         std::uint64_t seed, const std::vector<double>& lrs, SgdOptions sgd, std::size_t warm_steps) {
+SweepSeries sweep_series(const std::string& name, const MlpSpec& spec, const Dataset& train, std::uint64_t seed,
+                         const std::vector<double>& lrs, SgdOptions sgd, std::size_t warm_steps) {
   Mlp<T> model(spec, seed);
   Sgd<T> rule(sgd);
   const arma::uvec first = arma::regspace<arma::uvec>(0, Protocol::batch - 1);
   if (warm_steps > 0) warm_up(model, rule, train, seed, warm_steps);
-  SweepSeries s{name, note, lrs, {}};
+  SweepSeries s{name, lrs, {}};
   s.steps = theorem2_lr_sweep(model, batch_inputs<T>(train, first), batch_targets<T>(train, first, spec.output_dim),
                               Loss::cross_entropy, lrs, rule);
   return s;
@@ -204,12 +203,10 @@ std::vector<SweepSeries> run_lr_sweep(const MlpSpec& spec, const Dataset& train,
   std::vector<double> lrs7;  // the variants use every other γ (7 values) to keep the run short
   for (std::size_t i = 0; i < lrs.size(); i += 2) lrs7.push_back(lrs[i]);
   std::vector<SweepSeries> series;
-  series.push_back(sweep_series<double>("sgd-double", "plain SGD, double, from initialisation", spec, train, seed, lrs, {}, 0));
-  series.push_back(sweep_series<float>("sgd-float", "plain SGD, float, from initialisation", spec, train, seed, lrs7, {}, 0));
-  series.push_back(sweep_series<double>("momentum-0.9", "SGD momentum 0.9, double, after 20 warm-up steps", spec, train, seed, lrs7,
-                                        SgdOptions{0.9, 0.0}, Protocol::momentum_warm_steps));
-  series.push_back(sweep_series<double>("weight-decay-5e-4", "SGD weight decay 5e-4, double, from initialisation", spec, train,
-                                        seed, lrs7, SgdOptions{0.0, 5e-4}, 0));
+  series.push_back(sweep_series<double>("sgd-double", spec, train, seed, lrs, {}, 0));
+  series.push_back(sweep_series<float>("sgd-float", spec, train, seed, lrs7, {}, 0));
+  series.push_back(sweep_series<double>("momentum-0.9", spec, train, seed, lrs7, SgdOptions{0.9, 0.0}, Protocol::momentum_warm_steps));
+  series.push_back(sweep_series<double>("weight-decay-5e-4", spec, train, seed, lrs7, SgdOptions{0.0, 5e-4}, 0));
   return series;
 }
 

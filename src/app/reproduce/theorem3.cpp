@@ -244,7 +244,7 @@ CaseResults run_assumption_cases(const std::vector<CaseSpec>& cases, const std::
 // ---- Run 2: batch-size sweep, violation rates over activation × batch size ---------------------------------------------
 struct BatchSweep {
   std::vector<std::size_t> batches;
-  arma::mat bound_violation, sign_opposite, sign_disagree;  // (activation, batch size)
+  arma::mat bound_violation, sign_opposite;  // (activation, batch size)
   nlohmann::json json = nlohmann::json::array();
 };
 
@@ -254,7 +254,6 @@ BatchSweep run_batch_sweep(const std::vector<ActivationCase>& acts, const Models
   b.batches.assign(std::begin(Protocol::batches), std::end(Protocol::batches));
   b.bound_violation.set_size(acts.size(), b.batches.size());
   b.sign_opposite.set_size(acts.size(), b.batches.size());
-  b.sign_disagree.set_size(acts.size(), b.batches.size());
   theorem_progress("theorem3: batch-size sweep (" + std::to_string(b.batches.size()) + " sizes × " + std::to_string(acts.size()) + " activations)");
   for (std::size_t j = 0; j < b.batches.size(); ++j) {
     // At least n_measure samples, and at least 4 steps of the largest batches.
@@ -266,7 +265,6 @@ BatchSweep run_batch_sweep(const std::vector<ActivationCase>& acts, const Models
       table.record("batch sweep", acts[i], rs[i]);
       b.bound_violation(i, j) = t.bound_violation_rate();
       b.sign_opposite(i, j) = t.sign_opposite_rate();
-      b.sign_disagree(i, j) = 1.0 - t.sign_equal_rate();
       b.json.push_back({{"activation", acts[i].label}, {"batch", b.batches[j]}, {"elements", t.n}, {"bound_rate", t.bound_rate()},
                         {"sign_agreement_rate", t.sign_equal_rate()}, {"sign_opposite_rate", t.sign_opposite_rate()}});
     }
