@@ -31,8 +31,6 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
-
 // ---- Protocol: activations, models and measurements ----------------------------------------------------------------
 struct Theorem3Protocol {
   static constexpr std::size_t default_train_size = 2048;
@@ -75,23 +73,12 @@ Theorem3Data load_theorem3_data(const TheoremOptions& o, std::size_t n_train) {
 // A model for Theorem 3 measurements: hidden widths, trained by SGD for one epoch on `train` (γ 0.05, batch 64).
 Mlp<double> theorem3_model(const Dataset& train, Activation act, std::vector<std::size_t> hidden, bool bias,
                            std::uint64_t seed, bool pretrain) {
-  MlpSpec spec;
-  spec.input_dim = train.dim();
-  spec.hidden = std::move(hidden);
-  spec.output_dim = train.n_classes;
-  spec.activation = act;
-  spec.bias = bias;
-  spec.init = Init::pytorch;
+  const MlpSpec spec{.input_dim = train.dim(), .hidden = std::move(hidden), .output_dim = train.n_classes, .activation = act,
+                     .bias = bias, .init = Init::pytorch};
   Mlp<double> model(spec, seed);
   if (pretrain) {
-    TrainOptions options;
-    options.lr = Protocol::pretrain_lr;
-    options.batch = Protocol::pretrain_batch;
-    options.epochs = 1;
-    options.seed = seed + 1;
-    options.evaluate_initial = false;
-    options.progress_label = "theorem3 pre-training";
     Sgd<double> rule;
+    const TrainOptions options = measurement_run_options(Protocol::pretrain_lr, Protocol::pretrain_batch, 1, seed, "theorem3 pre-training");
     Trainer<double> trainer(options, rule);
     trainer.run(model, train, Dataset{});
   }
@@ -313,12 +300,8 @@ void plot_heatmaps(const fs::path& figures, const std::vector<ActivationCase>& a
   std::vector<std::string> act_labels, batch_labels;
   for (const auto& a : acts) act_labels.push_back(a.label);
   for (auto n : b.batches) batch_labels.push_back(std::to_string(n));
-  MatrixHeatmapOptions opt;
-  opt.cell_format = "%.3f";
-  opt.row_axis_label = "activation";
-  opt.col_axis_label = "batch size B";
-  opt.color_min = 0;
-  opt.color_max = 1;
+  const MatrixHeatmapOptions opt{.cell_format = "%.3f", .row_axis_label = "activation", .col_axis_label = "batch size B",
+                                 .color_min = 0, .color_max = 1};
   plot_matrix_heatmap(figures, "bound_violation_heatmap", b.bound_violation, act_labels, batch_labels,
                       "fraction of elements with |a| > L²|v|", "violation rate", FigureSize{FigureWidth::full, 3.2, 8.0}, opt);
   plot_matrix_heatmap(figures, "sign_opposite_heatmap", b.sign_opposite, act_labels, batch_labels,
