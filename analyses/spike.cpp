@@ -54,26 +54,16 @@ PartStats part_stats(const arma::mat& sym, const arma::vec& beta) {
   arma::vec values;
   arma::mat vectors;
   if (!arma::eig_sym(values, vectors, arma::mat(0.5 * (sym + sym.t())))) throw std::runtime_error("part_stats: eig_sym failed");
-  PartStats p;
-  p.lambda_max = values.max();
-  p.lambda_min = values.min();
-  p.beta_form = arma::as_scalar(beta.t() * sym * beta);
-  const arma::uword top = arma::index_max(arma::abs(values));
-  const double c = arma::dot(vectors.col(top), beta);
-  p.top_overlap = c * c;
-  p.frobenius = arma::norm(sym, "fro");
-  return p;
+  const double c = arma::dot(vectors.col(arma::index_max(arma::abs(values))), beta);
+  return {.lambda_max = values.max(), .lambda_min = values.min(), .beta_form = arma::as_scalar(beta.t() * sym * beta),
+          .top_overlap = c * c, .frobenius = arma::norm(sym, "fro")};
 }
 
 SpikeResult run_one_step(const SpikeSetup& setup) {
   if (setup.d == 0 || setup.width == 0 || setup.n == 0 || setup.n_test < 2)
     throw std::invalid_argument("run_one_step: d, width and n must be positive and n_test >= 2");
   if (!(setup.lr > 0)) throw std::invalid_argument("run_one_step: the step size must be positive");
-  SyntheticSpec spec;
-  spec.input_dim = setup.d;
-  spec.n_train = setup.n;
-  spec.n_test = setup.n_test;
-  spec.target = setup.target;
+  const SyntheticSpec spec{.input_dim = setup.d, .n_train = setup.n, .n_test = setup.n_test, .target = setup.target};
   SyntheticTruth truth;
   const DatasetSplit data = make_single_index_dataset(spec, setup.seed, &truth);
   const arma::mat x = arma::conv_to<arma::mat>::from(data.train.x);          // (d, n), x ~ N(0, I/d)
@@ -82,12 +72,8 @@ SpikeResult run_one_step(const SpikeSetup& setup) {
   const arma::rowvec y_test = arma::conv_to<arma::rowvec>::from(data.test.targets.row(0));
   const arma::vec& beta = truth.beta;
 
-  MlpSpec mspec;
-  mspec.input_dim = setup.d;
-  mspec.hidden = {setup.width};
-  mspec.output_dim = 1;
-  mspec.activation = setup.activation;
-  Mlp<double> model(mspec, setup.seed + 1);
+  Mlp<double> model(MlpSpec{.input_dim = setup.d, .hidden = {setup.width}, .output_dim = 1, .activation = setup.activation},
+                     setup.seed + 1);
   arma::arma_rng::set_seed(setup.seed + 2);
   model.weights[0] = arma::randn(setup.width, setup.d);                             // W x ~ N(0, ‖x‖²) ≈ N(0, 1)
   model.weights[1] = arma::randn(1, setup.width) / std::sqrt(double(setup.width));  // a ~ N(0, I/m)

@@ -114,12 +114,7 @@ std::vector<std::vector<Theorem2Step>> theorem2_lr_sweep(const Network<T>& model
   for (double lr : lrs) {
     Network<T> next = model;
     Sgd<T> step_rule = rule;  // copies momentum's velocity: every γ starts from the same optimiser state
-    StepState<T> state;
-    state.lr = lr;
-    state.loss = loss_value;
-    state.pass = &pass;
-    state.grads = &grads;
-    step_rule.update(next, state);
+    step_rule.update(next, StepState<T>{.lr = lr, .loss = loss_value, .pass = &pass, .grads = &grads});
     std::vector<Theorem2Step> row;
     for (std::size_t l = 0; l < model.n_layers(); ++l)
       row.push_back(measure_theorem2_step(to_double(model.weight(l)), to_double(next.weight(l)),

@@ -122,17 +122,9 @@ Theorem3Result run_theorem3(const Mlp<double>& model, const Dataset& data, Loss 
     if (!result.counterexample.found) {
       for (arma::uword i = 0; i < step.a.n_elem; ++i) {
         if (step.v(i) != 0 && std::abs(step.a(i)) > step.slack(i) && (step.a(i) > 0) != (step.v(i) > 0)) {
-          Theorem3Counterexample& c = result.counterexample;
-          c.found = true;
-          c.sample = idx(i / step.a.n_rows);
-          c.unit = i % step.a.n_rows;
-          c.lr = setting.lr;
-          c.z = step.z(i);
-          c.z_plus = step.z(i) + step.dz(i);
-          c.g = step.g(i);
-          c.a = step.a(i);
-          c.v = step.v(i);
-          c.slope_at_z = activate_derivative(model.spec.activation, arma::mat{c.z})(0);
+          result.counterexample = {.found = true, .sample = idx(i / step.a.n_rows), .unit = i % step.a.n_rows, .lr = setting.lr,
+                                   .z = step.z(i), .z_plus = step.z(i) + step.dz(i), .g = step.g(i), .a = step.a(i), .v = step.v(i),
+                                   .slope_at_z = activate_derivative(model.spec.activation, arma::mat{step.z(i)})(0)};
           break;
         }
       }

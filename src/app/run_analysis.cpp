@@ -85,8 +85,8 @@ bool plot_training_curves(const std::filesystem::path& figures, const std::files
                   {"test", arma::vec(epoch), arma::vec(test_loss), {}, {}, true}}};
   LinePanel acc{"Accuracy", "epoch", "accuracy", false, false,
                 {{"train", arma::vec(epoch), arma::vec(train_acc), {}, {}, true},
-                 {"test", arma::vec(epoch), arma::vec(test_acc), {}, {}, true}}};
-  acc.key = "bottom right";
+                 {"test", arma::vec(epoch), arma::vec(test_acc), {}, {}, true}},
+                {}, {}, "bottom right"};
   plot_line_panels(figures, "training_curves", {loss, acc}, FigureSize{FigureWidth::full, 2.3, 8}, 2);
   return true;
 }
@@ -109,8 +109,7 @@ bool plot_rho_over_training(const std::filesystem::path& figures, const std::vec
     if (x.size() >= 2) series.push_back({label, arma::vec(x), arma::vec(y), {}, {}, true});
   }
   if (series.empty()) return false;
-  LinePanel panel{"Pearson ρ of diagonals, layer 0", "epoch", "ρ", false, false, series};
-  panel.key = "bottom right";
+  const LinePanel panel{"Pearson ρ of diagonals, layer 0", "epoch", "ρ", false, false, series, {}, {}, "bottom right"};
   plot_lines(figures, "rho_over_training", panel, FigureSize{FigureWidth::column, 2.4, 8});
   return true;
 }

@@ -33,14 +33,8 @@ void check_combination(const TrainSettings& s) {
 }
 
 MlpSpec model_spec(const TrainSettings& s, const Dataset& train) {
-  MlpSpec spec;
-  spec.input_dim = train.dim();
-  spec.hidden = s.hidden;
-  spec.output_dim = train.targets.is_empty() ? train.n_classes : train.targets.n_rows;
-  spec.activation = s.activation;
-  spec.bias = s.bias;
-  spec.init = s.init;
-  return spec;
+  return {.input_dim = train.dim(), .hidden = s.hidden, .output_dim = train.targets.is_empty() ? train.n_classes : train.targets.n_rows,
+          .activation = s.activation, .bias = s.bias, .init = s.init};
 }
 
 // The network of the settings: conv layers (--conv, on the dataset's image shape), then the dense head.
@@ -127,27 +121,15 @@ void write_recording_attributes(RecordingWriter& writer, const nlohmann::json& c
 
 // What the run's observers record (record/run_observers.hpp), from the parsed settings.
 ObserverSettings observer_settings(const TrainSettings& s, const std::set<std::string>& quantities, RecordMode mode, Loss loss) {
-  ObserverSettings o;
-  o.dir = s.out;
-  o.quantities = quantities;
-  o.mode = mode;
-  o.loss = loss;
-  o.agop = AgopOptions{mode, s.agop_samples, s.agop_centered};
-  o.probes = ProbeOptions{s.probe_samples, s.linearity_lambda, s.linearity_pca, true, true, s.probe_every};
-  return o;
+  return {.dir = s.out, .quantities = quantities, .mode = mode, .loss = loss, .agop = AgopOptions{mode, s.agop_samples, s.agop_centered},
+          .probes = ProbeOptions{s.probe_samples, s.linearity_lambda, s.linearity_pca, true, true, s.probe_every}};
 }
 
 TrainOptions train_options(const TrainSettings& s) {
-  TrainOptions options;
-  options.lr = s.lr;
-  options.batch = s.batch;
-  options.epochs = s.epochs;
-  options.seed = s.seed + 1;  // shuffling stream distinct from the initialisation stream
-  options.loss = s.loss;
-  options.schedule = s.record_every;
-  options.divergence_loss = s.divergence_loss;
-  options.progress_label = s.dataset + " " + to_string(s.optimizer);
-  return options;
+  return {.lr = s.lr, .batch = s.batch, .epochs = s.epochs,
+          .seed = s.seed + 1,  // shuffling stream distinct from the initialisation stream
+          .loss = s.loss, .schedule = s.record_every, .divergence_loss = s.divergence_loss,
+          .progress_label = s.dataset + " " + to_string(s.optimizer)};
 }
 
 // config.json of a run that ended: status, result, finish time.
@@ -219,20 +201,11 @@ std::size_t set_blas_threads(std::size_t threads) {
 }
 
 DatasetSplit load_training_data(const TrainSettings& s) {
-  DatasetRequest request;
-  request.name = s.dataset;
-  request.data_dir = s.data_dir;
-  request.train_size = s.train_size;
-  request.test_size = s.test_size;
-  request.val_fraction = s.val_fraction;
-  request.normalize = s.normalize;
-  request.seed = s.seed;
-  request.synthetic.input_dim = s.synthetic_dim;
-  request.synthetic.n_train = s.synthetic_train;
-  request.synthetic.n_test = s.synthetic_test;
-  request.synthetic.n_classes = s.synthetic_classes;
-  request.synthetic.target = s.synthetic_target;
-  return load_dataset(request);
+  return load_dataset({.name = s.dataset, .data_dir = s.data_dir, .train_size = s.train_size, .test_size = s.test_size,
+                       .normalize = s.normalize, .seed = s.seed,
+                       .synthetic = {.input_dim = s.synthetic_dim, .n_train = s.synthetic_train, .n_test = s.synthetic_test,
+                                     .n_classes = s.synthetic_classes, .target = s.synthetic_target},
+                       .val_fraction = s.val_fraction});
 }
 
 std::optional<nlohmann::json> finished_run_config(const TrainSettings& settings) {

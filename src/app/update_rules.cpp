@@ -13,16 +13,9 @@ VclOptions vcl_options(const TrainSettings& s) {
     throw UsageError("--optimizer vcl needs at least one hidden or conv layer (--hidden, --conv)");
   if (s.momentum != 0 || s.weight_decay != 0)
     throw UsageError("--optimizer vcl: --momentum and --weight-decay apply to SGD only");
-  VclOptions o;
-  o.alpha = s.vcl_alpha;
-  o.gram = s.vcl_gram;
-  o.fast_solver = s.vcl_solver != VclSolver::full;
-  o.fast_solver_min_dim = s.vcl_solver == VclSolver::automatic ? kAutoFastSolverMinDim : 0;
-  o.clip_negative = s.vcl_clip;
-  o.warmup_epochs = s.vcl_warmup_epochs;
-  o.train_last = s.vcl_train_last;
-  o.last_lr = s.vcl_last_lr;
-  return o;
+  return {.alpha = s.vcl_alpha, .gram = s.vcl_gram, .fast_solver = s.vcl_solver != VclSolver::full, .clip_negative = s.vcl_clip,
+          .warmup_epochs = s.vcl_warmup_epochs, .train_last = s.vcl_train_last, .last_lr = s.vcl_last_lr,
+          .fast_solver_min_dim = s.vcl_solver == VclSolver::automatic ? kAutoFastSolverMinDim : 0};
 }
 
 template <class T> std::unique_ptr<UpdateRule<T>> make_update_rule(const TrainSettings& s) {

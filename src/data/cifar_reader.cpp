@@ -31,12 +31,8 @@ RawImages parse_records(const std::vector<std::uint8_t>& bytes, const std::strin
   }
   const std::size_t n = bytes.size() / record_bytes;
   const std::size_t label_count = label_bytes.size();
-  RawImages images;
-  images.channels = 3;
-  images.height = 32;
-  images.width = 32;
-  images.pixels.resize(n * kCifarPixels);
-  images.labels.resize(n);
+  RawImages images{.channels = 3, .height = 32, .width = 32, .pixels = std::vector<std::uint8_t>(n * kCifarPixels),
+                   .labels = std::vector<std::uint8_t>(n)};
   for (std::size_t i = 0; i < n; ++i) {
     const std::uint8_t* record = bytes.data() + i * record_bytes;
     for (const LabelByte& label : label_bytes) {

@@ -51,12 +51,8 @@ RawImages parse_idx_images(const std::vector<std::uint8_t>& bytes, const std::st
                     std::to_string(found) + (found < expected ? " (truncated file" : " (extra bytes") +
                     "; re-download it).");
   }
-  RawImages images;
-  images.channels = 1;
-  images.height = rows;
-  images.width = cols;
-  images.pixels.assign(bytes.begin() + kHeader, bytes.end());  // row-major per image, as vclab wants
-  return images;
+  // Pixels are row-major per image, as vclab wants.
+  return RawImages{.channels = 1, .height = rows, .width = cols, .pixels = std::vector<std::uint8_t>(bytes.begin() + kHeader, bytes.end())};
 }
 
 std::vector<std::uint8_t> parse_idx_labels(const std::vector<std::uint8_t>& bytes, const std::string& file,

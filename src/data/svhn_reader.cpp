@@ -87,12 +87,8 @@ void require_svhn_y_shape(const matvar_t* y, std::size_t n, const std::string& f
 RawImages svhn_images(const matvar_t* x, const matvar_t* y, const std::string& file) {
   constexpr std::size_t kH = 32, kW = 32, kC = 3, kDim = kC * kH * kW;
   const std::size_t n = x->dims[3];
-  RawImages images;
-  images.channels = kC;
-  images.height = kH;
-  images.width = kW;
-  images.pixels.resize(n * kDim);
-  images.labels.resize(n);
+  RawImages images{.channels = kC, .height = kH, .width = kW, .pixels = std::vector<std::uint8_t>(n * kDim),
+                   .labels = std::vector<std::uint8_t>(n)};
   const auto* src = static_cast<const std::uint8_t*>(x->data);
   for (std::size_t i = 0; i < n; ++i) {
     double label = 0;

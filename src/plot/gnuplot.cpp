@@ -16,6 +16,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "io/atomic_write.hpp"
+
 namespace vclab {
 namespace {
 
@@ -51,22 +53,6 @@ std::string gnuplot_executable() {
     }
   }
   return {};
-}
-
-// Writes `contents` to `target` atomically: a temporary sibling, then rename.
-void write_file_atomically(const fs::path& target, const std::string& contents) {
-  const fs::path tmp = target.parent_path() / ("." + target.filename().string() + ".partial");
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error("cannot write " + tmp.string());
-    out << contents;
-    out.close();
-    if (!out) {
-      fs::remove(tmp);
-      throw std::runtime_error("failed writing " + tmp.string());
-    }
-  }
-  fs::rename(tmp, target);
 }
 
 struct ProcessResult {

@@ -11,23 +11,15 @@
 #include "record/feature_probe_recorder.hpp"
 #include "train/sgd.hpp"
 #include "train/trainer.hpp"
+#include "blobs.hpp"
 #include "test_util.hpp"
 
 using namespace vclab;
 
 namespace {
 
-Dataset blobs(std::size_t n, std::uint64_t seed) {
-  arma::arma_rng::set_seed(seed);
-  Dataset d;
-  d.name = "blobs";
-  d.n_classes = 3;
-  d.y.set_size(n);
-  for (std::size_t i = 0; i < n; ++i) d.y(i) = i % 3;
-  d.x = arma::randn<arma::fmat>(6, n) * 0.3f;
-  for (std::size_t i = 0; i < n; ++i) d.x(d.y(i), i) += 1.0f;
-  return d;
-}
+// Labels cycling 0, 1, 2: every class equally often.
+Dataset blobs(std::size_t n, std::uint64_t seed) { return test::blobs(n, seed, test::BlobLabels::cyclic); }
 
 }  // namespace
 

@@ -4,23 +4,14 @@
 #include "record/vc_shift_accumulator.hpp"
 #include "train/sgd.hpp"
 #include "train/trainer.hpp"
+#include "blobs.hpp"
 #include "test_util.hpp"
 
 using namespace vclab;
+using vclab::test::blobs;
 using vclab::test::require_close;
 
 namespace {
-
-Dataset blobs(std::size_t n, std::uint64_t seed) {
-  arma::arma_rng::set_seed(seed);
-  Dataset d;
-  d.name = "blobs";
-  d.n_classes = 3;
-  d.y = arma::randi<arma::uvec>(n, arma::distr_param(0, 2));
-  d.x = arma::randn<arma::fmat>(6, n) * 0.3f;
-  for (std::size_t i = 0; i < n; ++i) d.x(d.y(i), i) += 1.0f;  // class c shifts feature c
-  return d;
-}
 
 // Options of a plain SGD run: step size, batch size, epochs; the rest at their defaults.
 TrainOptions sgd_options(double lr, std::size_t batch, std::size_t epochs) {

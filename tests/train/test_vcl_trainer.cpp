@@ -9,9 +9,11 @@
 #include "train/divergence.hpp"
 #include "train/trainer.hpp"
 #include "train/vcl.hpp"
+#include "blobs.hpp"
 #include "test_util.hpp"
 
 using namespace vclab;
+using vclab::test::blobs;
 using vclab::test::require_close;
 
 namespace {
@@ -35,17 +37,6 @@ MlpSpec tiny_spec() {
   spec.activation = Activation::tanh;  // σ' = 1 − σ², written out below
   spec.init = Init::normal;
   return spec;
-}
-
-Dataset blobs(std::size_t n, std::uint64_t seed) {
-  arma::arma_rng::set_seed(seed);
-  Dataset d;
-  d.name = "blobs";
-  d.n_classes = kClasses;
-  d.y = arma::randi<arma::uvec>(n, arma::distr_param(0, int(kClasses) - 1));
-  d.x = arma::randn<arma::fmat>(kInput, n) * 0.3f;
-  for (std::size_t i = 0; i < n; ++i) d.x(d.y(i), i) += 1.0f;
-  return d;
 }
 
 // One batch's forward/backward through the library, packaged as the trainer's StepState.

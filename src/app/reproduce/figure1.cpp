@@ -79,23 +79,12 @@ std::string resolve_dataset(const Figure1Options& o) {
 }
 
 TrainSettings base_settings(const Figure1Options& o, const std::string& dataset) {
-  TrainSettings base;
-  base.dataset = dataset;
-  base.data_dir = o.data_dir;
-  base.train_size = o.train_size;
-  base.hidden = {Protocol::hidden};
-  base.activation = Protocol::activation;
-  base.lr = o.lr;
-  base.batch = o.batch;
-  base.epochs = o.epochs;
-  base.record = Protocol::record;
-  base.record_mode = Protocol::record_mode;
-  base.record_every = Protocol::record_every;
-  base.agop_samples = o.agop_samples;
-  base.threads = o.threads;
-  base.overwrite = true;
-  base.save_weights = false;
-  return base;
+  return {.dataset = dataset, .data_dir = o.data_dir, .train_size = o.train_size,
+          .hidden = {Protocol::hidden}, .activation = Protocol::activation,
+          .lr = o.lr, .batch = o.batch, .epochs = o.epochs, .threads = o.threads,
+          .record = Protocol::record, .record_mode = Protocol::record_mode, .record_every = Protocol::record_every,
+          .agop_samples = o.agop_samples,
+          .overwrite = true, .save_weights = false};
 }
 
 // ---- Run: train each seed and variant, or reuse its finished run ---------------------------------------------------
@@ -110,10 +99,7 @@ struct Figure1Run {
 };
 
 Figure1Run run_one(const std::string& label, const TrainSettings& settings, const DatasetSplit& data) {
-  Figure1Run r;
-  r.label = label;
-  r.settings = settings;
-  r.run = train_or_reuse(settings, data, "figure1", label);
+  Figure1Run r{.label = label, .settings = settings, .run = train_or_reuse(settings, data, "figure1", label)};
   if (r.diverged()) return r;
   r.rows = analyze_run(settings.out).correlations;
   plot_run(settings.out, &r.rows);
@@ -237,10 +223,10 @@ void plot_figures(const std::filesystem::path& figures, const std::vector<Figure
   std::filesystem::create_directories(figures);
   if (!seeds.empty() && !seeds[0].diverged()) plot_seed0_heatmaps(figures, seeds[0], st);
   if (st.vc_by_epoch.size() < 2) return;
-  LinePanel panel{"ρ of diagonals, layer 0 (±2 std)", "epoch", "Pearson ρ", false, false,
-                  {band_series("V vs G", st.vc_by_epoch), band_series("AGOP vs G", st.agop_by_epoch),
-                   band_series("V vs ΔG", st.vcd_by_epoch), band_series("AGOP vs ΔG", st.agopd_by_epoch)}};
-  panel.key = "bottom right";
+  const LinePanel panel{"ρ of diagonals, layer 0 (±2 std)", "epoch", "Pearson ρ", false, false,
+                        {band_series("V vs G", st.vc_by_epoch), band_series("AGOP vs G", st.agop_by_epoch),
+                         band_series("V vs ΔG", st.vcd_by_epoch), band_series("AGOP vs ΔG", st.agopd_by_epoch)},
+                        {}, {}, "bottom right"};
   plot_lines(figures, "rho_over_training", panel, FigureSize{FigureWidth::column, 2.6, 8});
   st.figures.push_back("rho_over_training");
 }
@@ -249,7 +235,6 @@ void plot_figures(const std::filesystem::path& figures, const std::vector<Figure
 struct Figure1Report {
   const Figure1Options& o;
   std::string dataset;
-  std::filesystem::path out;
   TrainSettings base;
   const DatasetSplit& data;
   Figure1Runs runs;
@@ -435,10 +420,10 @@ int reproduce_figure1(const Figure1Options& o) {
             << (data.train.source_files.empty() ? std::string("?") : std::filesystem::path(data.train.source_files.front()).parent_path().string())
             << "\n";
 
-  Figure1Report r{o, dataset, out, base, data, run_all(o, base, data, out), {}, 0, {}};
+  Figure1Report r{o, dataset, base, data, run_all(o, base, data, out), {}, 0, {}};
   r.st = seed_statistics(r.runs.seeds);
   plot_figures(out / "figures", r.runs.seeds, r.st);
-  r.wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  r.wall = seconds_since(start);
   r.provenance = Provenance::now();
   write_json(out / "summary.json", summary_json(r));
   write_file_atomically(out / "README.md", readme_markdown(r, set_blas_threads(o.threads)));

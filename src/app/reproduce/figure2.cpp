@@ -99,11 +99,11 @@ int run_figure2(const Figure2Options& o) {
     trained = todo.size();
     failed = std::count_if(todo.begin(), todo.end(), [](const Figure2Job& j) { return !finished_with(j); });
   }
-  const double train_wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double train_wall = seconds_since(start);
   Figure2ReportContext ctx;
   ctx.provenance = Provenance::now();
   ctx.invocations = log_invocation(o.out, ctx.provenance, trained, reused, train_wall);
-  ctx.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ctx.wall_seconds = seconds_since(start);
   const std::size_t missing = write_figure2_report(o, grid, ctx);
   std::cout << "reproduce figure2: wrote " << (std::filesystem::path(o.out) / "README.md").string() << " and summary.json";
   if (missing > 0) std::cout << " (partial: " << missing << " runs have not finished; summary.json lists them)";

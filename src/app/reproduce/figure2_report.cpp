@@ -379,19 +379,9 @@ std::vector<std::string> deviations(const Figure2Options& o) {
   return out;
 }
 
-}  // namespace
-
-namespace {
-
 Series band(const std::string& label, const CurveSummary& s) {
-  Series out;
-  out.label = label;
-  out.x = arma::regspace<arma::vec>(0, double(s.mean.size()) - 1);
-  out.y = arma::vec(s.mean);
-  out.lo = out.y - 2 * arma::vec(s.std);
-  out.hi = out.y + 2 * arma::vec(s.std);
-  out.points = true;
-  return out;
+  const arma::vec mean(s.mean), two_std = 2 * arma::vec(s.std);
+  return {label, arma::regspace<arma::vec>(0, double(s.mean.size()) - 1), mean, mean - two_std, mean + two_std, true};
 }
 
 // figures/figure2 (γ by test) and figures/figure2_validation_selected; returns the names written.
@@ -403,14 +393,10 @@ std::vector<std::string> write_figures(const std::filesystem::path& out, const s
     for (std::size_t i = 0; i < results.size(); ++i) {
       const Comparison& c = by_val ? comparisons[i].second : comparisons[i].first;
       if (!c.valid()) continue;
-      LinePanel p;
-      p.title = results[i].plan->name;
-      p.xlabel = "epoch";
-      p.ylabel = "test accuracy";
-      p.key = "bottom right";
-      p.series.push_back(band("SGD γ=" + lr_text(results[i].cells[c.sgd].lr), c.s));
-      p.series.push_back(band("VCL γ=" + lr_text(results[i].cells[c.vcl].lr), c.v));
-      panels.push_back(p);
+      panels.push_back({.title = results[i].plan->name, .xlabel = "epoch", .ylabel = "test accuracy",
+                        .series = {band("SGD γ=" + lr_text(results[i].cells[c.sgd].lr), c.s),
+                                   band("VCL γ=" + lr_text(results[i].cells[c.vcl].lr), c.v)},
+                        .key = "bottom right"});
     }
     if (panels.empty()) continue;
     const std::size_t columns = std::min<std::size_t>(3, panels.size());

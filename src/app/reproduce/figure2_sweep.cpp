@@ -87,31 +87,18 @@ std::size_t input_dim(const std::string& dataset) {
 
 TrainSettings job_settings(const Figure2Options& o, const Figure2Job& job, std::size_t train_size, std::size_t epochs,
                            VclSolver solver) {
-  TrainSettings s;
-  s.dataset = job.dataset;
-  s.data_dir = o.data_dir;
-  s.train_size = train_size;
-  s.test_size = o.test_size;
-  s.val_fraction = o.val_fraction;
-  s.hidden = parse_hidden(o.hidden);
-  s.activation = Protocol::activation;
-  s.optimizer = parse_enum<Optimizer>(job.method, "method");
-  s.lr = job.lr;
-  s.batch = o.batch;
-  s.epochs = epochs;
-  s.seed = job.seed;
-  s.threads = Protocol::threads;
-  s.vcl_alpha = o.vcl_alpha;
-  s.vcl_gram = o.vcl_gram;
-  s.vcl_solver = solver;
-  s.vcl_warmup_epochs = o.vcl_warmup_epochs;
-  s.vcl_last_lr = o.vcl_last_lr;
-  s.record = Protocol::record;
-  s.checkpoint_every = 0;
-  s.save_weights = false;  // the validation accuracy is in metrics.csv
-  s.out = job.dir.string();
-  s.overwrite = true;      // a half-written run directory is trained again from the start
-  return s;
+  return {.dataset = job.dataset, .data_dir = o.data_dir, .train_size = train_size, .test_size = o.test_size,
+          .val_fraction = o.val_fraction,
+          .hidden = parse_hidden(o.hidden), .activation = Protocol::activation,
+          .optimizer = parse_enum<Optimizer>(job.method, "method"), .lr = job.lr, .batch = o.batch, .epochs = epochs,
+          .seed = job.seed, .threads = Protocol::threads,
+          .vcl_alpha = o.vcl_alpha, .vcl_gram = o.vcl_gram, .vcl_solver = solver, .vcl_warmup_epochs = o.vcl_warmup_epochs,
+          .vcl_last_lr = o.vcl_last_lr,
+          .record = Protocol::record,
+          .out = job.dir.string(),
+          .overwrite = true,      // a half-written run directory is trained again from the start
+          .save_weights = false,  // the validation accuracy is in metrics.csv
+          .checkpoint_every = 0};
 }
 
 // Settings that only say where and what extra files a run wrote; they do not change its results.
@@ -271,7 +258,7 @@ void run_jobs_locally(const std::vector<Figure2Job>& jobs, std::size_t parallel)
     const auto it = running.find(pid);
     if (it == running.end()) continue;
     ++done;
-    const double minutes = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / 60;
+    const double minutes = seconds_since(start) / 60;
     const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
     std::cerr << "reproduce figure2: [" << done << "/" << jobs.size() << ", " << fmt(minutes, 1) << " min] "
               << it->second->dir.string()

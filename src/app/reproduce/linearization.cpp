@@ -63,8 +63,7 @@ struct DatasetResult {
   std::string dataset;
   std::string skipped;  // why, when the dataset could not be loaded or the run diverged
   TrainSettings settings;
-  bool reused = false;
-  double seconds = 0, test_accuracy = NAN;
+  ReportRun run;  // trained now or reused
   std::size_t n_weight_layers = 0;
   std::vector<ProbeRow> linearity, collapse;
   SequenceSummary sequence;
@@ -84,26 +83,14 @@ arma::vec field_of(const std::vector<ProbeRow>& rows, std::size_t layer, std::si
 }
 
 TrainSettings dataset_settings(const std::string& dataset, const LinearizationOptions& o) {
-  TrainSettings s;
-  s.dataset = dataset;
-  if (!o.data_root.empty()) s.data_dir = (std::filesystem::path(o.data_root) / dataset).string();
-  s.train_size = o.train_size;
-  s.hidden = o.hidden;
-  s.activation = Protocol::activation;
-  s.lr = o.lr;
-  s.batch = o.batch;
-  s.epochs = o.epochs;
-  s.seed = o.seed;
-  s.threads = o.threads;
-  s.record = Protocol::record;
-  s.agop_samples = o.agop_samples;
-  s.probe_samples = o.probe_samples;
-  s.linearity_lambda = o.lambda;
-  s.linearity_pca = o.pca;
-  s.overwrite = true;
-  s.save_weights = false;
-  s.out = (std::filesystem::path(o.out) / "runs" / dataset).string();
-  return s;
+  return {.dataset = dataset,
+          .data_dir = o.data_root.empty() ? std::string() : (std::filesystem::path(o.data_root) / dataset).string(),
+          .train_size = o.train_size,
+          .hidden = o.hidden, .activation = Protocol::activation,
+          .lr = o.lr, .batch = o.batch, .epochs = o.epochs, .seed = o.seed, .threads = o.threads,
+          .record = Protocol::record, .agop_samples = o.agop_samples, .probe_samples = o.probe_samples,
+          .linearity_lambda = o.lambda, .linearity_pca = o.pca,
+          .out = (std::filesystem::path(o.out) / "runs" / dataset).string(), .overwrite = true, .save_weights = false};
 }
 
 // The recording and probe strides follow from the data: checkpoints_per_epoch and probes_per_epoch per epoch.
@@ -144,12 +131,9 @@ DatasetResult run_dataset(const std::string& dataset, const LinearizationOptions
   set_strides(s, data.train, o);
   r.settings = s;
   r.n_weight_layers = o.hidden.size() + 1;
-  const ReportRun run = train_or_reuse(s, data, "linearization", dataset + ", " + std::to_string(data.train.size()) +
-                                                                     " samples, record mode " + to_string(s.record_mode) + ", every " + s.record_every.to_string());
-  r.reused = run.reused;
-  r.seconds = run.seconds;
-  r.test_accuracy = run.test_accuracy;
-  if (run.diverged) r.skipped = run.reused ? "diverged" : "diverged: " + run.divergence;
+  r.run = train_or_reuse(s, data, "linearization", dataset + ", " + std::to_string(data.train.size()) + " samples, record mode " +
+                                                          to_string(s.record_mode) + ", every " + s.record_every.to_string());
+  if (r.run.diverged) r.skipped = r.run.reused ? "diverged" : "diverged: " + r.run.divergence;
   if (r.skipped.empty()) analyse_run(r, o);
   return r;
 }
@@ -160,9 +144,9 @@ Series series_of(const std::string& label, const arma::vec& x, const arma::vec& 
 std::vector<std::string> plot_dataset(const std::filesystem::path& figures, const DatasetResult& r) {
   std::vector<std::string> names;
   const std::size_t L = r.n_weight_layers;
-  LinePanel t_panel{r.dataset + ": Target Linearity T", "epoch", "T", false, false, {}};
-  LinePanel s_panel{"surrogate S_rel = ‖ZᵀY‖²/(‖Z‖²‖Y‖²)", "epoch", "S_rel", false, false, {}};
-  LinePanel raw_panel{"surrogate S = ‖ZᵀY‖²_F", "epoch", "S", false, true, {}};
+  LinePanel t_panel{r.dataset + ": Target Linearity T", "epoch", "T", false, false, {}, {}, {}, "bottom right"};
+  LinePanel s_panel{"surrogate S_rel = ‖ZᵀY‖²/(‖Z‖²‖Y‖²)", "epoch", "S_rel", false, false, {}, {}, {}, "bottom right"};
+  LinePanel raw_panel{"surrogate S = ‖ZᵀY‖²_F", "epoch", "S", false, true, {}, {}, {}, "off"};
   for (std::size_t l = 0; l <= L; ++l) {
     arma::vec epochs;
     const arma::vec t = field_of(r.linearity, l, 0, &epochs);
@@ -173,8 +157,6 @@ std::vector<std::string> plot_dataset(const std::filesystem::path& figures, cons
       raw_panel.series.push_back(series_of(layer_name(l, L), epochs, field_of(r.linearity, l, 1)));
     }
   }
-  t_panel.key = s_panel.key = "bottom right";
-  raw_panel.key = "off";
   plot_line_panels(figures, r.dataset + "_linearity", {t_panel, s_panel, raw_panel}, FigureSize{FigureWidth::full, 2.4, 8}, 3);
   names.push_back(r.dataset + "_linearity");
 
@@ -185,15 +167,15 @@ std::vector<std::string> plot_dataset(const std::filesystem::path& figures, cons
     for (std::size_t f = 0; f < 3; ++f)
       nc.series.push_back(series_of(std::string("NC") + char('1' + f), arma::vec(), field_of(r.collapse, layer, f, &epochs)));
     for (auto& sr : nc.series) sr.x = epochs;
-    LinePanel nc4{"NC4: nearest-centre disagreement", "epoch", "NC4", false, false, {series_of("NC4", epochs, field_of(r.collapse, layer, 3))}};
-    nc4.key = "off";
+    const LinePanel nc4{"NC4: nearest-centre disagreement", "epoch", "NC4", false, false,
+                        {series_of("NC4", epochs, field_of(r.collapse, layer, 3))}, {}, {}, "off"};
     plot_line_panels(figures, r.dataset + "_collapse", {nc, nc4}, FigureSize{FigureWidth::full, 2.4, 8}, 2);
     names.push_back(r.dataset + "_collapse");
   }
 
   std::vector<LinePanel> spectra;
   if (!r.spectra.outliers.empty()) {
-    LinePanel top{"top σ²(W_l) / MP edge of W_l(0)", "epoch", "ratio", false, true, {}};
+    LinePanel top{"top σ²(W_l) / MP edge of W_l(0)", "epoch", "ratio", false, true, {}, {}, {}, "off"};
     LinePanel count{"σ² outliers above the MP edge", "epoch", "count", false, false, {}};
     for (std::size_t l = 0; l < L; ++l) {
       std::vector<double> x, ratio, n;
@@ -207,12 +189,11 @@ std::vector<std::string> plot_dataset(const std::filesystem::path& figures, cons
       top.series.push_back(series_of("W" + std::to_string(l), arma::vec(x), arma::vec(ratio)));
       count.series.push_back(series_of("W" + std::to_string(l), arma::vec(x), arma::vec(n)));
     }
-    top.key = "off";
     spectra.push_back(top);
     spectra.push_back(count);
   }
   if (!r.spectra.angles.empty()) {
-    LinePanel angles{"top-10 eigenspaces, layer 0: mean cos²", "epoch", "mean cos² θ", false, false, {}};
+    LinePanel angles{"top-10 eigenspaces, layer 0: mean cos²", "epoch", "mean cos² θ", false, false, {}, 0.0, 1.0};
     for (const auto& [a, b] : std::vector<std::pair<std::string, std::string>>{{"gram", "vc"}, {"gram", "agop"}, {"dgram", "vc"}, {"dgram", "agop"}, {"vc", "agop"}}) {
       std::vector<double> x, y;
       for (const auto& row : r.spectra.angles)
@@ -222,8 +203,6 @@ std::vector<std::string> plot_dataset(const std::filesystem::path& figures, cons
         }
       if (!x.empty()) angles.series.push_back(series_of(a + "–" + b, arma::vec(x), arma::vec(y)));
     }
-    angles.ymin = 0;
-    angles.ymax = 1;
     spectra.push_back(angles);
   }
   if (!spectra.empty()) {
@@ -240,9 +219,9 @@ nlohmann::json dataset_json(const DatasetResult& r) {
     return j;
   }
   j["settings"] = to_json(r.settings);
-  j["reused_finished_run"] = r.reused;
-  j["training_seconds"] = r.seconds;
-  j["test_accuracy"] = json_number(r.test_accuracy);
+  j["reused_finished_run"] = r.run.reused;
+  j["training_seconds"] = r.run.seconds;
+  j["test_accuracy"] = json_number(r.run.test_accuracy);
   j["linearization"] = to_json(r.sequence);
   j["spearman_t_last_hidden_vs_nc1_over_checkpoints"] = json_number(r.rho_t_vs_nc1);
   if (!r.collapse.empty()) {
@@ -362,9 +341,9 @@ void write_dataset_section(std::ostream& md, const DatasetResult& r, const std::
     md << "Skipped: " << r.skipped << "\n\n";
     return;
   }
-  md << "Test accuracy after " << r.settings.epochs << " epochs: " << fmt(r.test_accuracy) << " (training "
-     << fmt(r.seconds / 60, 1) << " min" << (r.reused ? ", reused from runs/" : "") << "; record mode " << to_string(r.settings.record_mode)
-     << ", checkpoints every " << r.settings.record_every.to_string() << ").\n\n";
+  md << "Test accuracy after " << r.settings.epochs << " epochs: " << fmt(r.run.test_accuracy) << " (training "
+     << fmt(r.run.seconds / 60, 1) << " min" << (r.run.reused ? ", reused from runs/" : "") << "; record mode "
+     << to_string(r.settings.record_mode) << ", checkpoints every " << r.settings.record_every.to_string() << ").\n\n";
   layer_table_markdown(md, r);
   sequence_markdown(md, r);
   collapse_and_outliers_markdown(md, r);
@@ -418,7 +397,7 @@ void answer_markdown(std::ostream& md, const LinearizationOptions& o, const std:
     }
     const auto& l = r.sequence.layers;
     const arma::vec logits = field_of(r.linearity, r.n_weight_layers, 0);
-    md << "| " << r.dataset << " | " << fmt(r.test_accuracy) << " | " << fmt(l.front().t_final) << " | " << fmt(l.back().t_final)
+    md << "| " << r.dataset << " | " << fmt(r.run.test_accuracy) << " | " << fmt(l.front().t_final) << " | " << fmt(l.back().t_final)
        << " | " << (logits.is_empty() ? "n/a" : fmt(logits(logits.n_elem - 1))) << " | " << (r.sequence.final_increasing ? "yes" : "no") << " | "
        << fmt(100 * r.sequence.fraction_increasing, 0) << "% | " << (r.sequence.half_times_ordered ? "yes" : "no") << " | "
        << fmt(r.sequence.kendall_tau_half, 2) << " |\n";
@@ -471,7 +450,7 @@ int reproduce_linearization(const LinearizationOptions& o) {
     results.push_back(run_dataset(dataset, o));
     figures.push_back(results.back().skipped.empty() ? plot_dataset(out / "figures", results.back()) : std::vector<std::string>{});
   }
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double wall = seconds_since(start);
   const Provenance provenance = Provenance::now();
   write_json(out / "summary.json", summary_json(results, provenance, wall, threads));
   write_file_atomically(out / "README.md", readme_markdown(o, results, figures, provenance, wall, threads));
@@ -480,7 +459,7 @@ int reproduce_linearization(const LinearizationOptions& o) {
   for (const auto& r : results) {
     if (!r.skipped.empty()) continue;
     ++done;
-    std::cout << r.dataset << ": test accuracy " << fmt(r.test_accuracy) << ", T increases with depth at end: "
+    std::cout << r.dataset << ": test accuracy " << fmt(r.run.test_accuracy) << ", T increases with depth at end: "
               << (r.sequence.final_increasing ? "yes" : "no") << ", half-change epochs ordered by depth: "
               << (r.sequence.half_times_ordered ? "yes" : "no") << "\n";
   }

@@ -26,6 +26,10 @@ std::string Provenance::generated_by() const {
 
 std::string Provenance::as_list() const { return "- command: `" + command + "`\n- git revision: `" + git_revision + "`\n"; }
 
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 std::string fmt(double value, int digits) {
   if (!std::isfinite(value)) return "n/a";
   char buf[32];
@@ -51,23 +55,17 @@ std::string fmt_slope(double value) {
 
 ReportRun train_or_reuse(const TrainSettings& settings, const DatasetSplit& data, const std::string& command,
                          const std::string& label) {
-  ReportRun run;
   if (const auto config = finished_run_config(settings)) {
-    run.reused = true;
-    run.seconds = (*config)["result"].value("seconds", 0.0);
-    run.diverged = config->value("status", "") == "diverged";
-    // quiet_NaN, not NAN: NAN would make the default a float
-    run.test_accuracy = (*config)["result"].value("final_test_accuracy", std::numeric_limits<double>::quiet_NaN());
     std::cerr << "reproduce " << command << ": reusing finished run " << settings.out << " (" << label << ")\n";
-    return run;
+    const nlohmann::json& result = (*config)["result"];
+    // quiet_NaN, not NAN: NAN would make the default a float
+    return {.reused = true, .diverged = config->value("status", "") == "diverged", .seconds = result.value("seconds", 0.0),
+            .test_accuracy = result.value("final_test_accuracy", std::numeric_limits<double>::quiet_NaN())};
   }
   std::cerr << "reproduce " << command << ": training " << label << " -> " << settings.out << "\n";
   const TrainOutcome outcome = run_training(settings, data);
-  run.seconds = outcome.seconds;
-  run.diverged = outcome.result.diverged;
-  run.divergence = outcome.result.divergence_message;
-  run.test_accuracy = outcome.final_test_accuracy;
-  return run;
+  return {.diverged = outcome.result.diverged, .divergence = outcome.result.divergence_message, .seconds = outcome.seconds,
+          .test_accuracy = outcome.final_test_accuracy};
 }
 
 }  // namespace vclab

@@ -1,6 +1,7 @@
 // What every `vclab reproduce` report shares: its provenance (which command, at which commit, when), the number
 // formatting of its tables, and the check that reuses a finished training run instead of training it again.
 #pragma once
+#include <chrono>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -23,6 +24,9 @@ struct Provenance {
   // "- command: `COMMAND`\n- git revision: `REVISION`\n": the same as the first lines of a markdown list.
   std::string as_list() const;
 };
+
+// Wall seconds since `start`, a steady-clock reading (how long a report or one of its runs took).
+double seconds_since(std::chrono::steady_clock::time_point start);
 
 // Fixed-point text with `digits` decimals; "n/a" for NaN/Inf (report tables).
 std::string fmt(double value, int digits = 3);

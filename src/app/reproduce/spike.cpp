@@ -93,20 +93,10 @@ std::map<std::string, double> values_of(const SpikeResult& r) {
 }
 
 Point run_point(const SpikeOptions& o, const std::string& target, double lr_scale, double ratio) {
-  Point p;
-  p.lr_scale = lr_scale;
-  p.ratio = ratio;
-  p.lr = lr_scale * spike_reference_lr(o.d, o.width);
+  Point p{.lr_scale = lr_scale, .ratio = ratio, .lr = lr_scale * spike_reference_lr(o.d, o.width)};
   for (std::size_t seed = 0; seed < o.seeds; ++seed) {
-    SpikeSetup setup;
-    setup.d = o.d;
-    setup.width = o.width;
-    setup.n = std::max<std::size_t>(2, std::size_t(std::lround(ratio * double(o.d))));
-    setup.n_test = o.n_test;
-    setup.lr = p.lr;
-    setup.target = target;
-    setup.activation = o.activation;
-    setup.seed = seed;
+    const SpikeSetup setup{.d = o.d, .width = o.width, .n = std::max<std::size_t>(2, std::size_t(std::lround(ratio * double(o.d)))),
+                           .n_test = o.n_test, .lr = p.lr, .target = target, .activation = o.activation, .seed = seed};
     for (const auto& [name, value] : values_of(run_one_step(setup))) p.stats[name].per_seed.push_back(value);
   }
   return p;
@@ -132,27 +122,25 @@ Series curve(const std::string& label, const std::vector<Point>& points, const s
 
 void plot_target(const std::filesystem::path& figures, const std::string& target, const std::vector<Point>& by_lr,
                  const std::vector<Point>& by_ratio) {
-  LinePanel overlap{target + ": overlap with β vs step size", "η / η_ref", "⟨top eigvec, β⟩²", true, false,
-                    {curve("W⁺ (top sing. vec.)", by_lr, "overlap_w_after", true), curve("ΔG", by_lr, "overlap_dgram", true),
-                     curve("P₁ (first order)", by_lr, "overlap_first", true), curve("P₂ (η² part)", by_lr, "overlap_second", true)}};
-  overlap.ymin = 0;
-  overlap.ymax = 1;
-  overlap.key = "top left";
-  LinePanel share{"share of βᵀΔGβ carried by P₂; spike size", "η / η_ref", "", true, true,
-                  {curve("βᵀP₂β / βᵀΔGβ", by_lr, "second_share_beta", true), curve("top σ²(W⁺) / MP edge", by_lr, "sv2_top_over_mp_edge", true),
-                   curve("‖P₂‖_F / ‖P₁‖_F", by_lr, "second_over_first_fro", true)}};
-  share.key = "top left";
-  LinePanel ratio{"overlap with β vs n/d", "n / d", "⟨top eigvec, β⟩²", true, false,
-                  {curve("W⁺", by_ratio, "overlap_w_after", false), curve("ΔG", by_ratio, "overlap_dgram", false),
-                   curve("P₁", by_ratio, "overlap_first", false), curve("P₂", by_ratio, "overlap_second", false)}};
-  ratio.ymin = 0;
-  ratio.ymax = 1;
-  ratio.key = "off";
-  LinePanel features{"feature covariance: target on top PC", "η / η_ref", "share of Var(y)", true, false,
-                     {curve("top-1 PC, before", by_lr, "target_r2_top1_before", true), curve("top-1 PC, after", by_lr, "target_r2_top1_after", true),
-                      curve("top-5 PCs, after", by_lr, "target_r2_top5_after", true)}};
-  features.ymin = 0;
-  features.key = "top left";
+  // Panels: title, x and y labels, log x and y, series, then y range and key where not the defaults.
+  const LinePanel overlap{target + ": overlap with β vs step size", "η / η_ref", "⟨top eigvec, β⟩²", true, false,
+                          {curve("W⁺ (top sing. vec.)", by_lr, "overlap_w_after", true), curve("ΔG", by_lr, "overlap_dgram", true),
+                           curve("P₁ (first order)", by_lr, "overlap_first", true), curve("P₂ (η² part)", by_lr, "overlap_second", true)},
+                          0.0, 1.0, "top left"};
+  const LinePanel share{"share of βᵀΔGβ carried by P₂; spike size", "η / η_ref", "", true, true,
+                        {curve("βᵀP₂β / βᵀΔGβ", by_lr, "second_share_beta", true),
+                         curve("top σ²(W⁺) / MP edge", by_lr, "sv2_top_over_mp_edge", true),
+                         curve("‖P₂‖_F / ‖P₁‖_F", by_lr, "second_over_first_fro", true)},
+                        {}, {}, "top left"};
+  const LinePanel ratio{"overlap with β vs n/d", "n / d", "⟨top eigvec, β⟩²", true, false,
+                        {curve("W⁺", by_ratio, "overlap_w_after", false), curve("ΔG", by_ratio, "overlap_dgram", false),
+                         curve("P₁", by_ratio, "overlap_first", false), curve("P₂", by_ratio, "overlap_second", false)},
+                        0.0, 1.0, "off"};
+  const LinePanel features{"feature covariance: target on top PC", "η / η_ref", "share of Var(y)", true, false,
+                           {curve("top-1 PC, before", by_lr, "target_r2_top1_before", true),
+                            curve("top-1 PC, after", by_lr, "target_r2_top1_after", true),
+                            curve("top-5 PCs, after", by_lr, "target_r2_top5_after", true)},
+                           0.0, {}, "top left"};
   plot_line_panels(figures, "spike_" + target, {overlap, share, ratio, features}, FigureSize{FigureWidth::full, 5.0, 8}, 2);
 }
 
@@ -330,7 +318,7 @@ int reproduce_spike(const SpikeOptions& o) {
     target_markdown(md, o, t);
     answer_markdown(answer, o, t, v);
   }
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double wall = seconds_since(start);
   summary["wall_seconds"] = wall;
   write_json(out / "summary.json", summary);
   write_file_atomically(out / "README.md", header_markdown(o, provenance, wall, threads, answer.str()) + md.str());

@@ -32,8 +32,6 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
-
 // ---- The per-step table: one training configuration, measured at every step --------------------------------------
 // A training configuration for the per-step table (all combinations the issue asks about).
 struct Theorem2Config {
@@ -81,25 +79,13 @@ Dataset first_samples(const Dataset& data, std::size_t n) {
 
 template <class T>
 Theorem2ConfigResult run_config_typed(const Theorem2Config& config, const Dataset& train, std::uint64_t seed) {
-  const auto start = std::chrono::steady_clock::now();
-  MlpSpec spec;
-  spec.input_dim = train.dim();
-  spec.hidden = config.hidden;
-  spec.output_dim = train.n_classes;
-  spec.activation = config.activation;
-  spec.bias = config.bias;
-  spec.init = Init::pytorch;
+  const auto start = Clock::now();
+  const MlpSpec spec{.input_dim = train.dim(), .hidden = config.hidden, .output_dim = train.n_classes,
+                     .activation = config.activation, .bias = config.bias, .init = Init::pytorch};
   Mlp<T> model(spec, seed);
   const Dataset subset = first_samples(train, config.steps * config.batch);
-  TrainOptions options;
-  options.lr = config.lr;
-  options.batch = config.batch;
-  options.epochs = 1;
-  options.seed = seed + 1;
-  options.evaluate_initial = false;
-  options.progress_label = "theorem2 " + config.name;
   Sgd<T> rule(SgdOptions{config.momentum, config.weight_decay});
-  Trainer<T> trainer(options, rule);
+  Trainer<T> trainer(measurement_run_options(config.lr, config.batch, 1, seed, "theorem2 " + config.name), rule);
   Theorem2StepObserver<T> observer;
   trainer.add_observer(observer);
   const Dataset empty_test;
@@ -116,17 +102,12 @@ Theorem2ConfigResult run_config_typed(const Theorem2Config& config, const Datase
       err.push_back(step[l].identity_error);
       err_gram.push_back(step[l].identity_error_gram);
     }
-    Theorem2LayerSummary s;
-    s.layer = l;
-    s.width = spec.width(l);
-    s.relative_residual_median = median_of(rel);
-    s.relative_residual_max = *std::max_element(rel.begin(), rel.end());
-    s.identity_error_median = median_of(err);
-    s.identity_error_max = *std::max_element(err.begin(), err.end());
-    s.identity_error_gram_max = *std::max_element(err_gram.begin(), err_gram.end());
-    result.layers.push_back(s);
+    auto max_of = [](const std::vector<double>& v) { return *std::max_element(v.begin(), v.end()); };
+    result.layers.push_back({.layer = l, .width = spec.width(l), .relative_residual_median = median_of(rel),
+                             .relative_residual_max = max_of(rel), .identity_error_median = median_of(err),
+                             .identity_error_max = max_of(err), .identity_error_gram_max = max_of(err_gram)});
   }
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.seconds = seconds_since(start);
   return result;
 }
 
@@ -153,19 +134,13 @@ struct Theorem2Protocol {
 using Protocol = Theorem2Protocol;
 
 MlpSpec paper_model(const Dataset& train) {
-  MlpSpec spec;
-  spec.input_dim = train.dim();
-  spec.hidden = {Protocol::hidden};
-  spec.output_dim = train.n_classes;
-  spec.activation = Activation::gelu;
-  spec.init = Init::pytorch;
-  return spec;
+  return {.input_dim = train.dim(), .hidden = {Protocol::hidden}, .output_dim = train.n_classes,
+          .activation = Activation::gelu, .init = Init::pytorch};
 }
 
 // ---- Run 1: one step from the same state over γ -------------------------------------------------------------------
 struct SweepSeries {
   std::string name;   // plain, float, momentum, weight-decay
-  std::string note;
   std::vector<double> lrs;
   std::vector<std::vector<Theorem2Step>> steps;  // [γ][layer]
 };
@@ -173,28 +148,21 @@ struct SweepSeries {
 template <class T>
 void warm_up(Mlp<T>& model, Sgd<T>& rule, const Dataset& train, std::uint64_t seed, std::size_t warm_steps) {
   const std::size_t batch = Protocol::batch;
-  TrainOptions options;
-  options.lr = Protocol::warm_lr;
-  options.batch = batch;
-  options.epochs = 1;
-  options.seed = seed + 1;
-  options.evaluate_initial = false;
-  options.progress_label = "theorem2 warm-up";
   Dataset warm = train;
   warm.x = train.x.cols(batch, batch * (warm_steps + 1) - 1);
   warm.y = train.y.subvec(batch, batch * (warm_steps + 1) - 1);
-  Trainer<T> trainer(options, rule);
+  Trainer<T> trainer(measurement_run_options(Protocol::warm_lr, batch, 1, seed, "theorem2 warm-up"), rule);
   trainer.run(model, warm, Dataset{});
 }
 
 template <class T>
-SweepSeries sweep_series(const std::string& name, const std::string& note, const MlpSpec& spec, const Dataset& train,
-                         std::uint64_t seed, const std::vector<double>& lrs, SgdOptions sgd, std::size_t warm_steps) {
+SweepSeries sweep_series(const std::string& name, const MlpSpec& spec, const Dataset& train, std::uint64_t seed,
+                         const std::vector<double>& lrs, SgdOptions sgd, std::size_t warm_steps) {
   Mlp<T> model(spec, seed);
   Sgd<T> rule(sgd);
   const arma::uvec first = arma::regspace<arma::uvec>(0, Protocol::batch - 1);
   if (warm_steps > 0) warm_up(model, rule, train, seed, warm_steps);
-  SweepSeries s{name, note, lrs, {}};
+  SweepSeries s{name, lrs, {}};
   s.steps = theorem2_lr_sweep(Network<T>(model), batch_inputs<T>(train, first), batch_targets<T>(train, first, spec.output_dim),
                               Loss::cross_entropy, lrs, rule);
   return s;
@@ -204,12 +172,10 @@ std::vector<SweepSeries> run_lr_sweep(const MlpSpec& spec, const Dataset& train,
   std::vector<double> lrs7;  // the variants use every other γ (7 values) to keep the run short
   for (std::size_t i = 0; i < lrs.size(); i += 2) lrs7.push_back(lrs[i]);
   std::vector<SweepSeries> series;
-  series.push_back(sweep_series<double>("sgd-double", "plain SGD, double, from initialisation", spec, train, seed, lrs, {}, 0));
-  series.push_back(sweep_series<float>("sgd-float", "plain SGD, float, from initialisation", spec, train, seed, lrs7, {}, 0));
-  series.push_back(sweep_series<double>("momentum-0.9", "SGD momentum 0.9, double, after 20 warm-up steps", spec, train, seed, lrs7,
-                                        SgdOptions{0.9, 0.0}, Protocol::momentum_warm_steps));
-  series.push_back(sweep_series<double>("weight-decay-5e-4", "SGD weight decay 5e-4, double, from initialisation", spec, train,
-                                        seed, lrs7, SgdOptions{0.0, 5e-4}, 0));
+  series.push_back(sweep_series<double>("sgd-double", spec, train, seed, lrs, {}, 0));
+  series.push_back(sweep_series<float>("sgd-float", spec, train, seed, lrs7, {}, 0));
+  series.push_back(sweep_series<double>("momentum-0.9", spec, train, seed, lrs7, SgdOptions{0.9, 0.0}, Protocol::momentum_warm_steps));
+  series.push_back(sweep_series<double>("weight-decay-5e-4", spec, train, seed, lrs7, SgdOptions{0.0, 5e-4}, 0));
   return series;
 }
 
@@ -322,15 +288,9 @@ struct CumulativeResult {
 CumulativeResult run_cumulative(const MlpSpec& spec, const Dataset& train, std::uint64_t seed) {
   const auto t0 = Clock::now();
   Mlp<double> model(spec, seed);
-  TrainOptions options;
-  options.lr = Protocol::cumulative_lr;
-  options.batch = Protocol::batch;
-  options.epochs = Protocol::cumulative_epochs;
-  options.seed = seed + 1;
-  options.evaluate_initial = false;
-  options.progress_label = "theorem2 cumulative";
   Sgd<double> rule;
-  Trainer<double> trainer(options, rule);
+  Trainer<double> trainer(
+      measurement_run_options(Protocol::cumulative_lr, Protocol::batch, Protocol::cumulative_epochs, seed, "theorem2 cumulative"), rule);
   Theorem2CumulativeObserver<double> observer(8, true);
   trainer.add_observer(observer);
   trainer.run(model, train, Dataset{});

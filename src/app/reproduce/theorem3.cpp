@@ -31,8 +31,6 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
-
 // ---- Protocol: activations, models and measurements ----------------------------------------------------------------
 struct Theorem3Protocol {
   static constexpr std::size_t default_train_size = 2048;
@@ -75,23 +73,12 @@ Theorem3Data load_theorem3_data(const TheoremOptions& o, std::size_t n_train) {
 // A model for Theorem 3 measurements: hidden widths, trained by SGD for one epoch on `train` (γ 0.05, batch 64).
 Mlp<double> theorem3_model(const Dataset& train, Activation act, std::vector<std::size_t> hidden, bool bias,
                            std::uint64_t seed, bool pretrain) {
-  MlpSpec spec;
-  spec.input_dim = train.dim();
-  spec.hidden = std::move(hidden);
-  spec.output_dim = train.n_classes;
-  spec.activation = act;
-  spec.bias = bias;
-  spec.init = Init::pytorch;
+  const MlpSpec spec{.input_dim = train.dim(), .hidden = std::move(hidden), .output_dim = train.n_classes, .activation = act,
+                     .bias = bias, .init = Init::pytorch};
   Mlp<double> model(spec, seed);
   if (pretrain) {
-    TrainOptions options;
-    options.lr = Protocol::pretrain_lr;
-    options.batch = Protocol::pretrain_batch;
-    options.epochs = 1;
-    options.seed = seed + 1;
-    options.evaluate_initial = false;
-    options.progress_label = "theorem3 pre-training";
     Sgd<double> rule;
+    const TrainOptions options = measurement_run_options(Protocol::pretrain_lr, Protocol::pretrain_batch, 1, seed, "theorem3 pre-training");
     Trainer<double> trainer(options, rule);
     trainer.run(model, train, Dataset{});
   }
@@ -244,7 +231,7 @@ CaseResults run_assumption_cases(const std::vector<CaseSpec>& cases, const std::
 // ---- Run 2: batch-size sweep, violation rates over activation × batch size ---------------------------------------------
 struct BatchSweep {
   std::vector<std::size_t> batches;
-  arma::mat bound_violation, sign_opposite, sign_disagree;  // (activation, batch size)
+  arma::mat bound_violation, sign_opposite;  // (activation, batch size)
   nlohmann::json json = nlohmann::json::array();
 };
 
@@ -254,7 +241,6 @@ BatchSweep run_batch_sweep(const std::vector<ActivationCase>& acts, const Models
   b.batches.assign(std::begin(Protocol::batches), std::end(Protocol::batches));
   b.bound_violation.set_size(acts.size(), b.batches.size());
   b.sign_opposite.set_size(acts.size(), b.batches.size());
-  b.sign_disagree.set_size(acts.size(), b.batches.size());
   theorem_progress("theorem3: batch-size sweep (" + std::to_string(b.batches.size()) + " sizes × " + std::to_string(acts.size()) + " activations)");
   for (std::size_t j = 0; j < b.batches.size(); ++j) {
     // At least n_measure samples, and at least 4 steps of the largest batches.
@@ -266,7 +252,6 @@ BatchSweep run_batch_sweep(const std::vector<ActivationCase>& acts, const Models
       table.record("batch sweep", acts[i], rs[i]);
       b.bound_violation(i, j) = t.bound_violation_rate();
       b.sign_opposite(i, j) = t.sign_opposite_rate();
-      b.sign_disagree(i, j) = 1.0 - t.sign_equal_rate();
       b.json.push_back({{"activation", acts[i].label}, {"batch", b.batches[j]}, {"elements", t.n}, {"bound_rate", t.bound_rate()},
                         {"sign_agreement_rate", t.sign_equal_rate()}, {"sign_opposite_rate", t.sign_opposite_rate()}});
     }
@@ -315,12 +300,8 @@ void plot_heatmaps(const fs::path& figures, const std::vector<ActivationCase>& a
   std::vector<std::string> act_labels, batch_labels;
   for (const auto& a : acts) act_labels.push_back(a.label);
   for (auto n : b.batches) batch_labels.push_back(std::to_string(n));
-  MatrixHeatmapOptions opt;
-  opt.cell_format = "%.3f";
-  opt.row_axis_label = "activation";
-  opt.col_axis_label = "batch size B";
-  opt.color_min = 0;
-  opt.color_max = 1;
+  const MatrixHeatmapOptions opt{.cell_format = "%.3f", .row_axis_label = "activation", .col_axis_label = "batch size B",
+                                 .color_min = 0, .color_max = 1};
   plot_matrix_heatmap(figures, "bound_violation_heatmap", b.bound_violation, act_labels, batch_labels,
                       "fraction of elements with |a| > L²|v|", "violation rate", FigureSize{FigureWidth::full, 3.2, 8.0}, opt);
   plot_matrix_heatmap(figures, "sign_opposite_heatmap", b.sign_opposite, act_labels, batch_labels,

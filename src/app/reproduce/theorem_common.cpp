@@ -21,17 +21,9 @@ void add_theorem_options(CLI::App* cmd, TheoremOptions& o, const std::string& de
 }
 
 DatasetSplit load_theorem_subset(const TheoremOptions& o, Normalization normalize, std::size_t n_train) {
-  DatasetRequest request;
-  request.name = o.dataset;
-  request.data_dir = o.data_dir;
-  request.train_size = n_train;
-  request.test_size = 1;  // the analyses use training samples only
-  request.normalize = normalize;
-  request.seed = o.seed;
-  request.synthetic.n_train = n_train;
-  request.synthetic.n_test = 1;
-  request.synthetic.input_dim = 256;
-  return load_dataset(request);
+  // One test sample: the analyses use training samples only.
+  return load_dataset({.name = o.dataset, .data_dir = o.data_dir, .train_size = n_train, .test_size = 1, .normalize = normalize,
+                       .seed = o.seed, .synthetic = {.input_dim = 256, .n_train = n_train, .n_test = 1}});
 }
 
 nlohmann::json theorem_provenance_json(const TheoremOptions& o, std::size_t threads, double seconds) {
@@ -47,6 +39,10 @@ std::string theorem_provenance_markdown(const TheoremOptions& o, std::size_t thr
      << threads << " (machine: " << std::thread::hardware_concurrency() << " hardware threads)\n- wall time: " << fmt_sig(seconds, 3)
      << " s\n";
   return md.str();
+}
+
+TrainOptions measurement_run_options(double lr, std::size_t batch, std::size_t epochs, std::uint64_t seed, std::string label) {
+  return {.lr = lr, .batch = batch, .epochs = epochs, .seed = seed + 1, .evaluate_initial = false, .progress_label = std::move(label)};
 }
 
 void theorem_progress(const std::string& text) { std::cerr << "[reproduce] " << text << std::endl; }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "data/load_dataset.hpp"
+#include "train/trainer.hpp"
 
 namespace vclab {
 
@@ -31,6 +32,10 @@ DatasetSplit load_theorem_subset(const TheoremOptions& o, Normalization normaliz
 nlohmann::json theorem_provenance_json(const TheoremOptions& o, std::size_t threads, double seconds);
 // The README's provenance list: command, git revision, dataset subset, threads, wall time.
 std::string theorem_provenance_markdown(const TheoremOptions& o, std::size_t threads, double seconds, std::size_t n_train);
+
+// Plain SGD options of a measurement run: `epochs` epochs shuffled by seed + 1 (the model is initialised from seed),
+// no epoch-0 evaluation, progress labelled `label`.
+TrainOptions measurement_run_options(double lr, std::size_t batch, std::size_t epochs, std::uint64_t seed, std::string label);
 
 // "[reproduce] TEXT" on stderr.
 void theorem_progress(const std::string& text);
