@@ -40,16 +40,18 @@ std::vector<double> leading(const arma::vec& v, std::size_t top) {
 
 RunSpectra run_spectra(const RecordingsReader& rec, const SpectraOptions& options) {
   RunSpectra out;
-  const auto widths = rec.root_attribute_sizes("layer_widths");
+  const auto widths = rec.root_attribute_sizes("layer_widths");  // of the dense layers, after any conv layers
+  const std::size_t n_conv = rec.has_root_attribute("n_conv_layers") ? std::size_t(rec.root_attribute_int("n_conv_layers")) : 0;
   if (rec.has("sv")) {
     for (auto layer : rec.layers("sv")) {
       const auto series = rec.series("sv", layer);
       if (series.empty()) continue;
       const arma::vec sv0 = series.front().data.col(0);
-      const bool have_shape = layer + 1 < widths.size();
+      const std::size_t dense = layer - n_conv;  // the MP edge is drawn for dense layers only
+      const bool have_shape = layer >= n_conv && dense + 1 < widths.size();
       const double mp_edge =
-          have_shape ? marchenko_pastur_upper_edge(widths[layer + 1], widths[layer],
-                                                   arma::accu(arma::square(sv0)) / double(widths[layer + 1] * widths[layer]))
+          have_shape ? marchenko_pastur_upper_edge(widths[dense + 1], widths[dense],
+                                                   arma::accu(arma::square(sv0)) / double(widths[dense + 1] * widths[dense]))
                      : std::nan("");
       const double init_max = sv0.is_empty() ? 0.0 : sv0(0) * sv0(0);
       for (const Recording& r : series) {
