@@ -101,6 +101,7 @@ ObserverSettings observer_settings(const TrainSettings& s, const std::set<std::s
   o.mode = mode;
   o.loss = loss;
   o.agop = AgopOptions{mode, s.agop_samples, s.agop_centered};
+  o.agop_every = s.agop_every;
   o.probes = ProbeOptions{s.probe_samples, s.linearity_lambda, s.linearity_pca, true, true, s.probe_every};
   return o;
 }
