@@ -99,6 +99,10 @@ void add_train_options(CLI::App& cmd, TrainSettings& s) {
              "Checkpoint schedule: N or Nepochs or Nsteps (init and end always)");
   cmd.add_option("--agop-samples", s.agop_samples, "AGOP/EGOP over the first N training samples (0 = all)")->check(count);
   cmd.add_flag("--agop-centered", s.agop_centered, "AGOP with centred Jacobians");
+  add_parsed(cmd, "--agop-every", s.agop_every, AgopSchedule::parse, s.agop_every.to_string(),
+             "When the AGOP/EGOP (a full pass over the training set) is recorded: checkpoint (at every --record-every "
+             "checkpoint), final (at the last one only), or N / Nepochs / Nsteps (at the checkpoints on that schedule, "
+             "init and end included)");
   cmd.add_option("--probe-samples", s.probe_samples, "linearity/collapse: probe set = the first N training samples (0 = all)")->check(count);
   cmd.add_option("--probe-every", s.probe_every,
                  "linearity/collapse: probe every N optimiser steps, on a schedule of their own (0 = at the --record-every checkpoints)")->check(count);

@@ -122,6 +122,7 @@ void write_recording_attributes(RecordingWriter& writer, const nlohmann::json& c
 // What the run's observers record (record/run_observers.hpp), from the parsed settings.
 ObserverSettings observer_settings(const TrainSettings& s, const std::set<std::string>& quantities, RecordMode mode, Loss loss) {
   return {.dir = s.out, .quantities = quantities, .mode = mode, .loss = loss, .agop = AgopOptions{mode, s.agop_samples, s.agop_centered},
+          .agop_every = s.agop_every,
           .probes = ProbeOptions{s.probe_samples, s.linearity_lambda, s.linearity_pca, true, true, s.probe_every}};
 }
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <concepts>
 #include <type_traits>
 
 namespace vclab {
@@ -13,21 +14,27 @@ namespace vclab {
   X(hidden) X(activation) X(bias) X(init) X(init_from) \
   X(loss) X(precision) X(optimizer) X(lr) X(batch) X(epochs) X(seed) X(momentum) X(weight_decay) X(threads)      \
   X(divergence_loss) X(vcl_alpha) X(vcl_gram) X(vcl_solver) X(vcl_clip) X(vcl_warmup_epochs) X(vcl_train_last)   \
-  X(vcl_last_lr) X(record) X(record_mode) X(record_every) X(agop_samples) X(agop_centered) X(probe_samples) X(probe_every) X(linearity_lambda) X(linearity_pca) X(out) X(overwrite)   \
+  X(vcl_last_lr) X(record) X(record_mode) X(record_every) X(agop_samples) X(agop_centered) X(agop_every) X(probe_samples) X(probe_every) X(linearity_lambda) X(linearity_pca) X(out) X(overwrite)   \
   X(quiet) X(save_weights) X(checkpoint_every)
 
 namespace {
 
-// Enums as their names and the schedule as its text, so config.json reads as the command line does.
+// A setting written as text and parsed back (RecordSchedule, AgopSchedule).
+template <class V> concept TextSetting = requires(const V& v, const std::string& text) {
+  { v.to_string() } -> std::convertible_to<std::string>;
+  { V::parse(text) } -> std::same_as<V>;
+};
+
+// Enums as their names and the schedules as their text, so config.json reads as the command line does.
 template <class V> nlohmann::json json_of(const V& value) {
   if constexpr (NamedEnum<V>) return to_string(value);
-  else if constexpr (std::is_same_v<V, RecordSchedule>) return value.to_string();
+  else if constexpr (TextSetting<V>) return value.to_string();
   else return value;
 }
 
 template <class V> void read_json_value(const nlohmann::json& j, const char* key, V& value) {
   if constexpr (NamedEnum<V>) value = parse_enum<V>(j.get<std::string>(), key);
-  else if constexpr (std::is_same_v<V, RecordSchedule>) value = RecordSchedule::parse(j.get<std::string>());
+  else if constexpr (TextSetting<V>) value = V::parse(j.get<std::string>());
   else j.get_to(value);
 }
 

@@ -10,6 +10,7 @@
 #include "model/init.hpp"
 #include "model/loss.hpp"
 #include "model/network.hpp"
+#include "record/agop_schedule.hpp"
 #include "record/record_mode.hpp"
 #include "train/sgd.hpp"
 #include "train/trainer.hpp"
@@ -83,6 +84,7 @@ struct TrainSettings {
   RecordSchedule record_every;
   std::size_t agop_samples = 0;         // 0 = whole training set
   bool agop_centered = false;
+  AgopSchedule agop_every;              // checkpoint (every recording checkpoint) | final | N[epochs|steps]
   std::size_t probe_samples = 5000;     // linearity/collapse probes: first N training samples (0 = all)
   std::size_t probe_every = 0;          // probes every N steps on their own schedule (0 = at the recording checkpoints)
   double linearity_lambda = 0;          // ridge λ of Target Linearity (0 = pseudo-inverse)

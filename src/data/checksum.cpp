@@ -38,7 +38,7 @@ std::string digest_final_hex(EVP_MD_CTX* ctx, const char* what) {
   return text;
 }
 
-std::string digest_hex(const EVP_MD* md, const std::vector<std::uint8_t>& bytes, const char* what) {
+std::string digest_hex(const EVP_MD* md, std::span<const std::uint8_t> bytes, const char* what) {
   DigestContext ctx = digest_init(md, what);
   digest_update(ctx.get(), bytes.data(), bytes.size(), what);
   return digest_final_hex(ctx.get(), what);
@@ -47,8 +47,14 @@ std::string digest_hex(const EVP_MD* md, const std::vector<std::uint8_t>& bytes,
 }  // namespace
 
 std::string md5_hex(const std::vector<std::uint8_t>& bytes) { return digest_hex(EVP_md5(), bytes, "MD5"); }
-std::string sha256_hex(const std::vector<std::uint8_t>& bytes) {
+std::string sha256_hex(std::span<const std::uint8_t> bytes) {
   return digest_hex(EVP_sha256(), bytes, "SHA-256");
+}
+
+std::string sha256_hex_of_parts(std::initializer_list<std::span<const std::uint8_t>> parts) {
+  DigestContext ctx = digest_init(EVP_sha256(), "SHA-256");
+  for (const auto& part : parts) digest_update(ctx.get(), part.data(), part.size(), "SHA-256");
+  return digest_final_hex(ctx.get(), "SHA-256");
 }
 
 std::string sha256_hex(std::istream& in) {

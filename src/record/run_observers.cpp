@@ -19,6 +19,21 @@ bool any_of(const std::set<std::string>& q, std::initializer_list<const char*> n
   return false;
 }
 
+// The AGOP/EGOP recorder on its own schedule (--agop-every): checkpoints off the schedule write nothing for
+// agop/egop (the analyses pair quantities by checkpoint index and skip the missing ones).
+template <class T> class ScheduledAgopRecorder : public AgopRecorder<T> {
+ public:
+  ScheduledAgopRecorder(AgopSchedule schedule, RecordingWriter& writer, const Dataset& data, Loss loss, AgopOptions options,
+                        bool agop, bool egop)
+      : AgopRecorder<T>(writer, data, loss, options, agop, egop), schedule_(schedule) {}
+  void on_checkpoint(const Network<T>& model, const CheckpointInfo& info) override {
+    if (schedule_.due(info)) AgopRecorder<T>::on_checkpoint(model, info);
+  }
+
+ private:
+  AgopSchedule schedule_;
+};
+
 template <class T>
 std::unique_ptr<FeatureProbeRecorder<T>> make_probes(const ObserverSettings& s, const Dataset& train, RecordingWriter& writer, bool resume) {
   ProbeOptions options = s.probes;
@@ -54,7 +69,8 @@ RunObservers<T>::RunObservers(const ObserverSettings& s, const DatasetSplit& dat
   if (any_of(q, {"agop", "egop"})) {
     AgopOptions agop = s.agop;
     agop.mode = s.mode;
-    owned_.push_back(std::make_unique<AgopRecorder<T>>(writer, data.train, s.loss, agop, q.count("agop") > 0, q.count("egop") > 0));
+    owned_.push_back(std::make_unique<ScheduledAgopRecorder<T>>(s.agop_every, writer, data.train, s.loss, agop, q.count("agop") > 0,
+                                                                q.count("egop") > 0));
   }
   if (any_of(q, {"linearity", "collapse"})) owned_.push_back(make_probes<T>(s, data.train, writer, resume));
   if (const auto* vcl = dynamic_cast<const Vcl<T>*>(&rule))  // DIR/vcl_stats.csv (clipped eigenvalues, solver cost)

@@ -13,6 +13,7 @@
 #include "io/recordings.hpp"
 #include "model/loss.hpp"
 #include "record/agop.hpp"
+#include "record/agop_schedule.hpp"
 #include "record/metrics_writer.hpp"
 #include "record/record_mode.hpp"
 #include "train/trainer.hpp"
@@ -26,6 +27,7 @@ struct ObserverSettings {
   RecordMode mode = RecordMode::diag;
   Loss loss = Loss::cross_entropy;
   AgopOptions agop;                   // mode is taken from `mode`
+  AgopSchedule agop_every;            // which recording checkpoints compute the AGOP/EGOP (--agop-every)
   ProbeOptions probes;                // linearity / collapse are taken from `quantities`
 };
 

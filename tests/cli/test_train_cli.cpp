@@ -188,3 +188,30 @@ TEST_CASE("fashion-mnist is found without --data-dir (Debian package)") {
   CHECK(config["data"]["n_train"] == 600);
   CHECK(contains(config["data"]["source_files"].dump(), "/usr/share/datasets/fashion-mnist"));
 }
+
+TEST_CASE("--agop-every: the AGOP/EGOP at every checkpoint (default), the final one only, or its own schedule") {
+  const fs::path dir = fresh_temp_dir("agop_every");
+  const auto agop_checkpoints = [&](const std::string& flag, const std::string& name) {
+    const auto r = run_vclab(kTinyRun + flag + " --out " + (dir / name).string());
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    const RecordingsReader rec = RecordingsReader::load(dir / name / "recordings.h5");
+    CHECK(rec.checkpoints("gram", 0) == std::vector<std::size_t>{0, 1, 2, 3});  // the other quantities keep --record-every
+    CHECK(rec.checkpoints("egop", 1) == rec.checkpoints("agop", 1));
+    const auto config = nlohmann::json::parse(std::ifstream(dir / name / "config.json"));
+    CHECK(config["settings"]["agop_every"] == (flag.empty() ? "checkpoint" : flag.substr(flag.find(' ') + 1)));
+    return rec.checkpoints("agop", 0);
+  };
+  CHECK(agop_checkpoints("", "default") == std::vector<std::size_t>{0, 1, 2, 3});
+  CHECK(agop_checkpoints("--agop-every final", "final") == std::vector<std::size_t>{3});
+  CHECK(agop_checkpoints("--agop-every 2", "two") == std::vector<std::size_t>{0, 2, 3});
+  CHECK(agop_checkpoints("--agop-every 12steps", "steps") == std::vector<std::size_t>{0, 2, 3});  // 6 steps per epoch
+
+  // the final AGOP is the same with or without the ones before it (the schedule only skips work)
+  const RecordingsReader all = RecordingsReader::load(dir / "default" / "recordings.h5");
+  const RecordingsReader last = RecordingsReader::load(dir / "final" / "recordings.h5");
+  for (std::size_t l = 0; l < 3; ++l) {
+    CHECK(arma::approx_equal(all.last("agop", l).data, last.last("agop", l).data, "absdiff", 0.0));
+    CHECK(arma::approx_equal(all.last("egop", l).data, last.last("egop", l).data, "absdiff", 0.0));
+  }
+}

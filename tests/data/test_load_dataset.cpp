@@ -14,50 +14,6 @@ namespace {
 
 constexpr double kFloatTol = 1e-6;  // float32 of byte/255
 
-// Sets (or unsets, for nullopt) an environment variable for one scope, restoring it afterwards.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, std::optional<std::string> value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    if (value) setenv(name, value->c_str(), 1);
-    else unsetenv(name);
-  }
-  ~ScopedEnv() {
-    if (old_) setenv(name_, old_->c_str(), 1);
-    else unsetenv(name_);
-  }
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
-
-// MNIST layout with 3 train images and 2 test images of 2x4 pixels.
-void write_tiny_mnist(const fs::path& dir, const std::string& suffix = ".gz") {
-  auto pixels = [](std::size_t n, std::size_t first) {
-    Bytes p;
-    for (std::size_t i = 0; i < n; ++i)
-      for (std::size_t r = 0; r < 2; ++r)
-        for (std::size_t c = 0; c < 4; ++c) p.push_back(pattern_pixel(first + i, 0, r, c));
-    return p;
-  };
-  write_maybe_gz(dir / ("train-images-idx3-ubyte" + suffix), idx_images_bytes(3, 2, 4, pixels(3, 0)));
-  write_maybe_gz(dir / ("train-labels-idx1-ubyte" + suffix), idx_labels_bytes({5, 0, 4}));
-  write_maybe_gz(dir / ("t10k-images-idx3-ubyte" + suffix), idx_images_bytes(2, 2, 4, pixels(2, 3)));
-  write_maybe_gz(dir / ("t10k-labels-idx1-ubyte" + suffix), idx_labels_bytes({7, 2}));
-}
-
-// CIFAR-10 archive layout (cifar-10-batches-bin/), 2 records per train batch, 3 test records.
-void write_tiny_cifar10(const fs::path& dir) {
-  const fs::path sub = dir / "cifar-10-batches-bin";
-  for (int k = 1; k <= 5; ++k) {
-    const std::uint8_t l = static_cast<std::uint8_t>(2 * k);
-    write_maybe_gz(sub / ("data_batch_" + std::to_string(k) + ".bin.gz"),
-                   cifar10_bytes({static_cast<std::uint8_t>(l % 10), static_cast<std::uint8_t>((l + 1) % 10)}, 2 * (k - 1)));
-  }
-  write_maybe_gz(sub / "test_batch.bin", cifar10_bytes({3, 8, 8}, 100));
-}
-
 }  // namespace
 
 TEST_CASE("MNIST layout: pixels / 255 as columns, labels, shape, names, sources") {
