@@ -32,6 +32,18 @@ CLI::Validator parses_as(std::function<void(const std::string&)> parse) {
       "");
 }
 
+// The conv layers in front of the dense head (issue 18; docs/conv_layers.md).
+void add_conv_options(CLI::App& cmd, TrainSettings& s) {
+  const auto positive_count = number_check([](double v) { return v >= 1 && v == std::floor(v); }, "a whole number >= 1");
+  cmd.add_option("--conv", s.conv, "Conv layers before the dense head: output channels, comma-separated (e.g. 32,64; "
+                 "needs image data)")->delimiter(',')->check(positive_count);
+  cmd.add_option("--kernel", s.kernel, "Conv layers: k of the k x k kernels (odd with --padding same)")->check(positive_count);
+  cmd.add_option("--conv-stride", s.conv_stride, "Conv layers: stride 1 or 2")
+      ->check(number_check([](double v) { return v == 1 || v == 2; }, "1 or 2"));
+  add_choice(cmd, "--padding", s.padding, "Conv layers: same (k // 2 zeros per side) | valid (none)");
+  add_choice(cmd, "--pool", s.pool, "Conv layers: 2 x 2 pooling after each activation: max | avg | none");
+}
+
 }  // namespace
 
 void add_train_options(CLI::App& cmd, TrainSettings& s) {
@@ -57,13 +69,7 @@ void add_train_options(CLI::App& cmd, TrainSettings& s) {
   cmd.add_option("--synthetic-classes", s.synthetic_classes, "Synthetic teacher: number of classes")->check(count);
   cmd.add_option("--synthetic-target", s.synthetic_target, "Synthetic single-index: g in tanh | relu | he2");
   // model
-  cmd.add_option("--conv", s.conv, "Conv layers before the dense head: output channels, comma-separated (e.g. 32,64; "
-                 "needs image data)")->delimiter(',')->check(positive_count);
-  cmd.add_option("--kernel", s.kernel, "Conv layers: k of the k x k kernels (odd with --padding same)")->check(positive_count);
-  cmd.add_option("--conv-stride", s.conv_stride, "Conv layers: stride 1 or 2")
-      ->check(number_check([](double v) { return v == 1 || v == 2; }, "1 or 2"));
-  add_choice(cmd, "--padding", s.padding, "Conv layers: same (k // 2 zeros per side) | valid (none)");
-  add_choice(cmd, "--pool", s.pool, "Conv layers: 2 x 2 pooling after each activation: max | avg | none");
+  add_conv_options(cmd, s);
   cmd.add_option("--hidden", s.hidden, "Hidden widths, comma-separated (e.g. 256 or 512,256)")->delimiter(',')->check(positive_count);
   add_choice(cmd, "--activation", s.activation, "gelu | relu | leaky-relu | tanh | sigmoid | softplus | identity");
   cmd.add_flag("--bias,!--no-bias", s.bias, "Add biases (the theory has none)")->default_str(s.bias ? "true" : "false");
