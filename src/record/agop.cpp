@@ -1,6 +1,7 @@
 // Cheap AGOP/EGOP: the per-sample sum lives in the narrow width d_{l+1}; never forms per-sample d_l×d_l products.
 #include "record/agop.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "model/backprop.hpp"
@@ -169,16 +170,29 @@ template <class T> struct JacobianSums {
   }
 };
 
+// Samples per batch of a conv net's AGOP/EGOP: every seed's backward pass allocates matrices of (patch width ×
+// positions) per sample, and above a few MiB each one comes as fresh pages from the kernel (page faults and zeroing
+// were half the time at batch 500). Capped so that the widest stays within kConvBatchBytes.
+constexpr std::size_t kConvBatchBytes = std::size_t(4) << 20;
+
+template <class T> std::size_t conv_batch(const Network<T>& net, std::size_t requested) {
+  std::size_t widest = net.spec.flat_dim();  // per-sample values of one layer's patches, activations or gradients
+  for (const ConvGeometry& g : net.spec.conv_geometries())
+    widest = std::max({widest, g.patch_dim() * g.positions(), g.input_dim(), g.output_dim()});
+  return std::clamp<std::size_t>(kConvBatchBytes / (widest * sizeof(T)), 1, requested);
+}
+
 }  // namespace
 
 template <class T> std::vector<arma::mat> compute_agop(const Network<T>& model, const Dataset& data, const AgopOptions& options) {
   if (model.n_conv_layers() == 0) return compute_agop(model.head, data, options);
   const std::size_t n = sample_count(data, options.n_samples), n_out = model.spec.output_dim;
+  const std::size_t batch = conv_batch(model, options.batch);
   JacobianSums<T> sums(model, n_out, options.centered);
   NetworkForward<T> pass;
   std::vector<arma::Mat<T>> jacobians;
-  for (std::size_t start = 0; start < n; start += options.batch) {
-    const arma::uvec idx = arma::regspace<arma::uvec>(start, std::min(n, start + options.batch) - 1);
+  for (std::size_t start = 0; start < n; start += batch) {
+    const arma::uvec idx = arma::regspace<arma::uvec>(start, std::min(n, start + batch) - 1);
     forward(model, batch_inputs<T>(data, idx), pass);
     const std::vector<arma::Mat<T>> slopes = conv_activation_slopes(model, pass);
     for (std::size_t c = 0; c < n_out; ++c) {  // seed e_c for every sample: J = ∂f_c/∂z_i
@@ -194,12 +208,12 @@ template <class T> std::vector<arma::mat> compute_agop(const Network<T>& model, 
 template <class T>
 std::vector<arma::mat> compute_egop(const Network<T>& model, const Dataset& data, Loss loss, const AgopOptions& options) {
   if (model.n_conv_layers() == 0) return compute_egop(model.head, data, loss, options);
-  const std::size_t n = sample_count(data, options.n_samples);
+  const std::size_t n = sample_count(data, options.n_samples), batch = conv_batch(model, options.batch);
   JacobianSums<T> sums(model, 1, false);
   NetworkForward<T> pass;
   std::vector<arma::Mat<T>> jacobians;
-  for (std::size_t start = 0; start < n; start += options.batch) {
-    const arma::uvec idx = arma::regspace<arma::uvec>(start, std::min(n, start + options.batch) - 1);
+  for (std::size_t start = 0; start < n; start += batch) {
+    const arma::uvec idx = arma::regspace<arma::uvec>(start, std::min(n, start + batch) - 1);
     forward(model, batch_inputs<T>(data, idx), pass);
     arma::Mat<T> seed;  // ∂ℓ_i/∂f_i (C, b), per sample (no 1/B)
     per_sample_loss_gradient(loss, pass.logits(), batch_targets<T>(data, idx, model.spec.output_dim), &seed);
