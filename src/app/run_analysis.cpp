@@ -143,6 +143,32 @@ void plot_run_heatmaps(const std::filesystem::path& figures, const RecordingsRea
   }
 }
 
+// figures/conv0_filters: the top two eigenvectors of a conv layer 0's G, V and patch-AGOP at the last checkpoint (conv
+// layers are recorded in full), each drawn as a filter: one k × k panel per input channel (RGB on CIFAR-10), plus their
+// sum. Eigenvectors are defined up to sign: each is drawn with a non-negative sum.
+void plot_conv_filters(const std::filesystem::path& figures, const RecordingsReader& rec, std::vector<std::string>& written) {
+  if (!rec.has_root_attribute("patch_shape_0")) return;
+  constexpr std::size_t kFilters = 2;
+  std::vector<HeatmapPanel> panels;
+  for (const auto& [quantity, title] : {std::pair{"gram", "G"}, std::pair{"vc", "V"}, std::pair{"agop", "AGOP"}}) {
+    if (!rec.has(quantity)) continue;
+    const Recording last = rec.last(quantity, 0);
+    arma::vec values;
+    arma::mat vectors;
+    if (last.diag || !arma::eig_sym(values, vectors, arma::mat(arma::symmatu(last.data)))) continue;
+    for (std::size_t j = 0; j < kFilters && j < values.n_elem; ++j) {
+      arma::vec v = vectors.col(values.n_elem - 1 - j);  // eigenvalues ascend: the largest last
+      if (arma::accu(v) < 0) v = -v;
+      panels.push_back({std::string(title) + " eigenvector " + std::to_string(j + 1), v});
+    }
+  }
+  if (panels.empty()) return;
+  const auto shape = rec.root_attribute_sizes("patch_shape_0");
+  plot_diagonal_heatmaps(figures, "conv0_filters", panels, shape, FigureSize{FigureWidth::full, 1.9 * double(panels.size()), 8},
+                         true);
+  written.push_back("conv0_filters");
+}
+
 }  // namespace
 
 std::vector<std::string> plot_run(const std::filesystem::path& run_dir, const std::vector<CorrelationRow>* precomputed) {
@@ -157,6 +183,7 @@ std::vector<std::string> plot_run(const std::filesystem::path& run_dir, const st
   const auto rows = precomputed ? *precomputed : run_correlations(rec);
   if (plot_rho_over_training(figures, rows)) written.push_back("rho_over_training");
   plot_run_heatmaps(figures, rec, rows, written);
+  plot_conv_filters(figures, rec, written);
   return written;
 }
 

@@ -53,6 +53,7 @@ TEST_CASE("vclab train --conv on MNIST records the conv layer in patch space and
   INFO(p.output);
   REQUIRE(p.exit_code == 0);
   CHECK(fs::exists(dir / "figures" / "figure1_heatmaps.png"));  // layer 0's diagonals as 1 panel of 3 × 3
+  CHECK(fs::exists(dir / "figures" / "conv0_filters.png"));     // top eigenvectors of G, V, AGOP as 3 × 3 filters
   fs::remove_all(dir);
 }
 
