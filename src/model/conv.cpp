@@ -23,9 +23,10 @@ void ConvGeometry::check() const {
 namespace {
 
 // Calls visit(p, i) for every patch entry that copies a pixel: p is its linear index in P (column-major, so
-// col·(c_in k²) + row), i the pixel's linear index in x (b·c_in H W + (c·H + y)·W + x). Padding entries are skipped.
-// The walk fills P column by column, so im2col writes contiguously and reads runs of k pixels.
-template <class Visit> void visit_patch_entries(const ConvGeometry& g, std::size_t batch, Visit&& visit) {
+// col·(c_in k²) + row), i the pixel's linear index in x (b·c_in H W + (c·H + y)·W + x), and pad(p) for every padding
+// entry. The walk fills P column by column, so im2col writes contiguously and reads runs of k pixels.
+template <class Visit, class Pad>
+void visit_patch_entries(const ConvGeometry& g, std::size_t batch, Visit&& visit, Pad&& pad_entry) {
   const std::ptrdiff_t pad = static_cast<std::ptrdiff_t>(g.pad());
   const std::ptrdiff_t height = static_cast<std::ptrdiff_t>(g.height), width = static_cast<std::ptrdiff_t>(g.width);
   const std::size_t k = g.kernel, h_out = g.out_height(), w_out = g.out_width();
@@ -39,8 +40,8 @@ template <class Visit> void visit_patch_entries(const ConvGeometry& g, std::size
         for (std::size_t c = 0; c < g.c_in; ++c) {
           for (std::ptrdiff_t y = y0; y < y0 + static_cast<std::ptrdiff_t>(k); ++y) {
             for (std::ptrdiff_t x = x0; x < x0 + static_cast<std::ptrdiff_t>(k); ++x, ++p) {
-              if (y < 0 || y >= height || x < 0 || x >= width) continue;
-              visit(p, sample + (c * g.height + static_cast<std::size_t>(y)) * g.width + static_cast<std::size_t>(x));
+              if (y < 0 || y >= height || x < 0 || x >= width) pad_entry(p);
+              else visit(p, sample + (c * g.height + static_cast<std::size_t>(y)) * g.width + static_cast<std::size_t>(x));
             }
           }
         }
@@ -60,10 +61,12 @@ void require_rows(std::size_t got, std::size_t want, const char* what) {
 template <class T> arma::Mat<T> im2col(const ConvGeometry& geometry, const arma::Mat<T>& x) {
   geometry.check();
   require_rows(x.n_rows, geometry.input_dim(), "im2col input");
-  arma::Mat<T> patches(geometry.patch_dim(), x.n_cols * geometry.positions(), arma::fill::zeros);  // zero padding
+  arma::Mat<T> patches(geometry.patch_dim(), x.n_cols * geometry.positions());  // every entry written below
   T* out = patches.memptr();
   const T* in = x.memptr();
-  visit_patch_entries(geometry, x.n_cols, [&](std::size_t p, std::size_t i) { out[p] = in[i]; });  // P_p = x_i
+  visit_patch_entries(
+      geometry, x.n_cols, [&](std::size_t p, std::size_t i) { out[p] = in[i]; },  // P_p = x_i
+      [&](std::size_t p) { out[p] = T(0); });                                      // zero padding
   return patches;
 }
 
@@ -78,7 +81,8 @@ template <class T> arma::Mat<T> col2im(const ConvGeometry& geometry, const arma:
   T* out = images.memptr();
   const T* in = patch_grads.memptr();
   // P_p = x_i  ⇒  ∂ℒ/∂x_i = Σ over the copies p of pixel i of ∂ℒ/∂P_p
-  visit_patch_entries(geometry, batch, [&](std::size_t p, std::size_t i) { out[i] += in[p]; });
+  visit_patch_entries(
+      geometry, batch, [&](std::size_t p, std::size_t i) { out[i] += in[p]; }, [](std::size_t) {});
   return images;
 }
 

@@ -2,6 +2,7 @@
 // z_l and h_l (c_{l+1} n_l, B) with n_l = H_out·W_out of layer l, pooled y_l = x_{l+1}; all images channel-major.
 #include "model/network.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -121,6 +122,14 @@ double loss_and_backward(const Network<T>& net, const arma::Mat<T>& x, const arm
   return value;
 }
 
+template <class T> std::size_t memory_capped_batch(const Network<T>& net, std::size_t requested, std::size_t bytes) {
+  if (net.n_conv_layers() == 0) return requested;
+  std::size_t widest = net.spec.flat_dim();  // per-sample values of one layer's patches, activations or gradients
+  for (const ConvGeometry& g : net.spec.conv_geometries())
+    widest = std::max({widest, g.patch_dim() * g.positions(), g.input_dim(), g.output_dim()});
+  return std::clamp<std::size_t>(bytes / (widest * sizeof(T)), 1, requested);
+}
+
 template <class T> std::vector<arma::Mat<T>> conv_activation_slopes(const Network<T>& net, const NetworkForward<T>& pass) {
   std::vector<arma::Mat<T>> slopes;
   for (std::size_t l = 0; l < net.n_conv_layers(); ++l) slopes.push_back(activate_derivative(net.spec.activation, pass.conv[l].z));
@@ -155,6 +164,7 @@ void output_jacobians(const Network<T>& net, const NetworkForward<T>& pass, cons
   template void forward<T>(const Network<T>&, const arma::Mat<T>&, NetworkForward<T>&);                       \
   template void backward<T>(const Network<T>&, const NetworkForward<T>&, const arma::Mat<T>&,                 \
                             NetworkBackward<T>&, bool);                                                       \
+  template std::size_t memory_capped_batch<T>(const Network<T>&, std::size_t, std::size_t);                   \
   template std::vector<arma::Mat<T>> conv_activation_slopes<T>(const Network<T>&, const NetworkForward<T>&);    \
   template void output_jacobians<T>(const Network<T>&, const NetworkForward<T>&, const std::vector<arma::Mat<T>>&, \
                                     const arma::Mat<T>&, std::vector<arma::Mat<T>>&);                           \

@@ -134,6 +134,12 @@ template <class T>
 double loss_and_backward(const Network<T>& net, const arma::Mat<T>& x, const arma::Mat<T>& targets, Loss loss,
                               NetworkForward<T>& pass, NetworkBackward<T>& grads, bool need_input_grad = false);
 
+// Samples per batch for a pass over many samples (evaluation, AGOP, EGOP): a conv layer's patches, activations and
+// gradients take (patch width × positions) values per sample, and blocks above a few MiB come as fresh pages from the
+// kernel on every batch (page faults and zeroing were over half the time at batch 1,000). Capped so that the widest
+// per-sample block of the batch stays within `bytes`; a net without conv layers keeps `requested`.
+template <class T> std::size_t memory_capped_batch(const Network<T>& net, std::size_t requested, std::size_t bytes);
+
 // For the AGOP and EGOP: σ'(z_l) of every conv layer of this pass, computed once and reused for every seed.
 template <class T> std::vector<arma::Mat<T>> conv_activation_slopes(const Network<T>& net, const NetworkForward<T>& pass);
 
