@@ -61,7 +61,7 @@ void require_rows(std::size_t got, std::size_t want, const char* what) {
 template <class T> arma::Mat<T> im2col(const ConvGeometry& geometry, const arma::Mat<T>& x) {
   geometry.check();
   require_rows(x.n_rows, geometry.input_dim(), "im2col input");
-  arma::Mat<T> patches(geometry.patch_dim(), x.n_cols * geometry.positions());  // every entry written below
+  arma::Mat<T> patches(geometry.patch_dim(), x.n_cols * geometry.positions(), arma::fill::none);  // all written below
   T* out = patches.memptr();
   const T* in = x.memptr();
   visit_patch_entries(
@@ -91,7 +91,7 @@ template <class T> arma::Mat<T> to_channel_rows(const arma::Mat<T>& images, std:
     throw std::invalid_argument("to_channel_rows: " + std::to_string(images.n_rows) + " rows do not split into " +
                                 std::to_string(channels) + " channels");
   const std::size_t n = images.n_rows / channels, batch = images.n_cols;
-  arma::Mat<T> rows(channels, batch * n);  // (c, B·n)
+  arma::Mat<T> rows(channels, batch * n, arma::fill::none);  // (c, B·n), every column set below
   for (std::size_t b = 0; b < batch; ++b)  // sample b's column, read as (n, c) column-major, transposed
     rows.cols(b * n, (b + 1) * n - 1) = arma::reshape(images.col(b), n, channels).t();
   return rows;
@@ -102,7 +102,7 @@ template <class T> arma::Mat<T> to_channel_major(const arma::Mat<T>& rows, std::
     throw std::invalid_argument("to_channel_major: " + std::to_string(rows.n_cols) + " columns do not split into " +
                                 std::to_string(batch) + " samples");
   const std::size_t n = rows.n_cols / batch, channels = rows.n_rows;
-  arma::Mat<T> images(channels * n, batch);  // (c·n, B)
+  arma::Mat<T> images(channels * n, batch, arma::fill::none);  // (c·n, B), every column set below
   for (std::size_t b = 0; b < batch; ++b) {
     const arma::Mat<T> block = rows.cols(b * n, (b + 1) * n - 1).t();  // (n, c): entry (q, c) at c·n + q
     images.col(b) = arma::vectorise(block);

@@ -3,6 +3,7 @@
 
 #include <cblas.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace vclab {
@@ -25,6 +26,9 @@ void add_vc_shift_factored(const arma::mat& p, const arma::mat& g, VcStorage sto
   }
 }
 
+constexpr std::size_t kBlockBytes = std::size_t(4) << 20;  // per double (d, b) block
+constexpr std::size_t kMinBlockColumns = 64;
+
 template <class T> void add_vc_shift(const arma::Mat<T>& h, const arma::Mat<T>& g, double lr, VcStorage storage, arma::mat& v) {
   if (storage == VcStorage::diag) {
     // diag v = Σ_i (−2γ h∘g + γ² g∘g)
@@ -33,8 +37,16 @@ template <class T> void add_vc_shift(const arma::Mat<T>& h, const arma::Mat<T>& 
          arma::conv_to<arma::vec>::from(arma::Col<T>(arma::sum(gg, 1))) * (lr * lr);
     return;
   }
-  const arma::mat hd = arma::conv_to<arma::mat>::from(h), gd = arma::conv_to<arma::mat>::from(g);  // (d, B)
-  add_vc_shift_factored(vc_shift_factor(hd, gd, lr), gd, storage, v);
+  // A conv layer has B·positions columns (16,384 for 288-wide patches at batch 64): their double copies would be
+  // fresh pages every step, so the rank-2B update runs over blocks of columns of at most kBlockBytes each (one block,
+  // the same arithmetic as before, for every dense layer up to d = 8,192 at batch 64).
+  const std::size_t block = std::max<std::size_t>(kMinBlockColumns, kBlockBytes / (sizeof(double) * h.n_rows));
+  for (std::size_t first = 0; first < h.n_cols; first += block) {
+    const std::size_t last = std::min<std::size_t>(h.n_cols, first + block) - 1;
+    const arma::mat hd = arma::conv_to<arma::mat>::from(h.cols(first, last));  // (d, b)
+    const arma::mat gd = arma::conv_to<arma::mat>::from(g.cols(first, last));
+    add_vc_shift_factored(vc_shift_factor(hd, gd, lr), gd, storage, v);
+  }
 }
 
 template arma::fmat vc_shift_factor<float>(const arma::fmat&, const arma::fmat&, double);

@@ -27,6 +27,21 @@ TEST_CASE("one step's shift equals the definition in diag, upper and symmetric s
   }
 }
 
+TEST_CASE("a conv layer's many columns (B · positions) are added in blocks: the same shift as the definition") {
+  arma::arma_rng::set_seed(11);
+  const std::size_t d = 512, columns = 2500;  // blocks of 4 MiB / (8 · 512) = 1,024 columns: 3 blocks, the last short
+  const arma::fmat h = arma::randu<arma::fmat>(d, columns), g = arma::randn<arma::fmat>(d, columns) * 0.01f;
+  const double lr = 0.3;
+  const arma::mat hd = arma::conv_to<arma::mat>::from(h), gd = arma::conv_to<arma::mat>::from(g);
+  const arma::mat hp = hd - lr * gd, definition = hp * hp.t() - hd * hd.t();
+  arma::mat upper(d, d, arma::fill::zeros), symmetric(d, d, arma::fill::zeros);
+  add_vc_shift(h, g, lr, VcStorage::upper, upper);
+  add_vc_shift(h, g, lr, VcStorage::symmetric, symmetric);
+  constexpr double kBlockedTol = 1e-11;  // 2,500-term sums in double; the definition's h⁺h⁺ᵀ − hhᵀ cancels more
+  require_close(symmetrised_upper(upper), definition, kBlockedTol, "upper, blocked");
+  require_close(symmetric, definition, kBlockedTol, "symmetric, blocked");
+}
+
 TEST_CASE("the factored form: P = −γH + (γ²/2)G gives v = G Pᵀ + P Gᵀ, also from float inputs") {
   arma::arma_rng::set_seed(7);
   const arma::fmat h = arma::randu<arma::fmat>(6, 9), g = arma::randn<arma::fmat>(6, 9);
