@@ -115,6 +115,7 @@ void tally_theorem3(const Theorem3Step& step, double lipschitz, Theorem3Tally& t
     if (v == 0) {
       ++tally.v_zero;
       if (a_is_zero) ++tally.sign_equal;
+      else ++tally.v_zero_moved;
       continue;
     }
     if (a_is_zero) ++tally.a_zero;

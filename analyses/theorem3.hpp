@@ -48,10 +48,12 @@ Theorem3Step theorem3_step(const Mlp<double>& model, const arma::mat& x, const a
 //  sign_opposite a·v < 0 with |a| > slack: a genuine failure of the sign statement
 //  a_zero        |a| ≤ slack while v ≠ 0 (ReLU's inactive units, saturation): neither equal nor opposite
 //  v_zero        v = 0 exactly (g_l = 0); such an element is in bound_ok only if |a| ≤ slack
+//  v_zero_moved  v = 0 but |a| > slack: the unit moved with no gradient of its own (on a conv layer, the other
+//                positions' terms move it; units that lose a max pooling have g = 0)
 struct Theorem3Tally {
   std::size_t n = 0;
   std::size_t bound_ok = 0, bound_strict = 0;
-  std::size_t sign_equal = 0, sign_opposite = 0, a_zero = 0, v_zero = 0;
+  std::size_t sign_equal = 0, sign_opposite = 0, a_zero = 0, v_zero = 0, v_zero_moved = 0;
   std::vector<double> ratios;  // |a| / (L²|v|) for v ≠ 0 (kept when keep_ratios)
   double max_ratio = 0;        // max |a| / (L²|v|) over v ≠ 0
   std::vector<double> input_norms;   // ‖h_{l-1}‖ of each sample
@@ -62,6 +64,11 @@ struct Theorem3Tally {
   double strict_rate() const { return n ? double(bound_strict) / double(n) : arma::datum::nan; }
   double sign_equal_rate() const { return n ? double(sign_equal) / double(n) : arma::datum::nan; }
   double sign_opposite_rate() const { return n ? double(sign_opposite) / double(n) : arma::datum::nan; }
+  // The same two rates over the elements with v ≠ 0 only.
+  double bound_rate_v_nonzero() const {
+    return n > v_zero ? double(bound_ok - (v_zero - v_zero_moved)) / double(n - v_zero) : arma::datum::nan;
+  }
+  double sign_opposite_rate_v_nonzero() const { return n > v_zero ? double(sign_opposite) / double(n - v_zero) : arma::datum::nan; }
   double quantile(double q) const;  // of ratios (NaN when empty); linear interpolation
 };
 

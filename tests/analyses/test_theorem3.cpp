@@ -50,6 +50,9 @@ TEST_CASE("tally classifies zeros explicitly") {
   CHECK(t.sign_opposite == 1);
   CHECK(t.a_zero == 1);
   CHECK(t.v_zero == 1);
+  CHECK(t.v_zero_moved == 0);
+  CHECK(t.bound_rate_v_nonzero() == doctest::Approx(4.0 / 5.0));
+  CHECK(t.sign_opposite_rate_v_nonzero() == doctest::Approx(1.0 / 5.0));
   CHECK(t.ratios.size() == 5);
   CHECK(t.max_ratio == doctest::Approx(1.8));
 }
@@ -267,6 +270,10 @@ TEST_CASE("conv layer 1 (input: conv layer 0's output) and the head's hidden lay
   vclab::test::require_close(conv1.z, pass.conv[1].z, 0.0, "conv layer 1's z");
   vclab::test::require_close(conv1.v, -0.1 * grads.grad_h[1], 0.0, "conv layer 1's v");
   vclab::test::require_close(conv1.input_norm, arma::sqrt(arma::sum(arma::square(pass.h[0]), 0)), kConvIdentityTol, "‖x_1‖");
+  Theorem3Tally t;
+  tally_theorem3(conv1, 1.0, t, false);
+  CHECK(t.v_zero >= t.n / 2);  // 2 × 2 max pooling: 3 of 4 units get g = 0 (more where the pooled side is odd)
+  CHECK(t.v_zero_moved > 0);   // ... and still move, through the other positions' terms
   const Theorem3Step dense = theorem3_step(net, x, targets, Loss::cross_entropy, 3, 0.1, false);
   vclab::test::require_close(dense.z, pass.head.z[1], 0.0, "the head's hidden z");
   CHECK_THROWS_AS(theorem3_step(net, x, targets, Loss::cross_entropy, 4, 0.1, false), std::invalid_argument);
