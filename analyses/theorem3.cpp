@@ -1,5 +1,6 @@
 // Theorem 3 measurements: one SGD step, then a = σ(z⁺) − σ(z) against v = −γ g_l, elementwise.
-// Shapes: W_{l-1} (d_l, d_{l-1}), h_{l-1} (d_{l-1}, B), z_l, h_l, g_l (d_l, B).
+// Shapes: W_{l-1} (d_l, d_{l-1}), h_{l-1} (d_{l-1}, B), z_l, h_l, g_l (d_l, B); a conv layer: W (c_out, c_in k²),
+// patches P (c_in k², B·n), z_l, h_l, g_l (c_out·n, B) channel-major.
 #include "analyses/theorem3.hpp"
 
 #include <algorithm>
@@ -19,57 +20,87 @@ constexpr double kEps = std::numeric_limits<double>::epsilon();
 // σ(·) from libm (erf, tanh, exp, log1p) is accurate to a few ulps; 4 ulps of |σ| per evaluation.
 constexpr double kActivationUlps = 4.0;
 
-// Σ_k |W_jk| |h_k| + |b_j|: the scale of the rounding error of z = W h + b (Higham: |fl(z) − z| ≤ γ_n ·
-// this, γ_n ≈ n·eps for n = d + 1 terms).
-arma::mat abs_scale(const Mlp<double>& model, std::size_t w_index, const arma::mat& h) {
-  arma::mat s = arma::abs(model.weights[w_index]) * arma::abs(h);
-  if (model.has_bias()) s.each_col() += arma::abs(model.biases[w_index]);
-  return s;
+// Weight layer i's side of a pass (i < n_conv: conv layer i before its pooling; else the head's layer i − n_conv):
+// z and h = σ(z) in z's layout (rows, B), and the sample it reads (the image or pooled map of a conv layer, h of a dense
+// one; x for i = 0).
+const arma::mat& layer_z(const NetworkForward<double>& p, std::size_t i) {
+  return i < p.conv.size() ? p.conv[i].z : p.head.z[i - p.conv.size() + 1];
+}
+const arma::mat& layer_h(const NetworkForward<double>& p, std::size_t i) {
+  return i < p.conv.size() ? p.h[i] : p.head.h[i - p.conv.size() + 1];
+}
+const arma::mat& layer_sample(const NetworkForward<double>& p, const arma::mat& x, std::size_t i) {
+  if (i == 0) return x;
+  return i < p.conv.size() ? p.output(i - 1) : p.head.h[i - p.conv.size()];
+}
+// g = ∂ℒ/∂h of weight layer i's output, same layout.
+const arma::mat& layer_g(const NetworkBackward<double>& g, std::size_t i) {
+  return i < g.conv.size() ? g.grad_h[i] : g.head.grad_h[i - g.conv.size() + 1];
+}
+
+arma::rowvec column_norms(const arma::mat& columns) { return arma::sqrt(arma::sum(arma::square(columns), 0)); }
+
+// Σ_k |W_jk| |x_k| + |b_j| over each input column x of weight layer i (patch or h): the scale of the rounding error of
+// z = W x + b (Higham: |fl(z) − z| ≤ γ_n · this, γ_n ≈ n·eps for n = d + 1 terms), in z's layout.
+arma::mat abs_scale(const Network<double>& net, std::size_t i, const NetworkForward<double>& pass) {
+  arma::mat s = arma::abs(net.weight(i)) * arma::abs(pass.layer_input(i));  // (c_out, B·n) or (d_{i+1}, B)
+  if (net.has_bias()) s.each_col() += arma::abs(net.bias(i));
+  return net.is_conv(i) ? to_channel_major(s, layer_z(pass, i).n_cols) : s;
 }
 
 }  // namespace
 
-Theorem3Step theorem3_step(const Mlp<double>& model, const arma::mat& x, const arma::mat& targets, Loss loss,
+Theorem3Step theorem3_step(const Network<double>& net, const arma::mat& x, const arma::mat& targets, Loss loss,
                            std::size_t layer, double lr, bool update_all_layers) {
-  if (layer < 1 || layer + 1 > model.n_layers())
-    throw std::invalid_argument("theorem3_step: layer must be in 1.." + std::to_string(model.n_layers() - 1) +
+  if (layer < 1 || layer + 1 > net.n_layers())
+    throw std::invalid_argument("theorem3_step: layer must be in 1.." + std::to_string(net.n_layers() - 1) +
                                 " (h_l = σ(W_{l-1} h_{l-1}) is a hidden layer)");
-  ForwardPass<double> pass, after;
-  BackwardPass<double> grads;
-  loss_and_backward(model, x, targets, loss, pass, grads, false);
+  NetworkForward<double> pass, after;
+  NetworkBackward<double> grads;
+  loss_and_backward(net, x, targets, loss, pass, grads, false);
 
-  Mlp<double> next = model;
-  const std::size_t first = update_all_layers ? 0 : layer - 1, last = update_all_layers ? model.n_layers() - 1 : layer - 1;
+  const std::size_t i = layer - 1;  // the weight layer that takes the step
+  Network<double> next = net;
+  const std::size_t first = update_all_layers ? 0 : i, last = update_all_layers ? net.n_layers() - 1 : i;
   for (std::size_t k = first; k <= last; ++k) {
-    next.weights[k] -= lr * grads.grad_w[k];  // W⁺ = W − γ ∇W
-    if (next.has_bias()) next.biases[k] -= lr * grads.grad_b[k];
+    next.weight(k) -= lr * grads.weight_grad(k);  // W⁺ = W − γ ∇W (a conv layer: ∇W = Σ_q δ_q p_qᵀ over positions)
+    if (next.has_bias()) next.bias(k) -= lr * grads.bias_grad(k);
   }
   forward(next, x, after);
 
   Theorem3Step s;
-  s.a = after.h[layer] - pass.h[layer];  // σ(z⁺) − σ(z)
-  s.v = -lr * grads.grad_h[layer];       // h_l⁺ − h_l = −γ g_l
-  s.z = pass.z[layer];
-  s.dz = after.z[layer] - pass.z[layer];
-  s.g = grads.grad_h[layer];
-  s.input_norm = arma::sqrt(arma::sum(arma::square(pass.h[layer - 1]), 0));
+  s.a = layer_h(after, i) - layer_h(pass, i);  // σ(z⁺) − σ(z)
+  s.v = -lr * layer_g(grads, i);               // h_l⁺ − h_l = −γ g_l
+  s.z = layer_z(pass, i);
+  s.dz = layer_z(after, i) - layer_z(pass, i);
+  s.g = layer_g(grads, i);
+  s.input_norm = column_norms(layer_sample(pass, x, i));
+  s.column_norm = column_norms(pass.layer_input(i));
 
-  const Activation act = model.spec.activation;
+  const Activation act = net.spec.activation;
   const double lipschitz = lipschitz_constant(act);
-  const double n_terms = double(model.spec.width(layer - 1) + 1);
-  const arma::mat z_scale = abs_scale(model, layer - 1, pass.h[layer - 1]) + abs_scale(next, layer - 1, after.h[layer - 1]);
+  const double n_terms = double(net.input_width(i) + 1);
+  const arma::mat z_scale = abs_scale(net, i, pass) + abs_scale(next, i, after);
   s.slack = lipschitz * n_terms * kEps * z_scale +
-            kActivationUlps * kEps * (arma::abs(after.h[layer]) + arma::abs(pass.h[layer]));
+            kActivationUlps * kEps * (arma::abs(layer_h(after, i)) + arma::abs(layer_h(pass, i)));
   return s;
+}
+
+Theorem3Step theorem3_step(const Mlp<double>& model, const arma::mat& x, const arma::mat& targets, Loss loss,
+                           std::size_t layer, double lr, bool update_all_layers) {
+  return theorem3_step(Network<double>(model), x, targets, loss, layer, lr, update_all_layers);
 }
 
 double Theorem3Tally::quantile(double q) const {
   if (ratios.empty()) return arma::datum::nan;
-  std::vector<double> sorted = ratios;
-  std::sort(sorted.begin(), sorted.end());
-  const double pos = q * double(sorted.size() - 1);
-  const std::size_t lo = std::size_t(std::floor(pos)), hi = std::min(lo + 1, sorted.size() - 1);
-  return sorted[lo] + (pos - double(lo)) * (sorted[hi] - sorted[lo]);
+  // The order statistics lo and hi by two selections (a conv layer's tally holds millions of ratios).
+  std::vector<double> work = ratios;
+  const double pos = q * double(work.size() - 1);
+  const std::size_t lo = std::size_t(std::floor(pos)), hi = std::min(lo + 1, work.size() - 1);
+  std::nth_element(work.begin(), work.begin() + std::ptrdiff_t(lo), work.end());
+  const double at_lo = work[lo];
+  const double at_hi = hi == lo ? at_lo : *std::min_element(work.begin() + std::ptrdiff_t(lo) + 1, work.end());
+  return at_lo + (pos - double(lo)) * (at_hi - at_lo);
 }
 
 void tally_theorem3(const Theorem3Step& step, double lipschitz, Theorem3Tally& tally, bool keep_ratios) {
@@ -84,6 +115,7 @@ void tally_theorem3(const Theorem3Step& step, double lipschitz, Theorem3Tally& t
     if (v == 0) {
       ++tally.v_zero;
       if (a_is_zero) ++tally.sign_equal;
+      else ++tally.v_zero_moved;
       continue;
     }
     if (a_is_zero) ++tally.a_zero;
@@ -93,10 +125,11 @@ void tally_theorem3(const Theorem3Step& step, double lipschitz, Theorem3Tally& t
     tally.max_ratio = std::max(tally.max_ratio, ratio);
     if (keep_ratios) tally.ratios.push_back(ratio);
   }
-  for (arma::uword j = 0; j < step.input_norm.n_elem; ++j) tally.input_norms.push_back(step.input_norm(j));
+  tally.input_norms.insert(tally.input_norms.end(), step.input_norm.begin(), step.input_norm.end());
+  tally.column_norms.insert(tally.column_norms.end(), step.column_norm.begin(), step.column_norm.end());
 }
 
-Theorem3Result run_theorem3(const Mlp<double>& model, const Dataset& data, Loss loss, const Theorem3Setting& setting,
+Theorem3Result run_theorem3(const Network<double>& net, const Dataset& data, Loss loss, const Theorem3Setting& setting,
                             std::size_t n_samples, std::size_t keep_scatter) {
   if (setting.batch == 0) throw std::invalid_argument("run_theorem3: batch must be positive");
   n_samples = std::min(n_samples, data.size());
@@ -116,15 +149,15 @@ Theorem3Result run_theorem3(const Mlp<double>& model, const Dataset& data, Loss 
       for (arma::uword j = 0; j < x.n_cols; ++j)
         if (norms(j) > 0) x.col(j) /= norms(j);
     }
-    const arma::mat targets = batch_targets<double>(data, idx, model.spec.output_dim);
-    const Theorem3Step step = theorem3_step(model, x, targets, loss, setting.layer, setting.lr, setting.update_all_layers);
+    const arma::mat targets = batch_targets<double>(data, idx, net.spec.output_dim);
+    const Theorem3Step step = theorem3_step(net, x, targets, loss, setting.layer, setting.lr, setting.update_all_layers);
     for (std::size_t k = 0; k < setting.lipschitz.size(); ++k) tally_theorem3(step, setting.lipschitz[k], result.tallies[k], true);
     if (!result.counterexample.found) {
       for (arma::uword i = 0; i < step.a.n_elem; ++i) {
         if (step.v(i) != 0 && std::abs(step.a(i)) > step.slack(i) && (step.a(i) > 0) != (step.v(i) > 0)) {
           result.counterexample = {.found = true, .sample = idx(i / step.a.n_rows), .unit = i % step.a.n_rows, .lr = setting.lr,
                                    .z = step.z(i), .z_plus = step.z(i) + step.dz(i), .g = step.g(i), .a = step.a(i), .v = step.v(i),
-                                   .slope_at_z = activate_derivative(model.spec.activation, arma::mat{step.z(i)})(0)};
+                                   .slope_at_z = activate_derivative(net.spec.activation, arma::mat{step.z(i)})(0)};
           break;
         }
       }
@@ -137,6 +170,11 @@ Theorem3Result run_theorem3(const Mlp<double>& model, const Dataset& data, Loss 
   result.scatter_v = arma::vec(sv);
   result.scatter_a = arma::vec(sa);
   return result;
+}
+
+Theorem3Result run_theorem3(const Mlp<double>& model, const Dataset& data, Loss loss, const Theorem3Setting& setting,
+                            std::size_t n_samples, std::size_t keep_scatter) {
+  return run_theorem3(Network<double>(model), data, loss, setting, n_samples, keep_scatter);
 }
 
 Theorem3Counterexample gelu_sign_counterexample(double z, double g, double lr_min, double lr_max, std::size_t n_grid) {

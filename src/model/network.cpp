@@ -95,6 +95,7 @@ void backward(const Network<T>& net, const NetworkForward<T>& pass, const arma::
   // The head's input is x_K (K = n_layers); its gradient is needed unless there is no conv layer and no input grad.
   backward(net.head, pass.head, grad_logits, grads.head, n_layers > 0 || need_input_grad);
   grads.conv.resize(n_layers);
+  grads.grad_h.resize(n_layers);
   grads.grad_z.resize(n_layers);
   for (std::size_t l = n_layers; l-- > 0;) {
     const ConvGeometry& g = geometries[l];
@@ -102,10 +103,9 @@ void backward(const Network<T>& net, const NetworkForward<T>& pass, const arma::
     const arma::Mat<T>& grad_out = l + 1 == n_layers ? grads.head.grad_h[0] : grads.conv[l + 1].grad_x;
     const Pooling pooling = net.spec.conv[l].pooling;
     // y_l = pool(h_l)  ⇒  ∂ℒ/∂h_l = pool_backward(∂ℒ/∂y_l); without pooling y_l = h_l
-    const arma::Mat<T> grad_h = pooling == Pooling::none ? grad_out
-                                                         : pool_backward(pooling, pool_geometry(g), pass.pool[l], grad_out);
+    grads.grad_h[l] = pooling == Pooling::none ? grad_out : pool_backward(pooling, pool_geometry(g), pass.pool[l], grad_out);
     // h_l = σ(z_l)  ⇒  ∂ℒ/∂z_l = ∂ℒ/∂h_l ∘ σ'(z_l)
-    grads.grad_z[l] = grad_h % activate_derivative(net.spec.activation, pass.conv[l].z);
+    grads.grad_z[l] = grads.grad_h[l] % activate_derivative(net.spec.activation, pass.conv[l].z);
     // z_l = W_l P_l (+ b_l)  ⇒  ∇W_l = δ Pᵀ, g_p = W_lᵀ δ, ∂ℒ/∂x_l = col2im(g_p)
     conv_backward(g, net.kernels[l], pass.conv[l], grads.grad_z[l], grads.conv[l], net.has_bias(),
                   l > 0 || need_input_grad);

@@ -108,6 +108,7 @@ template <class T> struct NetworkBackward {
   // conv[l].grad_w ∇W_l (c_out, c_in k²); grad_b ∇b_l (empty without bias); grad_patches g_p (c_in k², B·n_l);
   // grad_x ∂ℒ/∂x_l (c_l H_l W_l, B), empty for l = 0 unless the input gradient was requested.
   std::vector<ConvBackward<T>> conv;
+  std::vector<arma::Mat<T>> grad_h;  // g_l = ∂ℒ/∂h_l before pooling: (c_{l+1} n_l, B)
   std::vector<arma::Mat<T>> grad_z;  // ∂ℒ/∂z_l: (c_{l+1} n_l, B)
   BackwardPass<T> head;              // head.grad_h[0] = ∂ℒ/∂(flattened features) (flat_dim, B)
 

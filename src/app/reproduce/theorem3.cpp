@@ -1,7 +1,8 @@
 // `vclab reproduce theorem3`: numerical verification of Theorem 3 (Cha & Lee 2025, §2.2, Appendix A) — for an
 // L-Lipschitz σ and a single-sample step, |a| < L²|v| and sgn a = sgn v elementwise — per activation, with each
-// assumption dropped in turn, over batch sizes, and GELU's sign failures. Writes README.md, summary.json, a CSV table
-// and figures. Stages: protocol, run (models, cases, batch sweep, GELU sweep), write report.
+// assumption dropped in turn, over batch sizes, GELU's sign failures, and on conv layers (where it does not apply).
+// Writes README.md, summary.json, a CSV table and figures. Stages: protocol, run (models, cases, batch sweep, GELU
+// sweep, conv layers), write report.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -10,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <sstream>
+#include <type_traits>
 
 #include "analyses/theorem2.hpp"  // median_of
 #include "analyses/theorem3.hpp"
@@ -20,6 +22,7 @@
 #include "io/atomic_write.hpp"
 #include "io/csv_table.hpp"
 #include "io/json_io.hpp"
+#include "model/network.hpp"
 #include "plot/heatmap.hpp"
 #include "plot/scatter.hpp"
 #include "train/sgd.hpp"
@@ -42,6 +45,12 @@ struct Theorem3Protocol {
   static constexpr std::size_t scatter_points = 6000;
   static constexpr std::size_t batches[] = {1, 2, 4, 8, 16, 32, 64, 128, 256};
   static constexpr double gelu_lrs[] = {0.05, 0.5, 5, 50, 500, 5000};
+  // Section 4, conv layers: a small CNN, conv_channels (3 × 3, 'same', 2 × 2 max pooling after each) + hidden, trained
+  // as the MLPs; single-sample steps on the first conv_single_samples samples (c_out·n elements per sample).
+  static constexpr std::size_t conv_channels[] = {32, 64};
+  static constexpr std::size_t conv_kernel = 3;
+  static constexpr std::size_t conv_single_samples = 64;
+  static constexpr Activation conv_activations[] = {Activation::relu, Activation::tanh, Activation::gelu};
 };
 using Protocol = Theorem3Protocol;
 
@@ -70,22 +79,38 @@ Theorem3Data load_theorem3_data(const TheoremOptions& o, std::size_t n_train) {
           load_theorem_subset(synthetic_options, Normalization::l2, n_train)};
 }
 
+// One epoch of SGD on `train` (γ 0.05, batch 64, shuffled by seed + 1): the "trained" state of every model here.
+template <class Model> void pretrain_one_epoch(Model& model, const Dataset& train, std::uint64_t seed) {
+  Sgd<double> rule;
+  const TrainOptions options = measurement_run_options(Protocol::pretrain_lr, Protocol::pretrain_batch, 1, seed, "theorem3 pre-training");
+  Trainer<double> trainer(options, rule);
+  trainer.run(model, train, Dataset{});
+}
+
 // A model for Theorem 3 measurements: hidden widths, trained by SGD for one epoch on `train` (γ 0.05, batch 64).
 Mlp<double> theorem3_model(const Dataset& train, Activation act, std::vector<std::size_t> hidden, bool bias,
                            std::uint64_t seed, bool pretrain) {
   const MlpSpec spec{.input_dim = train.dim(), .hidden = std::move(hidden), .output_dim = train.n_classes, .activation = act,
                      .bias = bias, .init = Init::pytorch};
   Mlp<double> model(spec, seed);
-  if (pretrain) {
-    Sgd<double> rule;
-    const TrainOptions options = measurement_run_options(Protocol::pretrain_lr, Protocol::pretrain_batch, 1, seed, "theorem3 pre-training");
-    Trainer<double> trainer(options, rule);
-    trainer.run(model, train, Dataset{});
-  }
+  if (pretrain) pretrain_one_epoch(model, train, seed);
   return model;
 }
 
+// Section 4's CNN on `train`'s images: Protocol::conv_channels, then one hidden layer of Protocol::hidden; no bias.
+Network<double> theorem3_conv_model(const Dataset& train, Activation act, std::uint64_t seed, bool pretrain) {
+  NetworkSpec spec{.channels = train.image_shape.at(0), .height = train.image_shape.at(1), .width = train.image_shape.at(2),
+                   .conv = {}, .hidden = {Protocol::hidden}, .output_dim = train.n_classes, .activation = act, .bias = false,
+                   .init = Init::pytorch};
+  for (std::size_t c : Protocol::conv_channels)
+    spec.conv.push_back({.c_out = c, .kernel = Protocol::conv_kernel, .padding = Padding::same, .pooling = Pooling::max});
+  Network<double> net(spec, seed);
+  if (pretrain) pretrain_one_epoch(net, train, seed);
+  return net;
+}
+
 using Models = std::map<Activation, Mlp<double>>;
+using ConvModels = std::map<Activation, Network<double>>;
 
 // Models per activation (the GELU model is shared by both L's): unit-norm data, one hidden layer of 256.
 struct Theorem3Models {
@@ -108,10 +133,38 @@ Theorem3Models build_models(const std::vector<ActivationCase>& acts, const Theor
   return m;
 }
 
+// The CNNs of section 4 per activation: trained on unit-norm images, trained on raw [0, 1] pixels, and at
+// initialisation (the same weights for both inputs: the init depends on the seed and shapes only).
+struct Theorem3ConvModels {
+  ConvModels trained, raw, init;
+};
+
+Theorem3ConvModels build_conv_models(const std::vector<ActivationCase>& acts, const Theorem3Data& data, std::uint64_t seed) {
+  Theorem3ConvModels m;
+  for (const auto& a : acts) {
+    if (m.trained.count(a.activation)) continue;
+    theorem_progress("theorem3: conv models for " + to_string(a.activation));
+    m.trained[a.activation] = theorem3_conv_model(data.unit_norm.train, a.activation, seed, true);
+    m.raw[a.activation] = theorem3_conv_model(data.raw.train, a.activation, seed, true);
+    m.init[a.activation] = theorem3_conv_model(data.unit_norm.train, a.activation, seed, false);
+  }
+  return m;
+}
+
+// The activation cases measured on conv layers: those of theorem3_activations() whose σ is in Protocol::conv_activations.
+std::vector<ActivationCase> theorem3_conv_activations() {
+  std::vector<ActivationCase> out;
+  for (const auto& a : theorem3_activations())
+    if (std::ranges::find(Protocol::conv_activations, a.activation) != std::end(Protocol::conv_activations)) out.push_back(a);
+  return out;
+}
+
 // One Theorem3Result per activation case; consecutive cases with the same activation (GELU with L = 1.1289
-// and L = 1) share one run and differ only in the L of the tally.
-std::vector<Theorem3Result> run_cases(const std::vector<ActivationCase>& acts, const Models& models, const Dataset& data, Loss loss,
-                                      Theorem3Setting setting, std::size_t n_samples, std::size_t keep_scatter) {
+// and L = 1) share one run and differ only in the L of the tally. Model: Mlp<double> or Network<double>.
+template <class Model>
+std::vector<Theorem3Result> run_cases(const std::vector<ActivationCase>& acts, const std::map<Activation, Model>& models,
+                                      const Dataset& data, Loss loss, Theorem3Setting setting, std::size_t n_samples,
+                                      std::size_t keep_scatter) {
   std::vector<Theorem3Result> out;
   for (std::size_t i = 0; i < acts.size();) {
     std::size_t j = i;
@@ -136,30 +189,35 @@ nlohmann::json tally_json(const Theorem3Tally& t) {
           {"ratio_max", t.max_ratio}};
 }
 
-void tally_row_md(std::ostream& md, const std::string& label, const Theorem3Tally& t) {
+// patch_norm: one more column, the median ‖p‖ of a conv layer's patch copies (kConvTallyHeader).
+void tally_row_md(std::ostream& md, const std::string& label, const Theorem3Tally& t, bool patch_norm = false) {
   md << "| " << label << " | " << t.n << " | " << fmt_sig(t.bound_rate(), 4) << " | " << fmt_sig(t.strict_rate(), 4) << " | "
      << fmt_sig(t.sign_equal_rate(), 4) << " | " << fmt_sig(t.sign_opposite_rate(), 3) << " | " << t.a_zero << " | " << t.v_zero << " | "
      << fmt_sig(t.quantile(0.5)) << " | " << fmt_sig(t.quantile(0.99)) << " | " << fmt_sig(t.max_ratio) << " | " << fmt_sig(median_of(t.input_norms))
-     << " |\n";
+     << (patch_norm ? " | " + fmt_sig(median_of(t.column_norms)) : std::string()) << " |\n";
 }
 
 const char* kTallyHeader =
     "| case | elements | |a| ≤ L²|v| | |a| < L²|v| (strict) | sgn a = sgn v | opposite signs | a = 0, v ≠ 0 | v = 0 | "
     "ratio q50 | ratio q99 | ratio max | median ‖h_{l-1}‖ |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+const char* kConvTallyHeader =
+    "| case | elements | |a| ≤ L²|v| | |a| < L²|v| (strict) | sgn a = sgn v | opposite signs | a = 0, v ≠ 0 | v = 0 | "
+    "ratio q50 | ratio q99 | ratio max | median ‖h_{l-1}‖ | median ‖p‖ |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
 
-// theorem3_table.csv: one row per (case, activation) and per (batch size, activation).
+// theorem3_table.csv: one row per (case, activation) and per (batch size, activation). median_patch_norm: of the input
+// columns, the patch copies of a conv layer (= median_input_norm for a dense layer).
 class CaseTable {
  public:
   CaseTable()
       : csv_({"case", "activation", "lipschitz", "batch", "lr", "layer", "all_layers", "elements", "bound_rate",
               "strict_bound_rate", "sign_agreement_rate", "sign_opposite_rate", "a_zero", "v_zero", "ratio_q50", "ratio_q90",
-              "ratio_q99", "ratio_max", "median_input_norm"}) {}
+              "ratio_q99", "ratio_max", "median_input_norm", "median_patch_norm"}) {}
   void record(const std::string& name, const ActivationCase& a, const Theorem3Result& r) {
     const auto& t = r.tallies.front();
     csv_.append_row({name, a.label, a.lipschitz, std::int64_t(r.setting.batch), r.setting.lr, std::int64_t(r.setting.layer),
                      std::int64_t(r.setting.update_all_layers), std::int64_t(t.n), t.bound_rate(), t.strict_rate(),
                      t.sign_equal_rate(), t.sign_opposite_rate(), std::int64_t(t.a_zero), std::int64_t(t.v_zero), t.quantile(0.5),
-                     t.quantile(0.9), t.quantile(0.99), t.max_ratio, median_of(t.input_norms)});
+                     t.quantile(0.9), t.quantile(0.99), t.max_ratio, median_of(t.input_norms), median_of(t.column_norms)});
   }
   void write(const fs::path& path) const { csv_.write(path); }
 
@@ -168,12 +226,14 @@ class CaseTable {
 };
 
 // ---- Run 1: the theorem's setting, and each assumption dropped in turn -----------------------------------------------
-struct CaseSpec {
+template <class Model> struct CaseSpecOf {
   std::string name;
-  const Models* models;
+  const std::map<Activation, Model>* models;
   const Dataset* data;
   Theorem3Setting setting;
 };
+using CaseSpec = CaseSpecOf<Mlp<double>>;
+using ConvCaseSpec = CaseSpecOf<Network<double>>;
 
 std::vector<CaseSpec> theorem3_cases(const Theorem3Models& m, const Theorem3Data& d) {
   const double lr = Protocol::lr;
@@ -197,13 +257,16 @@ struct CaseResults {
   std::map<std::string, std::map<std::string, Theorem3Tally>> by_case;  // case → activation label → tally
 };
 
-CaseResults run_assumption_cases(const std::vector<CaseSpec>& cases, const std::vector<ActivationCase>& acts, const Dataset& unit_norm,
-                                 std::size_t n_measure, std::size_t n_train, CaseTable& table) {
+// Conv cases (Model = Network<double>) add the median patch norm to the tables and the JSON.
+template <class Model>
+CaseResults run_assumption_cases(const std::vector<CaseSpecOf<Model>>& cases, const std::vector<ActivationCase>& acts,
+                                 const Dataset& unit_norm, std::size_t n_measure, std::size_t n_train, CaseTable& table) {
+  constexpr bool conv = std::is_same_v<Model, Network<double>>;
   CaseResults out;
   std::ostringstream tables;
   for (const auto& c : cases) {
     theorem_progress("theorem3: " + c.name);
-    tables << "\n### " << c.name << "\n\n" << kTallyHeader;
+    tables << "\n### " << c.name << "\n\n" << (conv ? kConvTallyHeader : kTallyHeader);
     Theorem3Setting s = c.setting;
     s.name = c.name;
     const std::size_t n = s.batch == 1 ? n_measure : n_train;
@@ -212,8 +275,15 @@ CaseResults run_assumption_cases(const std::vector<CaseSpec>& cases, const std::
       const ActivationCase& a = acts[i];
       const Theorem3Result& r = rs[i];
       table.record(c.name, a, r);
-      tally_row_md(tables, a.label, r.tallies.front());
+      tally_row_md(tables, a.label, r.tallies.front(), conv);
       nlohmann::json j = tally_json(r.tallies.front());
+      if (conv) {
+        const Theorem3Tally& t = r.tallies.front();
+        j["median_patch_norm"] = median_of(t.column_norms);
+        j["v_zero_moved"] = t.v_zero_moved;
+        j["bound_rate_v_nonzero"] = t.bound_rate_v_nonzero();
+        j["sign_opposite_rate_v_nonzero"] = t.sign_opposite_rate_v_nonzero();
+      }
       j["case"] = c.name;
       j["activation"] = a.label;
       j["batch"] = s.batch;
@@ -295,6 +365,45 @@ GeluSweep run_gelu_sweep(const Mlp<double>& gelu_model, const Dataset& unit_norm
   return g;
 }
 
+// ---- Run 4: conv layers, where the theorem does not apply (weights shared across positions) ------------------------------
+// Per conv layer: (a) unit-norm images and (b) raw [0, 1] pixels, each on the trained model and at initialisation;
+// single-sample steps on that layer's kernel only.
+std::vector<ConvCaseSpec> theorem3_conv_cases(const Theorem3ConvModels& m, const Theorem3Data& d) {
+  std::vector<ConvCaseSpec> cases;
+  for (std::size_t l = 0; l < std::size(Protocol::conv_channels); ++l) {
+    const std::string layer = "conv layer " + std::to_string(l);
+    const Theorem3Setting unit{"", {1}, 1, l + 1, false, Protocol::lr, true}, raw{"", {1}, 1, l + 1, false, Protocol::lr, false};
+    cases.push_back({layer + ", (a) unit-norm images, trained model", &m.trained, &d.unit_norm.train, unit});
+    cases.push_back({layer + ", (a) unit-norm images, model at initialisation", &m.init, &d.unit_norm.train, unit});
+    cases.push_back({layer + ", (b) raw [0,1] pixels, trained model", &m.raw, &d.raw.train, raw});
+    cases.push_back({layer + ", (b) raw [0,1] pixels, model at initialisation", &m.init, &d.raw.train, raw});
+  }
+  return cases;
+}
+
+struct ConvSection {
+  bool measured = false;  // false: the dataset is not made of images
+  std::vector<ActivationCase> acts;
+  std::vector<std::string> case_names;   // in theorem3_conv_cases' order
+  std::vector<ConvGeometry> geometries;  // of the conv layers
+  std::size_t n_measure = 0;
+  CaseResults results;
+};
+
+ConvSection run_conv_section(const Theorem3Data& data, std::uint64_t seed, std::size_t n_train, CaseTable& table) {
+  ConvSection c;
+  if (data.unit_norm.train.image_shape.size() != 3) return c;
+  c.measured = true;
+  c.acts = theorem3_conv_activations();
+  const Theorem3ConvModels models = build_conv_models(c.acts, data, seed);
+  c.geometries = models.init.begin()->second.spec.conv_geometries();
+  const std::vector<ConvCaseSpec> cases = theorem3_conv_cases(models, data);
+  for (const auto& cs : cases) c.case_names.push_back(cs.name);
+  c.n_measure = std::min(Protocol::conv_single_samples, n_train);
+  c.results = run_assumption_cases(cases, c.acts, data.unit_norm.train, c.n_measure, n_train, table);
+  return c;
+}
+
 // ---- Figures -------------------------------------------------------------------------------------------------------------
 void plot_heatmaps(const fs::path& figures, const std::vector<ActivationCase>& acts, const BatchSweep& b) {
   std::vector<std::string> act_labels, batch_labels;
@@ -329,6 +438,7 @@ struct Theorem3Report {
   CaseResults case_results;
   BatchSweep batch;
   GeluSweep gelu;
+  ConvSection conv;
   std::vector<std::string> notes;
   double total = 0;
   const std::map<std::string, Theorem3Tally>& base() const { return case_results.by_case.at(cases[0].name); }
@@ -347,6 +457,7 @@ nlohmann::json summary_json(const Theorem3Report& r) {
   summary["cases"] = r.case_results.json;
   summary["batch_sweep"] = r.batch.json;
   summary["gelu_lr_sweep"] = r.gelu.json;
+  if (r.conv.measured) summary["conv_cases"] = r.conv.results.json;
   summary["gelu_closed_form_counterexample"] = counterexample_json(r.gelu.closed_form, true);
   if (r.gelu.data_counterexample.found) summary["gelu_data_counterexample"] = counterexample_json(r.gelu.data_counterexample, false);
   summary["provenance"] = theorem_provenance_json(r.o, r.threads, r.total);
@@ -433,6 +544,63 @@ void gelu_findings_markdown(std::ostream& md, const Theorem3Report& r) {
           "1/√(3 d_0) (0.01 for CIFAR-10), so every activation works in its linear range near 0, where |a| ≈ σ′(0)²|v|.\n";
 }
 
+// One line per conv case: over the elements with v ≠ 0, the bound and opposite-sign rates per activation; and the
+// share of all elements that moved with v = 0.
+void conv_findings_markdown(std::ostream& md, const ConvSection& c) {
+  md << "Over the elements with v ≠ 0 only (|a| ≤ L²|v| / opposite signs), and the share of all elements with v = 0 that "
+        "moved (|a| > slack):\n\n";
+  for (const auto& name : c.case_names) {
+    md << "- " << name << ":";
+    std::string moved;
+    for (const auto& a : c.acts) {
+      const Theorem3Tally& t = c.results.by_case.at(name).at(a.label);
+      md << (&a == &c.acts.front() ? " " : ", ") << a.label << " " << fmt_sig(t.bound_rate_v_nonzero(), 3) << " / "
+         << fmt_sig(t.sign_opposite_rate_v_nonzero(), 3);
+      moved += (moved.empty() ? "" : ", ") + fmt_sig(double(t.v_zero_moved) / double(t.n), 3);
+    }
+    md << "; moved with v = 0: " << moved << ".\n";
+  }
+}
+
+void conv_section_markdown(std::ostream& md, const Theorem3Report& r) {
+  const ConvSection& c = r.conv;
+  md << "## 4. Conv layers (weights shared across positions)\n\n";
+  if (!c.measured) {
+    md << "Not measured: " << r.o.dataset << " is not an image dataset.\n\n";
+    return;
+  }
+  const ConvGeometry& g0 = c.geometries.front();
+  const auto patch_norm = [&](std::size_t i) { return fmt_sig(median_of(c.results.by_case.at(c.case_names[i]).at(c.acts.front().label).column_norms)); };
+  md << "Theorem 3 does not apply as stated to a conv layer: its kernel W (c_out, c_in k²) is shared by the n positions of a "
+        "sample. With the patches p_q (c_in k²) of one sample and δ_q = σ′(z_q) ∘ g_q, the single-sample step is "
+        "W⁺ = W − γ Σ_q′ δ_q′ p_q′ᵀ, so\n\n    z⁺_q − z_q = −γ δ_q ‖p_q‖² − γ Σ_{q′≠q} δ_q′ ⟨p_q′, p_q⟩.\n\n"
+        "The proof uses the first term alone with ‖p_q‖ = 1. The second, the other positions' share, acts like the other samples of "
+        "a mini-batch (section 2), here " << g0.positions() - 1 << " of them at conv layer 0, with overlapping patches of "
+        "non-negative pixels (large ⟨p_q′, p_q⟩). Scaling each patch to unit norm is not a rescaling of the image (neighbouring "
+        "patches share pixels), and no normalisation of the image makes every ‖p_q‖ = 1 and the cross terms vanish: the "
+        "patch-space hypothesis cannot be made true. So this measures how often the bound and the sign statement hold anyway, "
+        "with the images (a) at unit L2 norm, as in the MLP cases (median patch norm ‖p‖ " << patch_norm(0) << " at conv layer 0), "
+        "and (b) as raw [0, 1] pixels (median ‖p‖ " << patch_norm(2) << "). Derivation: docs/conv_layers.md.\n\n"
+     << "- network: conv";
+  for (const ConvGeometry& g : c.geometries) md << (&g == &c.geometries.front() ? " " : ", ") << g.c_out;
+  md << " (" << g0.kernel << " × " << g0.kernel << ", 'same', no bias, 2 × 2 max pooling after each), one hidden layer of "
+     << Protocol::hidden << ", PyTorch init, trained by SGD for one epoch (γ 0.05, batch 64) on the same " << r.n_train
+     << " samples (unit-norm images for (a), raw pixels for (b)), or at initialisation (the same weights for (a) and (b)).\n"
+     << "- single-sample steps of γ = " << Protocol::lr << " on the first " << c.n_measure << " samples, only the measured conv "
+        "layer's kernel updated; a and v are compared at every channel and position of h = σ(z) before pooling:";
+  for (std::size_t l = 0; l < c.geometries.size(); ++l)
+    md << (l ? "," : "") << " " << c.geometries[l].c_out << " × " << c.geometries[l].positions() << " values per sample at conv layer " << l;
+  md << " (conv layer 1 reads conv layer 0's pooled output, which is not normalised).\n"
+     << "- columns as in section 1 (the same zero and rounding rules; the slack counts c_in k² + 1 terms per patch product); "
+        "median ‖h_{l-1}‖ is the norm of the layer's input (the image at conv layer 0), median ‖p‖ that of its patch copies.\n"
+     << "- v = 0 for 3 of every 4 elements: 2 × 2 max pooling passes ∂ℒ/∂h to one unit per window. Those units have δ = 0, "
+        "yet they move through the other positions' terms (a dense layer's unit with g = 0 does not move in a single-sample "
+        "step), so wherever they move they count against the bound; the list after the tables gives the rates over v ≠ 0.\n"
+     << c.results.tables << "\n";
+  conv_findings_markdown(md, c);
+  md << "\n";
+}
+
 void findings_markdown(std::ostream& md, const Theorem3Report& r) {
   md << "## Findings\n\n";
   for (const char* name : {"relu", "tanh", "sigmoid", "softplus", "leaky-relu"}) {
@@ -458,6 +626,7 @@ std::string readme_markdown(const Theorem3Report& r) {
   method_markdown(md, r);
   batch_section_markdown(md, r);
   gelu_section_markdown(md, r.gelu);
+  conv_section_markdown(md, r);
   findings_markdown(md, r);
   md << "\n## Files\n\n`summary.json` (bound and sign rates per case, activation and batch size; the counterexamples), "
         "`theorem3_table.csv` (every row above), `figures/`.\n";
@@ -481,6 +650,7 @@ int reproduce_theorem3(const TheoremOptions& o) {
   r.case_results = run_assumption_cases(r.cases, r.acts, data.unit_norm.train, r.n_measure, r.n_train, table);
   r.batch = run_batch_sweep(r.acts, models.trained, data.unit_norm.train, r.n_measure, r.n_train, table);
   r.gelu = run_gelu_sweep(models.trained.at(Activation::gelu), data.unit_norm.train, r.n_measure);
+  r.conv = run_conv_section(data, o.seed, r.n_train, table);
   table.write(out / "theorem3_table.csv");
   try_figure(r.notes, "bound_violation_heatmap", [&] { plot_heatmaps(out / "figures", r.acts, r.batch); });
   try_figure(r.notes, "scatter", [&] { plot_scatters(out / "figures", r.case_results); });
