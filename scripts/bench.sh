@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Issue-6 benchmark suite: micro-benchmarks, CIFAR-10 epoch times, PyTorch peer comparison, rho check.
-# Usage: scripts/bench.sh [all|micro|vcl|vcl_e2e|epoch|peer|pair|rho]   (env: BUILD=build-perf THREADS=2 REPS=3 PEER_EPOCHS=2)
+# Usage: scripts/bench.sh [all|micro|vcl|vcl_e2e|epoch|peer|pair|rho|cnn]   (env: BUILD=build-perf THREADS=2 REPS=3 PEER_EPOCHS=2)
 # Every comparison runs its sides interleaved (A, B, A, B, ...) in one session; raw outputs go to
 # reports/performance/raw/. The numbers in reports/performance/README.md come from these files.
 set -euo pipefail
@@ -111,11 +111,40 @@ rho() {
   cp "$WORK/vclab_e12_rho/metrics.csv" "$RAW/vclab_e12_rho.metrics.csv"
 }
 
+# Issue 18: one CIFAR-10 epoch of the CNN (conv 32,64, 3x3, max pooling, hidden 256) with gram,dgram,vc,agop and
+# vclab analyze, against bench/peer_cnn.py with the same init and batch order; CNN_POOL=avg for the tie-free check.
+cnn_pair() {  # tag
+  local pool=${CNN_POOL:-max} dir="$WORK/cnn_vclab_$1" t0 t1
+  local net=(--conv 32,64 --kernel 3 --pool "$pool" --hidden 256)
+  [ -f "$WORK/cnn_init_$pool/weights_init.h5" ] || "$BUILD"/vclab train --dataset cifar10 --data-dir "$DATA" "${net[@]}" \
+    --epochs 1 --train-size 64 --record none --threads "$THREADS" --out "$WORK/cnn_init_$pool" --overwrite >/dev/null
+  t0=$(date +%s.%N)
+  "$BUILD"/vclab train --dataset cifar10 --data-dir "$DATA" "${net[@]}" --epochs 1 --threads "$THREADS" \
+    --record gram,dgram,vc,agop --record-mode diag --agop-samples "${CNN_AGOP:-1000}" --out "$dir" --overwrite >/dev/null
+  "$BUILD"/vclab analyze "$dir" >/dev/null
+  t1=$(date +%s.%N)
+  echo "vclab cnn pool $pool wall_s $(echo "$t1 - $t0" | bc) epoch_train_s $(awk -F, '$1==1 {print $7}' "$dir/metrics.csv")"
+  t0=$(date +%s.%N)
+  /usr/bin/python3 bench/peer_cnn.py --data-dir "$DATA" --init "$WORK/cnn_init_$pool/weights_init.h5" --pool "$pool" \
+    --order "$WORK/order.bin" --agop-samples "${CNN_AGOP:-1000}" --threads "$THREADS" --out "$WORK/cnn_peer_$1.json" \
+    --compare-run "$dir" >/dev/null
+  t1=$(date +%s.%N)
+  echo "peer  cnn pool $pool wall_s $(echo "$t1 - $t0" | bc) train_s $(/usr/bin/python3 -c "import json; print(json.load(open('$WORK/cnn_peer_$1.json'))['seconds']['train'])")"
+  cp "$WORK/cnn_peer_$1.json" "$RAW/"
+  cp "$dir/analysis/correlations.csv" "$RAW/cnn_vclab_$1.correlations.csv"
+  cp "$dir/metrics.csv" "$RAW/cnn_vclab_$1.metrics.csv"
+}
+
+cnn() {
+  prepare_peer
+  { stamp; for r in $(seq "$REPS"); do cnn_pair "${CNN_POOL:-max}_r$r"; done; } | tee -a "$RAW/cnn_timing.txt"
+}
+
 [ "${SKIP_BUILD:-0}" = 1 ] || build
 case $what in
-  all) peer; rho; epoch; micro; vcl; vcl_e2e ;;
-  micro|vcl|vcl_e2e|epoch|peer|rho) $what ;;
+  all) peer; rho; epoch; micro; vcl; vcl_e2e; cnn ;;
+  micro|vcl|vcl_e2e|epoch|peer|rho|cnn) $what ;;
   pair) prepare_peer; { stamp; peer_pair "$PEER_EPOCHS" "${TAG:-r2}"; } | tee -a "$RAW/peer_timing.txt"
         cp "$WORK/peer_e${PEER_EPOCHS}_${TAG:-r2}.json" "$RAW/" ;;
-  *) echo "usage: scripts/bench.sh [all|micro|vcl|vcl_e2e|epoch|peer|pair|rho]" >&2; exit 2 ;;
+  *) echo "usage: scripts/bench.sh [all|micro|vcl|vcl_e2e|epoch|peer|pair|rho|cnn]" >&2; exit 2 ;;
 esac
