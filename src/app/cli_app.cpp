@@ -179,7 +179,8 @@ int run_cli(int argc, char** argv) {
   app.set_version_flag("--version", std::string("vclab ") + VCLAB_APP_VERSION);
 
   TrainSettings train_settings;
-  auto* train = app.add_subcommand("train", "Train an MLP by SGD or VCL, recording Gram, AGOP and virtual covariance shift");
+  auto* train = app.add_subcommand(
+      "train", "Train an MLP or CNN (--conv) by SGD or VCL, recording Gram, AGOP and virtual covariance shift");
   add_train_options(*train, train_settings);
   std::string resume_dir;
   auto* resume = train->add_option("--resume", resume_dir,
