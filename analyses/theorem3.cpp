@@ -20,22 +20,10 @@ constexpr double kEps = std::numeric_limits<double>::epsilon();
 // σ(·) from libm (erf, tanh, exp, log1p) is accurate to a few ulps; 4 ulps of |σ| per evaluation.
 constexpr double kActivationUlps = 4.0;
 
-// Weight layer i's side of a pass (i < n_conv: conv layer i before its pooling; else the head's layer i − n_conv):
-// z and h = σ(z) in z's layout (rows, B), and the sample it reads (the image or pooled map of a conv layer, h of a dense
-// one; x for i = 0).
-const arma::mat& layer_z(const NetworkForward<double>& p, std::size_t i) {
-  return i < p.conv.size() ? p.conv[i].z : p.head.z[i - p.conv.size() + 1];
-}
-const arma::mat& layer_h(const NetworkForward<double>& p, std::size_t i) {
-  return i < p.conv.size() ? p.h[i] : p.head.h[i - p.conv.size() + 1];
-}
+// The sample weight layer i reads: x for i = 0, else the previous conv layer's (pooled) map or the head's h.
 const arma::mat& layer_sample(const NetworkForward<double>& p, const arma::mat& x, std::size_t i) {
   if (i == 0) return x;
   return i < p.conv.size() ? p.output(i - 1) : p.head.h[i - p.conv.size()];
-}
-// g = ∂ℒ/∂h of weight layer i's output, same layout.
-const arma::mat& layer_g(const NetworkBackward<double>& g, std::size_t i) {
-  return i < g.conv.size() ? g.grad_h[i] : g.head.grad_h[i - g.conv.size() + 1];
 }
 
 arma::rowvec column_norms(const arma::mat& columns) { return arma::sqrt(arma::sum(arma::square(columns), 0)); }
@@ -45,7 +33,7 @@ arma::rowvec column_norms(const arma::mat& columns) { return arma::sqrt(arma::su
 arma::mat abs_scale(const Network<double>& net, std::size_t i, const NetworkForward<double>& pass) {
   arma::mat s = arma::abs(net.weight(i)) * arma::abs(pass.layer_input(i));  // (c_out, B·n) or (d_{i+1}, B)
   if (net.has_bias()) s.each_col() += arma::abs(net.bias(i));
-  return net.is_conv(i) ? to_channel_major(s, layer_z(pass, i).n_cols) : s;
+  return net.is_conv(i) ? to_channel_major(s, pass.layer_z(i).n_cols) : s;
 }
 
 }  // namespace
@@ -69,11 +57,11 @@ Theorem3Step theorem3_step(const Network<double>& net, const arma::mat& x, const
   forward(next, x, after);
 
   Theorem3Step s;
-  s.a = layer_h(after, i) - layer_h(pass, i);  // σ(z⁺) − σ(z)
-  s.v = -lr * layer_g(grads, i);               // h_l⁺ − h_l = −γ g_l
-  s.z = layer_z(pass, i);
-  s.dz = layer_z(after, i) - layer_z(pass, i);
-  s.g = layer_g(grads, i);
+  s.a = after.layer_h(i) - pass.layer_h(i);     // σ(z⁺) − σ(z)
+  s.v = -lr * grads.output_grad(i);             // h_l⁺ − h_l = −γ g_l
+  s.z = pass.layer_z(i);
+  s.dz = after.layer_z(i) - pass.layer_z(i);
+  s.g = grads.output_grad(i);
   s.input_norm = column_norms(layer_sample(pass, x, i));
   s.column_norm = column_norms(pass.layer_input(i));
 
@@ -82,7 +70,7 @@ Theorem3Step theorem3_step(const Network<double>& net, const arma::mat& x, const
   const double n_terms = double(net.input_width(i) + 1);
   const arma::mat z_scale = abs_scale(net, i, pass) + abs_scale(next, i, after);
   s.slack = lipschitz * n_terms * kEps * z_scale +
-            kActivationUlps * kEps * (arma::abs(layer_h(after, i)) + arma::abs(layer_h(pass, i)));
+            kActivationUlps * kEps * (arma::abs(after.layer_h(i)) + arma::abs(pass.layer_h(i)));
   return s;
 }
 

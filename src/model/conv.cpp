@@ -23,8 +23,8 @@ void ConvGeometry::check() const {
 namespace {
 
 // Calls visit(p, i) for every patch entry that copies a pixel: p is its linear index in P (column-major, so
-// col·(c_in k²) + row), i the pixel's linear index in x (b·c_in H W + (c·H + y)·W + x), and pad(p) for every padding
-// entry. The walk fills P column by column, so im2col writes contiguously and reads runs of k pixels.
+// col·(c_in k²) + row), i the pixel's linear index in x (b·c_in H W + (c·H + y)·W + x), and pad_entry(p) for every
+// padding entry. The walk fills P column by column, so im2col writes contiguously and reads runs of k pixels.
 template <class Visit, class Pad>
 void visit_patch_entries(const ConvGeometry& g, std::size_t batch, Visit&& visit, Pad&& pad_entry) {
   const std::ptrdiff_t pad = static_cast<std::ptrdiff_t>(g.pad());

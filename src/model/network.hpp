@@ -102,6 +102,10 @@ template <class T> struct NetworkForward {
   const arma::Mat<T>& logits() const { return head.logits; }
   // The input columns of weight layer i (Network::weight): patches P_i of a conv layer, h of a dense one.
   const arma::Mat<T>& layer_input(std::size_t i) const { return i < conv.size() ? conv[i].patches : head.h[i - conv.size()]; }
+  // Weight layer i's pre-activation z and its activation h = σ(z) (a conv layer's before pooling), (rows, B); h only
+  // for hidden layers (the head's last layer has logits, no h).
+  const arma::Mat<T>& layer_z(std::size_t i) const { return i < conv.size() ? conv[i].z : head.z[i - conv.size() + 1]; }
+  const arma::Mat<T>& layer_h(std::size_t i) const { return i < conv.size() ? h[i] : head.h[i - conv.size() + 1]; }
 };
 
 template <class T> struct NetworkBackward {
@@ -118,6 +122,10 @@ template <class T> struct NetworkBackward {
   const arma::Col<T>& bias_grad(std::size_t i) const { return i < conv.size() ? conv[i].grad_b : head.grad_b[i - conv.size()]; }
   const arma::Mat<T>& input_grad(std::size_t i) const {
     return i < conv.size() ? conv[i].grad_patches : head.grad_h[i - conv.size()];
+  }
+  // g = ∂ℒ/∂h of weight layer i's activation (layer_h's layout; hidden layers only).
+  const arma::Mat<T>& output_grad(std::size_t i) const {
+    return i < conv.size() ? grad_h[i] : head.grad_h[i - conv.size() + 1];
   }
 };
 

@@ -201,7 +201,8 @@ template <class T> std::vector<arma::mat> compute_agop(const Network<T>& model, 
 template <class T>
 std::vector<arma::mat> compute_egop(const Network<T>& model, const Dataset& data, Loss loss, const AgopOptions& options) {
   if (model.n_conv_layers() == 0) return compute_egop(model.head, data, loss, options);
-  const std::size_t n = sample_count(data, options.n_samples), batch = memory_capped_batch(model, options.batch, kConvBatchBytes);
+  const std::size_t n = sample_count(data, options.n_samples);
+  const std::size_t batch = memory_capped_batch(model, options.batch, kConvBatchBytes);
   JacobianSums<T> sums(model, 1, false);
   NetworkForward<T> pass;
   std::vector<arma::Mat<T>> jacobians;
