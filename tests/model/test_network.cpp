@@ -310,3 +310,20 @@ TEST_CASE("float and double conv nets agree to float precision: loss, logits and
     require_close(grads_f.conv[0].grad_x, grads.conv[0].grad_x, kFloatTol, "∂ℒ/∂x");
   }
 }
+
+TEST_CASE("memory_capped_batch: a conv net's batch keeps its widest per-sample block within the bytes; an MLP keeps its batch") {
+  // conv 32,64 on 3 × 32 × 32 with max pooling: the widest block is conv layer 1's patches, 288 × 256 values a sample
+  const NetworkSpec cifar{.channels = 3, .height = 32, .width = 32,
+                          .conv = {layer(32, 1, Padding::same, Pooling::max), layer(64, 1, Padding::same, Pooling::max)},
+                          .hidden = {256}, .output_dim = 10, .activation = Activation::gelu, .bias = false,
+                          .init = Init::pytorch};
+  const Network<float> conv_net(cifar, 1);
+  const std::size_t eight_mib = std::size_t(8) << 20;
+  CHECK(memory_capped_batch(conv_net, 1000, eight_mib) == eight_mib / (288 * 256 * sizeof(float)));  // 28
+  CHECK(memory_capped_batch(conv_net, 10, eight_mib) == 10);       // never above the request
+  CHECK(memory_capped_batch(conv_net, 1000, 1) == 1);              // never below one sample
+  const Network<float> mlp(NetworkSpec{.channels = 3072, .height = 1, .width = 1, .conv = {}, .hidden = {256},
+                                       .output_dim = 10, .activation = Activation::gelu, .bias = false,
+                                       .init = Init::pytorch}, 1);
+  CHECK(memory_capped_batch(mlp, 1000, eight_mib) == 1000);        // dense nets: evaluation batches unchanged
+}
