@@ -28,7 +28,8 @@ void backward(const Mlp<T>& model, const ForwardPass<T>& pass, const arma::Mat<T
   grads.grad_z[n_layers - 1] = grad_logits;
   for (std::size_t l = n_layers; l-- > 0;) {
     const arma::Mat<T>& dz = grads.grad_z[l];          // ∂ℒ/∂z_{l+1}  (d_{l+1}, B)
-    grads.grad_w[l] = dz * pass.h[l].t();              // z_{l+1} = W_l h_l  ⇒  ∇W_l = dz h_lᵀ
+    if (grads.factored_weight_grads) grads.grad_w[l].reset();
+    else grads.grad_w[l] = dz * pass.h[l].t();         // z_{l+1} = W_l h_l  ⇒  ∇W_l = dz h_lᵀ
     if (model.has_bias()) grads.grad_b[l] = arma::sum(dz, 1);
     if (l > 0 || need_input_grad) grads.grad_h[l] = model.weights[l].t() * dz;  // g_l = W_lᵀ dz
     else grads.grad_h[l].reset();

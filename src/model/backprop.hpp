@@ -15,7 +15,10 @@ template <class T> struct ForwardPass {
 };
 
 template <class T> struct BackwardPass {
-  std::vector<arma::Mat<T>> grad_w;  // ∇_{W_l} ℒ: (d_{l+1}, d_l)
+  // Set by a caller whose update can take ∇W_l = dz h_lᵀ as its two factors (plain SGD: one GEMM W −= γ dz h_lᵀ):
+  // backward then leaves every grad_w[l] empty, and grad_z[l] with the pass's h[l] stand for it.
+  bool factored_weight_grads = false;
+  std::vector<arma::Mat<T>> grad_w;  // ∇_{W_l} ℒ: (d_{l+1}, d_l); empty when factored_weight_grads
   std::vector<arma::Col<T>> grad_b;  // ∇_{b_l} ℒ: (d_{l+1}); empty without bias
   std::vector<arma::Mat<T>> grad_h;  // g_l = ∂ℒ/∂h_l: (d_l, B); grad_h[0] empty unless requested
   std::vector<arma::Mat<T>> grad_z;  // ∂ℒ/∂z_{l+1}: (d_{l+1}, B), l = 0..L (grad_z[L] = ∂ℒ/∂f)

@@ -5,6 +5,7 @@
 #include <armadillo>
 #include <cstdint>
 #include <random>
+#include <stdexcept>
 #include <vector>
 
 #include "model/activation.hpp"
@@ -118,7 +119,19 @@ template <class T> struct NetworkBackward {
 
   // Of weight layer i: ∇W_i, ∇b_i, and the gradient of its input columns (g_p of a conv layer, g_l of a dense one;
   // empty for a dense layer 0 unless the input gradient was requested).
-  const arma::Mat<T>& weight_grad(std::size_t i) const { return i < conv.size() ? conv[i].grad_w : head.grad_w[i - conv.size()]; }
+  const arma::Mat<T>& weight_grad(std::size_t i) const {
+    if (weight_grad_factored(i))
+      throw std::logic_error("∇W" + std::to_string(i) + " was not formed (factored weight gradients): an observer that "
+                             "reads it must say so in needs_weight_grads()");
+    return i < conv.size() ? conv[i].grad_w : head.grad_w[i - conv.size()];
+  }
+  // A dense layer's ∇W_i held as its factors ∂ℒ/∂z (preactivation_grad) and the input columns (the forward pass's
+  // layer_input): ∇W_i = preactivation_grad(i) · layer_input(i)ᵀ. See BackwardPass::factored_weight_grads; the trainer
+  // forms a factored ∇W_i when it cannot rule out overflow.
+  bool weight_grad_factored(std::size_t i) const {
+    return i >= conv.size() && head.factored_weight_grads && head.grad_w[i - conv.size()].is_empty();
+  }
+  const arma::Mat<T>& preactivation_grad(std::size_t i) const { return head.grad_z[i - conv.size()]; }  // dense i only
   const arma::Col<T>& bias_grad(std::size_t i) const { return i < conv.size() ? conv[i].grad_b : head.grad_b[i - conv.size()]; }
   const arma::Mat<T>& input_grad(std::size_t i) const {
     return i < conv.size() ? conv[i].grad_patches : head.grad_h[i - conv.size()];

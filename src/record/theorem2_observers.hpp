@@ -17,6 +17,7 @@ namespace vclab {
 template <class T> class Theorem2StepObserver : public Observer<T> {
  public:
   bool needs_input_grad() const override { return true; }  // layer 0 is measured from g_0
+  bool needs_weight_grads() const override { return true; }
   explicit Theorem2StepObserver(std::size_t max_steps = std::numeric_limits<std::size_t>::max())
       : max_steps_(max_steps) {}
   void on_backward(const Network<T>& model, const StepState<T>& state) override;
@@ -48,6 +49,7 @@ struct Theorem2CumulativePoint {
 template <class T> class Theorem2CumulativeObserver : public Observer<T> {
  public:
   bool needs_input_grad() const override { return true; }  // layer 0 is measured from g_0
+  bool needs_weight_grads() const override { return track_residual_; }  // R(t) is built from ∇W
   // stride: measure after every `stride` steps and at the end; track_residual_sum: accumulate R(t)
   // (one more d×d rank-k update per step).
   Theorem2CumulativeObserver(std::size_t stride, bool track_residual_sum)

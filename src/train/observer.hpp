@@ -20,7 +20,7 @@ template <class T> struct StepState {
   double loss = 0;               // batch loss ℒ before the update
   const arma::uvec* indices = nullptr;          // training-set indices of this batch
   const NetworkForward<T>* pass = nullptr;      // each weight layer's input columns (layer_input) of this batch
-  const NetworkBackward<T>* grads = nullptr;    // ∇W_i, the input columns' gradients g (carrying 1/B)
+  const NetworkBackward<T>* grads = nullptr;    // ∇W_i (or its factors), the input columns' gradients g (carrying 1/B)
 };
 
 // A recording checkpoint: index 0 is the initial model, then the schedule, always the end.
@@ -54,6 +54,10 @@ template <class T> struct Observer {
   // computes it only when the rule or an attached observer asks (an extra (d_0, B) product per step). A conv first
   // layer's patch gradients g_p are always there.
   virtual bool needs_input_grad() const { return false; }
+  // Whether this observer reads ∇W_i (StepState::grads->weight_grad). Under plain SGD the trainer leaves a dense
+  // layer's ∇W unformed unless an observer asks (weight_grad then throws): it saves a (d_{l+1}, d_l) matrix's write,
+  // read and finite check every step.
+  virtual bool needs_weight_grads() const { return false; }
   // Training checkpoints (vclab train --checkpoint-every / --resume): an observer that keeps state
   // across steps writes it under `prefix` (a group path) and reads it back after on_begin, so a
   // resumed run continues bit-identically. Stateless observers keep the no-op defaults.

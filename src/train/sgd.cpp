@@ -1,4 +1,4 @@
-// SGD step: buf ← μ buf + (∇W + λ W);  W ← W − γ buf   (μ = λ = 0: W ← W − γ ∇W).
+// SGD step: buf ← μ buf + (∇W + λ W);  W ← W − γ buf   (μ = λ = 0: W ← W − γ ∇W, one GEMM when ∇W is factored).
 #include "train/sgd.hpp"
 
 #include "io/state_archive.hpp"
@@ -15,7 +15,10 @@ void Sgd<T>::update_layers(Network<T>& model, const StepState<T>& state, std::si
   const auto& grads = *state.grads;
   if (options_.momentum == 0 && options_.weight_decay == 0) {
     for (std::size_t l = first; l <= last; ++l) {
-      model.weight(l) -= lr * grads.weight_grad(l);
+      if (grads.weight_grad_factored(l))  // ∇W = dz hᵀ: W −= γ dz hᵀ is one GEMM into W (α = −γ, β = 1)
+        model.weight(l) -= lr * grads.preactivation_grad(l) * state.pass->layer_input(l).t();
+      else
+        model.weight(l) -= lr * grads.weight_grad(l);
       if (model.has_bias()) model.bias(l) -= lr * grads.bias_grad(l);
     }
     return;

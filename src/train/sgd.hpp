@@ -16,6 +16,8 @@ template <class T> class Sgd : public UpdateRule<T> {
   explicit Sgd(SgdOptions options = {}) : options_(options) {}
   std::string name() const override { return "sgd"; }
   void update(Network<T>& model, const StepState<T>& state) override;
+  // Plain SGD applies W −= γ dz hᵀ as one GEMM; momentum and weight decay keep ∇W in their buffers.
+  bool takes_factored_weight_grads() const override { return options_.momentum == 0 && options_.weight_decay == 0; }
   // Momentum buffers (empty until the first step with momentum or weight decay).
   bool resumable() const override { return true; }
   void save_state(StateArchive& file, const std::string& prefix) const override;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <cmath>
 #include <numeric>
 #include <random>
@@ -67,10 +68,23 @@ template <class T> Evaluation evaluate(const Mlp<T>& model, const Dataset& data,
 
 namespace {
 
-template <class T> void check_finite_gradients(const Network<T>& model, const NetworkBackward<T>& grads, std::int64_t step) {
-  for (std::size_t l = 0; l < model.n_layers(); ++l)
+// A factored ∇W_l = dz hᵀ (entries Σ_b dz h, every partial sum at most B·max|dz|·max|h| in size) is finite when dz
+// is and that bound is below the type's largest value. Past the bound, which only a diverging run reaches, ∇W_l is
+// formed here, so that it is checked like any other and the update uses it.
+template <class T>
+void check_finite_gradients(const Network<T>& model, const NetworkForward<T>& pass, NetworkBackward<T>& grads, std::int64_t step) {
+  for (std::size_t l = 0; l < model.n_layers(); ++l) {
+    if (grads.weight_grad_factored(l)) {
+      const arma::Mat<T>& dz = grads.preactivation_grad(l);
+      const arma::Mat<T>& h = pass.layer_input(l);
+      const bool bounded = dz.is_finite() && double(h.n_cols) * double(arma::abs(dz).max()) * double(arma::abs(h).max()) <
+                                                 double(std::numeric_limits<T>::max());
+      if (bounded) continue;
+      grads.head.grad_w[l - model.n_conv_layers()] = dz * h.t();
+    }
     if (!grads.weight_grad(l).is_finite())
       throw DivergenceError(step, "layer " + std::to_string(l), "gradient of W" + std::to_string(l), "NaN or Inf");
+  }
 }
 
 template <class T> void check_finite_weights(const Network<T>& model, std::int64_t step) {
@@ -153,7 +167,7 @@ template <class T> struct Loop {
     const arma::Mat<T> targets = batch_targets<T>(train, idx, model.spec.output_dim);
     const double loss = loss_and_backward(model, x, targets, options.loss, pass, grads, need_input_grad);
     check_batch_loss(loss, options.divergence_loss, step());
-    check_finite_gradients(model, grads, step());
+    check_finite_gradients(model, pass, grads, step());
     loss_sum += loss * double(idx.n_elem);
     correct += count_correct(pass.logits(), train.y(idx));
 
@@ -233,7 +247,11 @@ TrainResult Trainer<T>::run(Network<T>& model, const Dataset& train, const Datas
   check_run_inputs(options_, model, train);
   Loop<T> loop{options_, rule_, observers_, model, train, test};
   loop.need_input_grad = rule_.needs_input_grad();
-  for (const auto* o : observers_) loop.need_input_grad = loop.need_input_grad || o->needs_input_grad();
+  loop.grads.head.factored_weight_grads = rule_.takes_factored_weight_grads();
+  for (const auto* o : observers_) {
+    loop.need_input_grad = loop.need_input_grad || o->needs_input_grad();
+    loop.grads.head.factored_weight_grads = loop.grads.head.factored_weight_grads && !o->needs_weight_grads();
+  }
   loop.n = train.size();
   loop.steps_per_epoch = (loop.n + options_.batch - 1) / options_.batch;
   loop.shuffle_rng.seed(options_.seed);

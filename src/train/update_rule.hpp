@@ -11,6 +11,9 @@ template <class T> struct UpdateRule {
   virtual std::string name() const = 0;
   // Whether g_0 = ∂ℒ/∂x is needed (VCL on layer 0 needs it).
   virtual bool needs_input_grad() const { return false; }
+  // Whether update() can take a dense layer's ∇W = dz hᵀ as its two factors (NetworkBackward::weight_grad_factored)
+  // instead of the formed matrix: then, unless an observer needs ∇W, the trainer never forms it.
+  virtual bool takes_factored_weight_grads() const { return false; }
   virtual void on_epoch_begin(std::size_t /*epoch*/) {}
   virtual void update(Network<T>& model, const StepState<T>& state) = 0;
   // Training checkpoints: a rule with state across steps (momentum buffers, VCL's V) must write it

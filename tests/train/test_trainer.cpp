@@ -35,6 +35,7 @@ MlpSpec small_spec() {
 // Records every checkpoint's weights and, in double, the full Grams and V, plus Σ of the exact γ² residuals.
 struct CumulativeObserver : Observer<double> {
   bool needs_input_grad() const override { return true; }  // V_0 is built from g_0
+  bool needs_weight_grads() const override { return true; }  // the residual sum reads ∇W
   std::vector<CheckpointInfo> checkpoints;
   std::vector<arma::mat> gram0;
   VcShiftAccumulator vc;
@@ -202,4 +203,48 @@ TEST_CASE("momentum and weight decay follow PyTorch's SGD convention") {
   const arma::mat buf2 = 0.9 * buf1 + grads.weight_grad(0) + 0.01 * w1;
   sgd.update(model, state);
   require_close(model.weight(0), w1 - 0.1 * buf2, 1e-15, "step 2");
+}
+
+// Forms ∇W at every step by asking for it, so the trainer cannot factor it.
+struct NeedsWeightGrads : Observer<double> {
+  bool needs_weight_grads() const override { return true; }
+  std::size_t formed = 0;
+  void on_backward(const Network<double>& m, const StepState<double>& s) override {
+    for (std::size_t l = 0; l < m.n_layers(); ++l) formed += !s.grads->weight_grad_factored(l);
+  }
+};
+
+struct ReadsWeightGradsUnannounced : Observer<double> {
+  void on_backward(const Network<double>&, const StepState<double>& s) override { (void)s.grads->weight_grad(0); }
+};
+
+TEST_CASE("plain SGD updates with the factored ∇W = dz hᵀ (one GEMM) and matches the formed-∇W update to rounding") {
+  // W −= γ dz hᵀ as one GEMM rounds γ·Σ dz h once into W; the formed path rounds ∇W, then γ∇W, then the difference.
+  // Over 12 steps at γ = 0.1 the weights stay within a few ulps of each other.
+  constexpr double kUpdateRoundingTol = 1e-13;
+  const Dataset train = blobs(24, 1), test = blobs(8, 2);
+  const TrainOptions options = sgd_options(0.1, 8, 4);
+  Mlp<double> factored(small_spec(), 3), formed = factored;
+  Sgd<double> sgd_a, sgd_b;
+  Trainer<double> plain(options, sgd_a);
+  const TrainResult a = plain.run(factored, train, test);
+  NeedsWeightGrads observer;
+  Trainer<double> forming(options, sgd_b);
+  forming.add_observer(observer);
+  const TrainResult b = forming.run(formed, train, test);
+  CHECK(observer.formed == 12 * 3);  // 12 steps × 3 layers, all formed
+  CHECK(a.steps == b.steps);
+  for (std::size_t l = 0; l < factored.n_layers(); ++l)
+    require_close(factored.weights[l], formed.weights[l], kUpdateRoundingTol, "W" + std::to_string(l));
+  CHECK_FALSE(arma::approx_equal(factored.weights[0], Mlp<double>(small_spec(), 3).weights[0], "absdiff", 1e-3));
+}
+
+TEST_CASE("an observer that reads a factored ∇W without asking for it gets a clear error") {
+  const Dataset train = blobs(8, 1), test = blobs(8, 2);
+  Mlp<double> model(small_spec(), 3);
+  Sgd<double> sgd;
+  ReadsWeightGradsUnannounced observer;
+  Trainer<double> trainer(sgd_options(0.1, 8, 1), sgd);
+  trainer.add_observer(observer);
+  CHECK_THROWS_WITH_AS(trainer.run(model, train, test), doctest::Contains("needs_weight_grads"), std::logic_error);
 }
