@@ -27,6 +27,20 @@ TEST_CASE("one step's shift equals the definition in diag, upper and symmetric s
   }
 }
 
+TEST_CASE("the diagonal from float inputs sums h∘g and g∘g in float, column after column, as Armadillo's row sums do") {
+  // The fused one-pass kernel must keep the summation order (and so the bits) of sum(h % g, 1) and sum(g % g, 1).
+  arma::arma_rng::set_seed(9);
+  const arma::fmat h = arma::randu<arma::fmat>(301, 64), g = arma::randn<arma::fmat>(301, 64) * 0.01f;
+  const double lr = 0.05;
+  arma::vec diag(301, arma::fill::zeros);
+  add_vc_shift(h, g, lr, VcStorage::diag, diag);
+  const arma::fmat hg = h % g, gg = g % g;
+  const arma::vec reference = arma::conv_to<arma::vec>::from(arma::fvec(arma::sum(hg, 1))) * (-2.0 * lr) +
+                              arma::conv_to<arma::vec>::from(arma::fvec(arma::sum(gg, 1))) * (lr * lr);
+  CHECK(arma::approx_equal(diag, reference, "absdiff", 0.0));
+  CHECK_FALSE(arma::approx_equal(diag, reference * (1 + 1e-12), "absdiff", 0.0));  // the comparison sees the last bit
+}
+
 TEST_CASE("a conv layer's many columns (B · positions) are added in blocks: the same shift as the definition") {
   arma::arma_rng::set_seed(11);
   const std::size_t d = 512, columns = 2500;  // blocks of 4 MiB / (8 · 512) = 1,024 columns: 3 blocks, the last short
