@@ -3,12 +3,11 @@
 
 #include <charconv>
 #include <cmath>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 #include "io/atomic_write.hpp"
 #include "io/io_error.hpp"
+#include "io/whole_file.hpp"
 
 namespace vclab {
 
@@ -83,14 +82,7 @@ std::size_t CsvData::column(const std::string& name) const {
 }
 
 CsvData read_csv(const std::filesystem::path& path) {
-  if (!std::filesystem::exists(path)) {
-    throw IoError(path, "file not found (expected a CSV file)", "Check the path");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(path, "cannot open for reading", "Check its permissions");
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  const std::string text = buf.str();
+  const std::string text = read_whole_file(path, "CSV file");
 
   CsvData data;
   std::vector<std::string> record;

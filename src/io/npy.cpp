@@ -4,11 +4,10 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "io/atomic_write.hpp"
 #include "io/io_error.hpp"
+#include "io/whole_file.hpp"
 
 namespace vclab {
 
@@ -18,19 +17,6 @@ namespace {
 
 constexpr char kMagic[] = "\x93NUMPY";  // 6 bytes, then major and minor version bytes
 constexpr std::size_t kMagicLen = 6;
-
-std::string read_all(const std::filesystem::path& path) {
-  if (!std::filesystem::exists(path)) {
-    throw IoError(path, "file not found (expected a .npy file)",
-                  "Check the path; relative paths are resolved against " +
-                      std::filesystem::current_path().string());
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(path, "cannot open for reading", "Check its permissions");
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  return buf.str();
-}
 
 // Value text of `key` in the header dict literal, e.g. "'<f8'" or "(3, 4)" or "False".
 std::string dict_value(const std::filesystem::path& path, const std::string& header, const std::string& key) {
@@ -98,9 +84,8 @@ NpyHeader parse_header(const std::filesystem::path& path, const std::string& byt
   const std::size_t prefix = kMagicLen + 2 + len_bytes;
   if (bytes.size() < prefix) throw IoError(path, "truncated .npy header", "Re-save the file");
   std::size_t header_len = 0;
-  for (std::size_t i = 0; i < len_bytes; ++i) {
+  for (std::size_t i = 0; i < len_bytes; ++i)
     header_len |= static_cast<std::size_t>(static_cast<unsigned char>(bytes[kMagicLen + 2 + i])) << (8 * i);
-  }
   if (bytes.size() < prefix + header_len) {
     throw IoError(path, "truncated .npy header (expected " + std::to_string(header_len) + " header bytes, found " +
                             std::to_string(bytes.size() - prefix) + ")",
@@ -180,10 +165,10 @@ void write_npy_data(const std::filesystem::path& path, const std::string& descr,
 
 }  // namespace
 
-NpyHeader read_npy_header(const std::filesystem::path& path) { return parse_header(path, read_all(path)); }
+NpyHeader read_npy_header(const std::filesystem::path& path) { return parse_header(path, read_whole_file(path, ".npy file")); }
 
 arma::mat read_npy(const std::filesystem::path& path) {
-  const std::string bytes = read_all(path);
+  const std::string bytes = read_whole_file(path, ".npy file");
   const NpyHeader h = parse_header(path, bytes);
   const std::size_t itemsize = dtype_size(h.descr);
   if (itemsize == 0) {
