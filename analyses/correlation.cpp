@@ -92,9 +92,7 @@ arma::mat psd_power(const arma::mat& a, double alpha) {
   const arma::mat symmetric = 0.5 * (a + a.t());
   arma::vec eigenvalues;
   arma::mat eigenvectors;  // columns: orthonormal eigenvectors
-  if (!arma::eig_sym(eigenvalues, eigenvectors, symmetric)) {
-    throw std::runtime_error("psd_power: eigendecomposition failed");
-  }
+  if (!arma::eig_sym(eigenvalues, eigenvectors, symmetric)) throw std::runtime_error("psd_power: eigendecomposition failed");
   const arma::vec powered = arma::pow(arma::clamp(eigenvalues, 0.0, arma::datum::inf), alpha);
   return eigenvectors * arma::diagmat(powered) * eigenvectors.t();
 }

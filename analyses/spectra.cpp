@@ -19,9 +19,8 @@ arma::mat orthonormal_basis(const arma::mat& m, const char* which) {
   arma::mat q, r;
   if (!arma::qr_econ(q, r, m)) throw std::runtime_error(std::string("principal_angles: QR of ") + which + " failed");
   const arma::vec pivots = arma::abs(r.diag());
-  if (pivots.n_elem < m.n_cols || pivots.min() <= kRankTol * pivots.max()) {
+  if (pivots.n_elem < m.n_cols || pivots.min() <= kRankTol * pivots.max())
     throw std::invalid_argument(std::string("principal_angles: columns of ") + which + " are linearly dependent");
-  }
   return q;
 }
 
@@ -50,9 +49,7 @@ arma::mat top_eigenvectors(const arma::mat& sym, std::size_t k) {
   }
   arma::vec values;
   arma::mat vectors;
-  if (!arma::eig_sym(values, vectors, arma::mat(0.5 * (sym + sym.t())))) {
-    throw std::runtime_error("top_eigenvectors: eig_sym failed");
-  }
+  if (!arma::eig_sym(values, vectors, arma::mat(0.5 * (sym + sym.t())))) throw std::runtime_error("top_eigenvectors: eig_sym failed");
   // eig_sym orders eigenvalues ascending: take the last k columns, largest first.
   return arma::fliplr(vectors.tail_cols(k));
 }

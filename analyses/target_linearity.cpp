@@ -20,9 +20,7 @@ double target_linearity(const arma::mat& features, const arma::mat& targets, dou
                                 " rows (samples) but targets have " + std::to_string(targets.n_rows));
   }
   if (features.n_rows < 2) throw std::invalid_argument("target_linearity: need at least 2 samples");
-  if (!std::isfinite(lambda) || lambda < 0.0) {
-    throw std::invalid_argument("target_linearity: lambda must be finite and >= 0");
-  }
+  if (!std::isfinite(lambda) || lambda < 0.0) throw std::invalid_argument("target_linearity: lambda must be finite and >= 0");
   const arma::mat h = centre_columns(features);
   const arma::mat y = centre_columns(targets);
   const double total = arma::accu(arma::square(y));
@@ -33,9 +31,8 @@ double target_linearity(const arma::mat& features, const arma::mat& targets, dou
     arma::mat gram = h.t() * h;
     gram.diag() += lambda;
     arma::mat coef;
-    if (!arma::solve(coef, gram, h.t() * y, arma::solve_opts::likely_sympd)) {
+    if (!arma::solve(coef, gram, h.t() * y, arma::solve_opts::likely_sympd))
       throw std::runtime_error("target_linearity: ridge solve failed");
-    }
     fitted = h * coef;
   } else {
     arma::mat h_pinv;

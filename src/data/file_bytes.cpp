@@ -34,17 +34,13 @@ void require_regular_file(const fs::path& path) {
 void require_readable_file(const fs::path& path) {
   require_regular_file(path);
   std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw DataError(path.string() + ": cannot open for reading (check its permissions: chmod u+r, or run as its owner).");
-  }
+  if (!in) throw DataError(path.string() + ": cannot open for reading (check its permissions: chmod u+r, or run as its owner).");
 }
 
 std::vector<std::uint8_t> read_raw_file_bytes(const fs::path& path) {
   require_readable_file(path);
   std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw DataError(path.string() + ": cannot open for reading (check its permissions: chmod u+r, or run as its owner).");
-  }
+  if (!in) throw DataError(path.string() + ": cannot open for reading (check its permissions: chmod u+r, or run as its owner).");
   in.seekg(0, std::ios::end);
   const std::streamoff size = in.tellg();
   in.seekg(0, std::ios::beg);
@@ -81,9 +77,7 @@ std::vector<std::uint8_t> gunzip(const std::vector<std::uint8_t>& compressed, co
   out.resize(std::max<std::size_t>(std::min<std::size_t>(isize, n * kMaxDeflateRatio), 1 << 16));
 
   z_stream zs{};
-  if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) {
-    throw DataError(name + ": zlib inflateInit2 failed (out of memory?).");
-  }
+  if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) throw DataError(name + ": zlib inflateInit2 failed (out of memory?).");
   std::size_t in_pos = 0, out_pos = 0;
   for (;;) {
     if (out_pos == out.size()) out.resize(out.size() * 2);

@@ -151,9 +151,8 @@ DatasetSplit load_cifar100(const fs::path& dir, const DatasetInfo& info, const D
   DatasetSplit split;
   split.train = to_dataset(read(train_path), request.train_size, info.name, n_classes, {train_path.string()}, "train_size");
   split.test = to_dataset(read(test_path), request.test_size, info.name, n_classes, {test_path.string()}, "test_size");
-  if (auto names = optional_file(dir, info, request.cifar100_coarse ? "coarse-class-names" : "fine-class-names")) {
+  if (auto names = optional_file(dir, info, request.cifar100_coarse ? "coarse-class-names" : "fine-class-names"))
     split.train.class_names = split.test.class_names = read_class_names(*names, n_classes);
-  }
   return split;
 }
 

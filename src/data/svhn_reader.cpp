@@ -141,9 +141,7 @@ RawImages read_svhn_mat(const std::filesystem::path& path) {
                     std::to_string(file_size) + " bytes can hold even compressed (corrupt header; re-download it).");
   }
   std::unique_ptr<matvar_t, VarFreer> y_info(Mat_VarReadInfo(mat.get(), "y"));
-  if (!y_info) {
-    throw DataError(file + ": expected a variable y (N x 1 labels 1..10), found none" + matio_detail() + ".");
-  }
+  if (!y_info) throw DataError(file + ": expected a variable y (N x 1 labels 1..10), found none" + matio_detail() + ".");
   require_svhn_y_shape(y_info.get(), x_info->dims[3], file);
 
   std::unique_ptr<matvar_t, VarFreer> x(Mat_VarRead(mat.get(), "X"));

@@ -108,9 +108,8 @@ WeightSet load_npy_dir(const std::filesystem::path& dir, std::size_t n_conv) {
                                            std::to_string(n_layers) + " weight files",
                   "Save a bias for every layer or for none");
   }
-  for (std::size_t l = 0; l < n_biases; ++l) {
+  for (std::size_t l = 0; l < n_biases; ++l)
     w.biases.push_back(as_bias(bias_file(l), bias_file(l).filename().string(), read_npy(bias_file(l))));
-  }
   check_loaded(dir, w);
   return w;
 }
