@@ -44,9 +44,7 @@ std::string digest_hex(const EVP_MD* md, std::span<const std::uint8_t> bytes, co
 }  // namespace
 
 std::string md5_hex(const std::vector<std::uint8_t>& bytes) { return digest_hex(EVP_md5(), bytes, "MD5"); }
-std::string sha256_hex(std::span<const std::uint8_t> bytes) {
-  return digest_hex(EVP_sha256(), bytes, "SHA-256");
-}
+std::string sha256_hex(std::span<const std::uint8_t> bytes) { return digest_hex(EVP_sha256(), bytes, "SHA-256"); }
 
 std::string sha256_hex_of_parts(std::initializer_list<std::span<const std::uint8_t>> parts) {
   DigestContext ctx = digest_init(EVP_sha256(), "SHA-256");

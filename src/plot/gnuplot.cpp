@@ -244,11 +244,10 @@ void render_figure(const std::filesystem::path& dir, const std::string& name,
   write_file_atomically(script_path, preamble + script_body + "\nunset output\n");
 
   const std::string gnuplot = gnuplot_executable();
-  if (gnuplot.empty()) {
+  if (gnuplot.empty())
     throw std::runtime_error("gnuplot not found (looked for $VCLAB_GNUPLOT, then `gnuplot` on $PATH); install it with "
                              "`apt-get install gnuplot-nox`. The figure's data and script were written to " + script_path.string() +
                              "; render them later with: cd " + dir.string() + " && gnuplot -e \"fmt='pdf'\" " + name + ".gp");
-  }
   for (const std::string fmt : {"pdf", "png", "svg"}) {
     const std::string final_name = name + "." + fmt;
     const std::string partial_name = "." + final_name + ".partial";

@@ -23,9 +23,7 @@ void check_series(const Series& series, const LinePanel& panel) {
 }
 
 // True when the values hold at least one finite value that a log axis can show.
-bool any_positive(const arma::vec& v) {
-  return arma::any(v > 0.0) && !arma::find_finite(v.elem(arma::find(v > 0.0))).is_empty();
-}
+bool any_positive(const arma::vec& v) { return arma::any(v > 0.0) && !arma::find_finite(v.elem(arma::find(v > 0.0))).is_empty(); }
 
 void check_panel(const LinePanel& panel) {
   bool any_points = false, positive_x = false, positive_y = false;
