@@ -14,10 +14,9 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 void check_sizes(const arma::vec& a, const arma::vec& b, const char* what) {
-  if (a.n_elem != b.n_elem) {
+  if (a.n_elem != b.n_elem)
     throw std::invalid_argument(std::string(what) + ": vectors differ in length (" +
                                 std::to_string(a.n_elem) + " vs " + std::to_string(b.n_elem) + ")");
-  }
 }
 
 bool has_nan(const arma::vec& v) { return v.has_nan(); }
@@ -38,10 +37,9 @@ arma::vec average_ranks(const arma::vec& v) {
 }
 
 void check_square(const arma::mat& m, const char* what) {
-  if (!m.is_square()) {
+  if (!m.is_square())
     throw std::invalid_argument(std::string(what) + ": matrix is " + std::to_string(m.n_rows) +
                                 " x " + std::to_string(m.n_cols) + ", not square");
-  }
 }
 
 }  // namespace
@@ -92,9 +90,7 @@ arma::mat psd_power(const arma::mat& a, double alpha) {
   const arma::mat symmetric = 0.5 * (a + a.t());
   arma::vec eigenvalues;
   arma::mat eigenvectors;  // columns: orthonormal eigenvectors
-  if (!arma::eig_sym(eigenvalues, eigenvectors, symmetric)) {
-    throw std::runtime_error("psd_power: eigendecomposition failed");
-  }
+  if (!arma::eig_sym(eigenvalues, eigenvectors, symmetric)) throw std::runtime_error("psd_power: eigendecomposition failed");
   const arma::vec powered = arma::pow(arma::clamp(eigenvalues, 0.0, arma::datum::inf), alpha);
   return eigenvectors * arma::diagmat(powered) * eigenvectors.t();
 }
@@ -104,11 +100,10 @@ Correlations correlate(const arma::vec& a, const arma::vec& b) {
 }
 
 Correlations correlate_matrices(const arma::mat& a, const arma::mat& b, MatrixPart part) {
-  if (a.n_rows != b.n_rows || a.n_cols != b.n_cols) {
+  if (a.n_rows != b.n_rows || a.n_cols != b.n_cols)
     throw std::invalid_argument("correlate_matrices: shapes differ (" + std::to_string(a.n_rows) +
                                 " x " + std::to_string(a.n_cols) + " vs " +
                                 std::to_string(b.n_rows) + " x " + std::to_string(b.n_cols) + ")");
-  }
   switch (part) {
     case MatrixPart::diagonal:
       check_square(a, "correlate_matrices");

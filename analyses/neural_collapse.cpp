@@ -9,23 +9,20 @@ namespace vclab {
 
 NeuralCollapse neural_collapse(const arma::mat& features, const arma::uvec& labels, const arma::mat& classifier) {
   const std::size_t n = features.n_rows, p = features.n_cols, classes = classifier.n_rows;
-  if (labels.n_elem != n) {
+  if (labels.n_elem != n)
     throw std::invalid_argument("neural_collapse: " + std::to_string(labels.n_elem) + " labels for " +
                                 std::to_string(n) + " samples");
-  }
-  if (classifier.n_cols != p) {
+  if (classifier.n_cols != p)
     throw std::invalid_argument("neural_collapse: classifier has " + std::to_string(classifier.n_cols) +
                                 " columns but features have " + std::to_string(p));
-  }
   if (classes < 2) throw std::invalid_argument("neural_collapse: need at least 2 classes");
 
   arma::mat means(classes, p, arma::fill::zeros);
   arma::vec counts(classes, arma::fill::zeros);
   for (std::size_t i = 0; i < n; ++i) {
-    if (labels(i) >= classes) {
+    if (labels(i) >= classes)
       throw std::invalid_argument("neural_collapse: label " + std::to_string(labels(i)) + " out of range for " +
                                   std::to_string(classes) + " classes");
-    }
     means.row(labels(i)) += features.row(i);
     counts(labels(i)) += 1.0;
   }

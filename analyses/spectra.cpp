@@ -19,19 +19,17 @@ arma::mat orthonormal_basis(const arma::mat& m, const char* which) {
   arma::mat q, r;
   if (!arma::qr_econ(q, r, m)) throw std::runtime_error(std::string("principal_angles: QR of ") + which + " failed");
   const arma::vec pivots = arma::abs(r.diag());
-  if (pivots.n_elem < m.n_cols || pivots.min() <= kRankTol * pivots.max()) {
+  if (pivots.n_elem < m.n_cols || pivots.min() <= kRankTol * pivots.max())
     throw std::invalid_argument(std::string("principal_angles: columns of ") + which + " are linearly dependent");
-  }
   return q;
 }
 
 }  // namespace
 
 arma::vec principal_angles(const arma::mat& a, const arma::mat& b) {
-  if (a.n_rows != b.n_rows) {
+  if (a.n_rows != b.n_rows)
     throw std::invalid_argument("principal_angles: a has " + std::to_string(a.n_rows) + " rows but b has " +
                                 std::to_string(b.n_rows));
-  }
   const arma::mat qa = orthonormal_basis(a, "a");
   const arma::mat qb = orthonormal_basis(b, "b");
   arma::vec s;
@@ -44,15 +42,12 @@ arma::vec principal_angles(const arma::mat& a, const arma::mat& b) {
 
 arma::mat top_eigenvectors(const arma::mat& sym, std::size_t k) {
   if (!sym.is_square()) throw std::invalid_argument("top_eigenvectors: matrix is not square");
-  if (k > sym.n_rows) {
+  if (k > sym.n_rows)
     throw std::invalid_argument("top_eigenvectors: k = " + std::to_string(k) + " exceeds n = " +
                                 std::to_string(sym.n_rows));
-  }
   arma::vec values;
   arma::mat vectors;
-  if (!arma::eig_sym(values, vectors, arma::mat(0.5 * (sym + sym.t())))) {
-    throw std::runtime_error("top_eigenvectors: eig_sym failed");
-  }
+  if (!arma::eig_sym(values, vectors, arma::mat(0.5 * (sym + sym.t())))) throw std::runtime_error("top_eigenvectors: eig_sym failed");
   // eig_sym orders eigenvalues ascending: take the last k columns, largest first.
   return arma::fliplr(vectors.tail_cols(k));
 }

@@ -15,14 +15,11 @@ arma::mat centre_columns(const arma::mat& m) { return m.each_row() - arma::mean(
 }  // namespace
 
 double target_linearity(const arma::mat& features, const arma::mat& targets, double lambda) {
-  if (features.n_rows != targets.n_rows) {
+  if (features.n_rows != targets.n_rows)
     throw std::invalid_argument("target_linearity: features have " + std::to_string(features.n_rows) +
                                 " rows (samples) but targets have " + std::to_string(targets.n_rows));
-  }
   if (features.n_rows < 2) throw std::invalid_argument("target_linearity: need at least 2 samples");
-  if (!std::isfinite(lambda) || lambda < 0.0) {
-    throw std::invalid_argument("target_linearity: lambda must be finite and >= 0");
-  }
+  if (!std::isfinite(lambda) || lambda < 0.0) throw std::invalid_argument("target_linearity: lambda must be finite and >= 0");
   const arma::mat h = centre_columns(features);
   const arma::mat y = centre_columns(targets);
   const double total = arma::accu(arma::square(y));
@@ -33,9 +30,8 @@ double target_linearity(const arma::mat& features, const arma::mat& targets, dou
     arma::mat gram = h.t() * h;
     gram.diag() += lambda;
     arma::mat coef;
-    if (!arma::solve(coef, gram, h.t() * y, arma::solve_opts::likely_sympd)) {
+    if (!arma::solve(coef, gram, h.t() * y, arma::solve_opts::likely_sympd))
       throw std::runtime_error("target_linearity: ridge solve failed");
-    }
     fitted = h * coef;
   } else {
     arma::mat h_pinv;
@@ -46,14 +42,12 @@ double target_linearity(const arma::mat& features, const arma::mat& targets, dou
 }
 
 double target_linearity_surrogate(const arma::mat& features, const arma::mat& weights, const arma::mat& targets) {
-  if (features.n_cols != weights.n_cols) {
+  if (features.n_cols != weights.n_cols)
     throw std::invalid_argument("target_linearity_surrogate: features have " + std::to_string(features.n_cols) +
                                 " columns but weights have " + std::to_string(weights.n_cols));
-  }
-  if (features.n_rows != targets.n_rows) {
+  if (features.n_rows != targets.n_rows)
     throw std::invalid_argument("target_linearity_surrogate: features have " + std::to_string(features.n_rows) +
                                 " rows (samples) but targets have " + std::to_string(targets.n_rows));
-  }
   const arma::mat z = features * weights.t();  // (N, k)
   return arma::accu(arma::square(z.t() * targets));
 }

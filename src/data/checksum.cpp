@@ -13,9 +13,8 @@ using DigestContext = std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)>;
 
 DigestContext digest_init(const EVP_MD* md, const char* what) {
   DigestContext ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), md, nullptr) != 1) {
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), md, nullptr) != 1)
     throw std::runtime_error(std::string("OpenSSL EVP ") + what + " digest failed");
-  }
   return ctx;
 }
 
@@ -26,9 +25,7 @@ void digest_update(EVP_MD_CTX* ctx, const void* data, std::size_t size, const ch
 std::string digest_final_hex(EVP_MD_CTX* ctx, const char* what) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int out_len = 0;
-  if (EVP_DigestFinal_ex(ctx, out, &out_len) != 1) {
-    throw std::runtime_error(std::string("OpenSSL EVP ") + what + " digest failed");
-  }
+  if (EVP_DigestFinal_ex(ctx, out, &out_len) != 1) throw std::runtime_error(std::string("OpenSSL EVP ") + what + " digest failed");
   static const char* hex = "0123456789abcdef";
   std::string text(2 * out_len, '0');
   for (unsigned int i = 0; i < out_len; ++i) {
@@ -47,9 +44,7 @@ std::string digest_hex(const EVP_MD* md, std::span<const std::uint8_t> bytes, co
 }  // namespace
 
 std::string md5_hex(const std::vector<std::uint8_t>& bytes) { return digest_hex(EVP_md5(), bytes, "MD5"); }
-std::string sha256_hex(std::span<const std::uint8_t> bytes) {
-  return digest_hex(EVP_sha256(), bytes, "SHA-256");
-}
+std::string sha256_hex(std::span<const std::uint8_t> bytes) { return digest_hex(EVP_sha256(), bytes, "SHA-256"); }
 
 std::string sha256_hex_of_parts(std::initializer_list<std::span<const std::uint8_t>> parts) {
   DigestContext ctx = digest_init(EVP_sha256(), "SHA-256");

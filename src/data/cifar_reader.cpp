@@ -19,10 +19,9 @@ struct LabelByte {
 
 RawImages parse_records(const std::vector<std::uint8_t>& bytes, const std::string& file, const char* format,
                         std::size_t record_bytes, const std::vector<LabelByte>& label_bytes, std::size_t keep) {
-  if (bytes.empty()) {
+  if (bytes.empty())
     throw DataError(file + ": empty file; expected " + format + " records of " + std::to_string(record_bytes) +
                     " bytes (re-download it).");
-  }
   if (bytes.size() % record_bytes != 0) {
     throw DataError(file + ": size " + std::to_string(bytes.size()) + " bytes is not a multiple of the " + format +
                     " record size " + std::to_string(record_bytes) + " (" + std::to_string(bytes.size() / record_bytes) +
@@ -36,11 +35,10 @@ RawImages parse_records(const std::vector<std::uint8_t>& bytes, const std::strin
   for (std::size_t i = 0; i < n; ++i) {
     const std::uint8_t* record = bytes.data() + i * record_bytes;
     for (const LabelByte& label : label_bytes) {
-      if (record[label.offset] >= label.n_classes) {
+      if (record[label.offset] >= label.n_classes)
         throw DataError(file + ": record " + std::to_string(i) + " has " + label.what + " label " +
                         std::to_string(record[label.offset]) + ", expected a class in [0, " +
                         std::to_string(label.n_classes) + ") (corrupt file, or not " + format + "?).");
-      }
     }
     images.labels[i] = record[label_bytes[keep].offset];
     std::copy(record + label_count, record + record_bytes, images.pixels.begin() + i * kCifarPixels);
@@ -59,9 +57,7 @@ RawImages parse_cifar100(const std::vector<std::uint8_t>& bytes, const std::stri
                        which == Cifar100Labels::coarse ? 0 : 1);
 }
 
-RawImages read_cifar10(const std::filesystem::path& path) {
-  return parse_cifar10(read_file_bytes(path), path.string());
-}
+RawImages read_cifar10(const std::filesystem::path& path) { return parse_cifar10(read_file_bytes(path), path.string()); }
 
 RawImages read_cifar100(const std::filesystem::path& path, Cifar100Labels which) {
   return parse_cifar100(read_file_bytes(path), path.string(), which);
@@ -81,10 +77,9 @@ std::vector<std::string> read_class_names(const std::filesystem::path& path, std
     else line.push_back(static_cast<char>(c));
   }
   flush();
-  if (names.size() != n_classes) {
+  if (names.size() != n_classes)
     throw DataError(path.string() + ": expected " + std::to_string(n_classes) + " class names (one per line), found " +
                     std::to_string(names.size()) + ". Fix or remove the file (names are optional).");
-  }
   return names;
 }
 

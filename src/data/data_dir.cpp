@@ -49,9 +49,8 @@ DataDirSearch search_data_dir(const std::string& name, const std::string& data_d
   }
   candidates.push_back(fs::path("data") / info.name);
   candidates.push_back(fs::path("..") / "shared" / "data" / info.name);
-  if (const char* home = std::getenv("HOME"); home && *home) {
+  if (const char* home = std::getenv("HOME"); home && *home)
     candidates.push_back(fs::path(home) / ".local" / "share" / "vclab" / info.name);
-  }
   candidates.push_back(fs::path("/usr/share/datasets") / info.name);
   for (const fs::path& dir : candidates)
     if (try_dir(dir, info, search)) break;

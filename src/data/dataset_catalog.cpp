@@ -79,9 +79,7 @@ std::vector<std::string> dataset_names() {
   return names;
 }
 
-bool is_synthetic_dataset(const std::string& name) {
-  return name == "synthetic-teacher" || name == "synthetic-single-index";
-}
+bool is_synthetic_dataset(const std::string& name) { return name == "synthetic-teacher" || name == "synthetic-single-index"; }
 
 std::string canonical_dataset_name(const std::string& name) {
   // Lower-case, and drop '-' and '_' so "CIFAR-10", "cifar_10" and "Fashion_MNIST" all match.

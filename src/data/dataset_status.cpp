@@ -105,10 +105,9 @@ DatasetStatus verify_dataset(const std::string& name, const std::string& data_di
       file.md5 = md5_hex(bytes);
       file.sha256 = sha256_hex(bytes);
       file.checksum = file.expected_md5.empty() ? "unpublished" : file.md5 == file.expected_md5 ? "match" : "MISMATCH";
-      if (file.checksum == "MISMATCH") {
+      if (file.checksum == "MISMATCH")
         status.problems.push_back(file.path + ": MD5 of the uncompressed content is " + file.md5 + ", expected " +
                                   file.expected_md5 + " (the published value): the file differs from the original release.");
-      }
       file.records = decode_file(status.name, file, bytes);
     } catch (const DataError& e) {
       file.error = e.what();
@@ -121,10 +120,9 @@ DatasetStatus verify_dataset(const std::string& name, const std::string& data_di
     for (const char* split : {"train", "test"}) {
       const std::size_t images = records_of(status, std::string(split) + "-images");
       const std::size_t labels = records_of(status, std::string(split) + "-labels");
-      if (images != labels) {
+      if (images != labels)
         status.problems.push_back(std::string(split) + ": " + std::to_string(images) + " images but " +
                                   std::to_string(labels) + " labels; expected equal counts.");
-      }
     }
   } else if (status.name == "cifar10") {
     for (int batch = 1; batch <= 5; ++batch) status.n_train += records_of(status, "data_batch_" + std::to_string(batch));
@@ -133,11 +131,10 @@ DatasetStatus verify_dataset(const std::string& name, const std::string& data_di
     status.n_train = records_of(status, "train");
     status.n_test = records_of(status, "test");
   }
-  if (status.n_train != status.expected_train || status.n_test != status.expected_test) {
+  if (status.n_train != status.expected_train || status.n_test != status.expected_test)
     status.problems.push_back("decoded " + std::to_string(status.n_train) + " train / " + std::to_string(status.n_test) +
                               " test samples, expected " + std::to_string(status.expected_train) + " / " +
                               std::to_string(status.expected_test) + " (the official release).");
-  }
   status.ok = status.problems.empty();
   return status;
 }

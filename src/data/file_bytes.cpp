@@ -17,14 +17,12 @@ bool is_gzip_path(const fs::path& path) { return path.extension() == ".gz"; }
 
 void require_regular_file(const fs::path& path) {
   std::error_code ec;
-  if (!fs::exists(path, ec)) {
+  if (!fs::exists(path, ec))
     throw DataError(path.string() + ": file not found (expected a dataset file here). "
                     "Check the path, or point --data-dir / VCLAB_DATA at the folder holding it.");
-  }
-  if (fs::is_directory(path, ec)) {
+  if (fs::is_directory(path, ec))
     throw DataError(path.string() + ": expected a regular file, found a directory. "
                     "Remove or rename the directory and put the dataset file there.");
-  }
   if (!fs::is_regular_file(path, ec)) {  // a FIFO, socket or device would block, fail or never end
     throw DataError(path.string() + ": expected a regular file, found a FIFO, socket or device. "
                     "Put the dataset file itself there.");
@@ -34,25 +32,20 @@ void require_regular_file(const fs::path& path) {
 void require_readable_file(const fs::path& path) {
   require_regular_file(path);
   std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw DataError(path.string() + ": cannot open for reading (check its permissions: chmod u+r, or run as its owner).");
-  }
+  if (!in) throw DataError(path.string() + ": cannot open for reading (check its permissions: chmod u+r, or run as its owner).");
 }
 
 std::vector<std::uint8_t> read_raw_file_bytes(const fs::path& path) {
   require_readable_file(path);
   std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw DataError(path.string() + ": cannot open for reading (check its permissions: chmod u+r, or run as its owner).");
-  }
+  if (!in) throw DataError(path.string() + ": cannot open for reading (check its permissions: chmod u+r, or run as its owner).");
   in.seekg(0, std::ios::end);
   const std::streamoff size = in.tellg();
   in.seekg(0, std::ios::beg);
   std::vector<std::uint8_t> bytes(static_cast<std::size_t>(std::max<std::streamoff>(size, 0)));
-  if (!bytes.empty() && !in.read(reinterpret_cast<char*>(bytes.data()), size)) {
+  if (!bytes.empty() && !in.read(reinterpret_cast<char*>(bytes.data()), size))
     throw DataError(path.string() + ": read failed after " + std::to_string(in.gcount()) + " of " +
                     std::to_string(size) + " bytes (is the disk or file system healthy?).");
-  }
   return bytes;
 }
 
@@ -67,10 +60,9 @@ std::vector<std::uint8_t> gunzip(const std::vector<std::uint8_t>& compressed, co
     throw DataError(name + ": expected gzip data (name ends in .gz), found only " +
                     std::to_string(compressed.size()) + " bytes." + fix);
   }
-  if (compressed[0] != 0x1f || compressed[1] != 0x8b) {
+  if (compressed[0] != 0x1f || compressed[1] != 0x8b)
     throw DataError(name + ": expected gzip magic bytes 1f 8b (name ends in .gz), found a file "
                     "that is not gzip-compressed. Rename it without .gz if it is plain.");
-  }
   std::vector<std::uint8_t> out;
   // The last 4 bytes hold the uncompressed size mod 2^32 of the last member: a good first guess,
   // capped by deflate's maximum ratio (1032:1) so a damaged trailer cannot ask for gigabytes.
@@ -81,9 +73,7 @@ std::vector<std::uint8_t> gunzip(const std::vector<std::uint8_t>& compressed, co
   out.resize(std::max<std::size_t>(std::min<std::size_t>(isize, n * kMaxDeflateRatio), 1 << 16));
 
   z_stream zs{};
-  if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) {
-    throw DataError(name + ": zlib inflateInit2 failed (out of memory?).");
-  }
+  if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) throw DataError(name + ": zlib inflateInit2 failed (out of memory?).");
   std::size_t in_pos = 0, out_pos = 0;
   for (;;) {
     if (out_pos == out.size()) out.resize(out.size() * 2);

@@ -24,11 +24,10 @@ void require_header(const std::vector<std::uint8_t>& bytes, std::size_t header_b
                       ", found " + std::to_string(found) + hint + ".");
     }
   }
-  if (bytes.size() < header_bytes) {
+  if (bytes.size() < header_bytes)
     throw DataError(file + ": expected an IDX " + kind + " file with a " + std::to_string(header_bytes) +
                     "-byte header, found only " + std::to_string(bytes.size()) +
                     " bytes (empty or truncated file; re-download it).");
-  }
 }
 
 }  // namespace
@@ -37,10 +36,9 @@ RawImages parse_idx_images(const std::vector<std::uint8_t>& bytes, const std::st
   constexpr std::size_t kHeader = 16;  // magic, N, rows, cols: four big-endian uint32
   require_header(bytes, kHeader, kIdxImagesMagic, file, "images");
   const std::uint64_t n = read_be32(bytes, 4), rows = read_be32(bytes, 8), cols = read_be32(bytes, 12);
-  if (n == 0 || rows == 0 || cols == 0) {
+  if (n == 0 || rows == 0 || cols == 0)
     throw DataError(file + ": expected positive IDX dimensions, found N=" + std::to_string(n) +
                     " rows=" + std::to_string(rows) + " cols=" + std::to_string(cols) + " (corrupt header).");
-  }
   const unsigned __int128 expected = static_cast<unsigned __int128>(n) * rows * cols;
   const std::size_t found = bytes.size() - kHeader;
   if (expected != found) {
@@ -69,17 +67,14 @@ std::vector<std::uint8_t> parse_idx_labels(const std::vector<std::uint8_t>& byte
   }
   std::vector<std::uint8_t> labels(bytes.begin() + kHeader, bytes.end());
   for (std::size_t i = 0; i < labels.size(); ++i) {
-    if (labels[i] >= n_classes) {
+    if (labels[i] >= n_classes)
       throw DataError(file + ": label " + std::to_string(i) + " is " + std::to_string(labels[i]) +
                       ", expected a class in [0, " + std::to_string(n_classes) + ") (corrupt or wrong file).");
-    }
   }
   return labels;
 }
 
-RawImages read_idx_images(const std::filesystem::path& path) {
-  return parse_idx_images(read_file_bytes(path), path.string());
-}
+RawImages read_idx_images(const std::filesystem::path& path) { return parse_idx_images(read_file_bytes(path), path.string()); }
 
 std::vector<std::uint8_t> read_idx_labels(const std::filesystem::path& path, std::size_t n_classes) {
   return parse_idx_labels(read_file_bytes(path), path.string(), n_classes);
@@ -89,11 +84,10 @@ RawImages read_idx_pair(const std::filesystem::path& images_path, const std::fil
                         std::size_t n_classes) {
   RawImages images = read_idx_images(images_path);
   images.labels = read_idx_labels(labels_path, n_classes);
-  if (images.labels.size() != images.count()) {
+  if (images.labels.size() != images.count())
     throw DataError(labels_path.string() + ": holds " + std::to_string(images.labels.size()) +
                     " labels but " + images_path.string() + " holds " + std::to_string(images.count()) +
                     " images; expected equal counts (files from different splits or releases?).");
-  }
   return images;
 }
 

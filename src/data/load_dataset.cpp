@@ -79,10 +79,9 @@ Dataset to_dataset(std::span<const RawImages> parts, std::size_t limit, const st
                    const std::vector<std::string>& files, const char* size_flag) {
   std::size_t available = 0;
   for (const RawImages& part : parts) available += part.count();
-  if (limit > available) {
+  if (limit > available)
     throw DataError(join_paths(files) + ": " + size_flag + "=" + std::to_string(limit) + " requested, but the files hold only " +
                     std::to_string(available) + " samples. Ask for at most " + std::to_string(available) + " (0 = all).");
-  }
   const std::size_t n = limit ? limit : available;
   const RawImages& first = parts.front();
   const std::size_t d = first.dim();
@@ -164,9 +163,8 @@ DatasetSplit load_cifar100(const fs::path& dir, const DatasetInfo& info, const D
   DatasetSplit split;
   split.train = to_dataset(read(train_path), request.train_size, info.name, n_classes, {train_path.string()}, "train_size");
   split.test = to_dataset(read(test_path), request.test_size, info.name, n_classes, {test_path.string()}, "test_size");
-  if (auto names = optional_file(dir, info, request.cifar100_coarse ? "coarse-class-names" : "fine-class-names")) {
+  if (auto names = optional_file(dir, info, request.cifar100_coarse ? "coarse-class-names" : "fine-class-names"))
     split.train.class_names = split.test.class_names = read_class_names(*names, n_classes);
-  }
   return split;
 }
 
@@ -183,10 +181,9 @@ DatasetSplit load_svhn(const fs::path& dir, const DatasetInfo& info, const Datas
 // Keeps the first n columns (0 = all) of a generated dataset.
 void take_first(Dataset& ds, std::size_t n, const char* size_flag) {
   if (n == 0) return;
-  if (n > ds.size()) {
+  if (n > ds.size())
     throw DataError(ds.name + ": " + size_flag + "=" + std::to_string(n) + " requested, but only " +
                     std::to_string(ds.size()) + " samples are generated; raise the synthetic sample count.");
-  }
   ds.x = ds.x.cols(0, n - 1);
   ds.y = ds.y.subvec(0, n - 1);
   if (!ds.targets.is_empty()) ds.targets = ds.targets.cols(0, n - 1);

@@ -76,11 +76,10 @@ void require_svhn_x_shape(const matvar_t* x, const std::string& file) {
 void require_svhn_y_shape(const matvar_t* y, std::size_t n, const std::string& file) {
   const bool column_or_row = y->rank == 2 && ((y->dims[0] == n && y->dims[1] == 1) || (y->dims[0] == 1 && y->dims[1] == n));
   const bool numeric = y->class_type >= MAT_C_DOUBLE && y->class_type <= MAT_C_UINT64;  // the classes numeric_at reads
-  if (!column_or_row || y->isComplex || !numeric) {
+  if (!column_or_row || y->isComplex || !numeric)
     throw DataError(file + ": expected y as a real numeric (" + std::to_string(n) + ", 1) array matching X's " +
                     std::to_string(n) + " images, found class " + std::to_string(static_cast<int>(y->class_type)) +
                     " with shape " + dims_text(y) + ".");
-  }
 }
 
 // X (32, 32, 3, N) uint8 column-major and y (N labels 1..10, 10 = digit 0) as vclab's images: channel-major rows.
@@ -93,10 +92,9 @@ RawImages svhn_images(const matvar_t* x, const matvar_t* y, const std::string& f
   for (std::size_t i = 0; i < n; ++i) {
     double label = 0;
     numeric_at(y, i, label);
-    if (!(label >= 1 && label <= 10) || label != std::floor(label)) {
+    if (!(label >= 1 && label <= 10) || label != std::floor(label))
       throw DataError(file + ": label y(" + std::to_string(i + 1) + ") is " + std::to_string(label) +
                       ", expected an integer in 1..10 (10 means digit 0). Corrupt or different file?");
-    }
     images.labels[i] = static_cast<std::uint8_t>(static_cast<int>(label) % 10);
     // X(row, col, c, i) sits at row + 32 col + 1024 c + 3072 i (column-major); vclab wants c*1024 + row*32 + col.
     const std::uint8_t* image = src + i * kDim;
@@ -114,62 +112,52 @@ RawImages svhn_images(const matvar_t* x, const matvar_t* y, const std::string& f
 RawImages read_svhn_mat(const std::filesystem::path& path) {
   const std::string file = path.string();
   require_readable_file(path);
-  if (std::filesystem::file_size(path) == 0) {
+  if (std::filesystem::file_size(path) == 0)
     throw DataError(file + ": empty file; expected an SVHN .mat file (train_32x32.mat / test_32x32.mat). "
                     "Re-download it.");
-  }
   install_matio_log();
   last_matio_message().clear();
   std::unique_ptr<mat_t, MatCloser> mat(Mat_Open(file.c_str(), MAT_ACC_RDONLY));
-  if (!mat) {
+  if (!mat)
     throw DataError(file + ": expected a MATLAB .mat file, matio could not open it" + matio_detail() +
                     ". Re-download it (and do not gzip it: SVHN files are read as plain .mat).");
-  }
 
   // Shapes first, from the headers alone (Mat_VarReadInfo), so a corrupt header declaring billions of
   // images is rejected against the file size before matio allocates anything for the data.
   const std::uintmax_t file_size = std::filesystem::file_size(path);
   std::unique_ptr<matvar_t, VarFreer> x_info(Mat_VarReadInfo(mat.get(), "X"));
-  if (!x_info) {
+  if (!x_info)
     throw DataError(file + ": expected a variable X (32x32x3xN uint8 images), found none" + matio_detail() +
                     ". Is this the cropped-digits (Format 2) file, complete?");
-  }
   require_svhn_x_shape(x_info.get(), file);
   constexpr std::size_t kMaxDeflateRatio = 1032;  // zlib's bound: MAT v5 variables may be compressed
-  if (static_cast<unsigned __int128>(x_info->dims[3]) * 3072 > static_cast<unsigned __int128>(file_size) * kMaxDeflateRatio) {
+  if (static_cast<unsigned __int128>(x_info->dims[3]) * 3072 > static_cast<unsigned __int128>(file_size) * kMaxDeflateRatio)
     throw DataError(file + ": X declares " + std::to_string(x_info->dims[3]) + " images, more than a file of " +
                     std::to_string(file_size) + " bytes can hold even compressed (corrupt header; re-download it).");
-  }
   std::unique_ptr<matvar_t, VarFreer> y_info(Mat_VarReadInfo(mat.get(), "y"));
-  if (!y_info) {
-    throw DataError(file + ": expected a variable y (N x 1 labels 1..10), found none" + matio_detail() + ".");
-  }
+  if (!y_info) throw DataError(file + ": expected a variable y (N x 1 labels 1..10), found none" + matio_detail() + ".");
   require_svhn_y_shape(y_info.get(), x_info->dims[3], file);
 
   std::unique_ptr<matvar_t, VarFreer> x(Mat_VarRead(mat.get(), "X"));
-  if (!x || !x->data) {
+  if (!x || !x->data)
     throw DataError(file + ": expected a variable X (32x32x3xN uint8 images), found none or unreadable data" +
                     matio_detail() + ". Is this the cropped-digits (Format 2) file, complete?");
-  }
   require_svhn_x_shape(x.get(), file);
   const std::size_t n = x->dims[3];
   constexpr std::size_t kDim = 3 * 32 * 32;  // C·H·W bytes per image
-  if (x->nbytes < n * kDim) {
+  if (x->nbytes < n * kDim)
     throw DataError(file + ": X declares " + std::to_string(n) + " images (" + std::to_string(n * kDim) +
                     " bytes) but holds " + std::to_string(x->nbytes) + " bytes (truncated file; re-download it).");
-  }
 
   std::unique_ptr<matvar_t, VarFreer> y(Mat_VarRead(mat.get(), "y"));
-  if (!y || !y->data) {
+  if (!y || !y->data)
     throw DataError(file + ": expected a variable y (N x 1 labels 1..10), found none or unreadable data" +
                     matio_detail() + ".");
-  }
   require_svhn_y_shape(y.get(), n, file);
   double probe = 0;
-  if (y->nbytes < n * Mat_SizeOfClass(y->class_type) || !numeric_at(y.get(), 0, probe)) {
+  if (y->nbytes < n * Mat_SizeOfClass(y->class_type) || !numeric_at(y.get(), 0, probe))
     throw DataError(file + ": y declares " + std::to_string(n) + " labels but holds " + std::to_string(y->nbytes) +
                     " bytes (truncated file; re-download it).");
-  }
 
   return svhn_images(x.get(), y.get(), file);
 }

@@ -40,10 +40,9 @@ class GaussianStream {
 };
 
 void check_spec(const SyntheticSpec& spec, const char* name) {
-  if (spec.input_dim == 0 || spec.n_train == 0) {
+  if (spec.input_dim == 0 || spec.n_train == 0)
     throw DataError(std::string(name) + ": expected input_dim >= 1 and n_train >= 1, found input_dim=" +
                     std::to_string(spec.input_dim) + " n_train=" + std::to_string(spec.n_train) + ".");
-  }
 }
 
 arma::mat gaussian_matrix(GaussianStream& rng, std::size_t rows, std::size_t cols, double std) {
@@ -78,10 +77,9 @@ double single_index_link(const std::string& target, double z) {
 
 DatasetSplit make_teacher_dataset(const SyntheticSpec& spec, std::uint64_t seed, SyntheticTruth* truth) {
   check_spec(spec, "synthetic-teacher");
-  if (spec.n_classes < 2 || spec.teacher_width == 0) {
+  if (spec.n_classes < 2 || spec.teacher_width == 0)
     throw DataError("synthetic-teacher: expected n_classes >= 2 and teacher_width >= 1, found n_classes=" +
                     std::to_string(spec.n_classes) + " teacher_width=" + std::to_string(spec.teacher_width) + ".");
-  }
   GaussianStream rng(seed);
   const std::size_t d = spec.input_dim, k = spec.teacher_width, c = spec.n_classes;
   const arma::mat w1 = gaussian_matrix(rng, k, d, 1.0);                       // (k, d)

@@ -36,11 +36,10 @@ void commit_atomic_temp(const std::filesystem::path& tmp, const std::filesystem:
 void write_file_atomically(const std::filesystem::path& path, const std::string& contents) {
   write_atomically(path, [&](const std::filesystem::path& tmp) {
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
+    if (fd < 0)
       throw IoError(path, std::string("cannot create a file in its directory (") +
                               std::strerror(errno) + ")",
                     "Check that the directory exists and is writable");
-    }
     const char* data = contents.data();
     std::size_t left = contents.size();
     while (left > 0) {

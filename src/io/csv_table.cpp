@@ -3,12 +3,11 @@
 
 #include <charconv>
 #include <cmath>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 #include "io/atomic_write.hpp"
 #include "io/io_error.hpp"
+#include "io/whole_file.hpp"
 
 namespace vclab {
 
@@ -53,10 +52,9 @@ CsvTable::CsvTable(std::vector<std::string> header) : header_(std::move(header))
 }
 
 void CsvTable::append_row(std::vector<CsvCell> row) {
-  if (row.size() != header_.size()) {
+  if (row.size() != header_.size())
     throw std::invalid_argument("CsvTable::append_row: expected " + std::to_string(header_.size()) +
                                 " cells (one per header column), got " + std::to_string(row.size()));
-  }
   rows_.push_back(std::move(row));
 }
 
@@ -83,14 +81,7 @@ std::size_t CsvData::column(const std::string& name) const {
 }
 
 CsvData read_csv(const std::filesystem::path& path) {
-  if (!std::filesystem::exists(path)) {
-    throw IoError(path, "file not found (expected a CSV file)", "Check the path");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(path, "cannot open for reading", "Check its permissions");
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  const std::string text = buf.str();
+  const std::string text = read_whole_file(path, "CSV file");
 
   CsvData data;
   std::vector<std::string> record;
@@ -151,10 +142,9 @@ CsvData read_csv(const std::filesystem::path& path) {
       field_started = true;
     }
   }
-  if (in_quotes) {
+  if (in_quotes)
     throw IoError(path, "unterminated quoted field starting on line " + std::to_string(record_line),
                   "Fix or regenerate the file");
-  }
   if (field_started || !record.empty()) end_record();
   if (data.header.empty()) throw IoError(path, "empty CSV file (expected a header line)", "Regenerate it");
   return data;

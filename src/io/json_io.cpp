@@ -2,34 +2,15 @@
 #include "io/json_io.hpp"
 
 #include <cmath>
-#include <fstream>
-#include <sstream>
 
 #include "io/atomic_write.hpp"
 #include "io/io_error.hpp"
+#include "io/whole_file.hpp"
 
 namespace vclab {
 
-namespace {
-
-std::string slurp(const std::filesystem::path& path, const std::string& what) {
-  if (!std::filesystem::exists(path)) {
-    throw IoError(path, "file not found (expected a " + what + ")",
-                  "Check the path; it is resolved relative to " +
-                      std::filesystem::current_path().string());
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(path, "cannot open for reading", "Check its permissions");
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  if (in.bad()) throw IoError(path, "read error", "Check the file system");
-  return buf.str();
-}
-
-}  // namespace
-
 nlohmann::json read_json(const std::filesystem::path& path) {
-  const std::string text = slurp(path, "JSON file");
+  const std::string text = read_whole_file(path, "JSON file");
   try {
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {

@@ -4,11 +4,10 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "io/atomic_write.hpp"
 #include "io/io_error.hpp"
+#include "io/whole_file.hpp"
 
 namespace vclab {
 
@@ -19,27 +18,13 @@ namespace {
 constexpr char kMagic[] = "\x93NUMPY";  // 6 bytes, then major and minor version bytes
 constexpr std::size_t kMagicLen = 6;
 
-std::string read_all(const std::filesystem::path& path) {
-  if (!std::filesystem::exists(path)) {
-    throw IoError(path, "file not found (expected a .npy file)",
-                  "Check the path; relative paths are resolved against " +
-                      std::filesystem::current_path().string());
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(path, "cannot open for reading", "Check its permissions");
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  return buf.str();
-}
-
 // Value text of `key` in the header dict literal, e.g. "'<f8'" or "(3, 4)" or "False".
 std::string dict_value(const std::filesystem::path& path, const std::string& header, const std::string& key) {
   const std::string quoted_key = "'" + key + "'";
   std::size_t pos = header.find(quoted_key);
-  if (pos == std::string::npos) {
+  if (pos == std::string::npos)
     throw IoError(path, "the .npy header has no '" + key + "' entry (header: " + header + ")",
                   "Rewrite the file with numpy.save");
-  }
   pos = header.find(':', pos + quoted_key.size());
   if (pos == std::string::npos) throw IoError(path, "malformed .npy header: " + header, "Rewrite it with numpy.save");
   ++pos;
@@ -78,11 +63,10 @@ void convert(const char* src, std::size_t n, double* dst) {
 }
 
 NpyHeader parse_header(const std::filesystem::path& path, const std::string& bytes) {
-  if (bytes.size() < kMagicLen + 2 || std::memcmp(bytes.data(), kMagic, kMagicLen) != 0) {
+  if (bytes.size() < kMagicLen + 2 || std::memcmp(bytes.data(), kMagic, kMagicLen) != 0)
     throw IoError(path, "not a .npy file (missing the \\x93NUMPY magic; found " + std::to_string(bytes.size()) +
                             " bytes)",
                   "Save the array with numpy.save (not savez, pickle or tofile)");
-  }
   const int major = static_cast<unsigned char>(bytes[6]);
   const int minor = static_cast<unsigned char>(bytes[7]);
   std::size_t len_bytes = 0;
@@ -98,23 +82,20 @@ NpyHeader parse_header(const std::filesystem::path& path, const std::string& byt
   const std::size_t prefix = kMagicLen + 2 + len_bytes;
   if (bytes.size() < prefix) throw IoError(path, "truncated .npy header", "Re-save the file");
   std::size_t header_len = 0;
-  for (std::size_t i = 0; i < len_bytes; ++i) {
+  for (std::size_t i = 0; i < len_bytes; ++i)
     header_len |= static_cast<std::size_t>(static_cast<unsigned char>(bytes[kMagicLen + 2 + i])) << (8 * i);
-  }
-  if (bytes.size() < prefix + header_len) {
+  if (bytes.size() < prefix + header_len)
     throw IoError(path, "truncated .npy header (expected " + std::to_string(header_len) + " header bytes, found " +
                             std::to_string(bytes.size() - prefix) + ")",
                   "The file was cut short; re-save it");
-  }
   NpyHeader h;
   const std::string header = bytes.substr(prefix, header_len);
   h.data_offset = prefix + header_len;
 
   std::string descr = dict_value(path, header, "descr");
-  if (descr.size() < 2 || (descr.front() != '\'' && descr.front() != '"')) {
+  if (descr.size() < 2 || (descr.front() != '\'' && descr.front() != '"'))
     throw IoError(path, "unsupported dtype " + descr + " (a structured dtype)",
                   "Save a plain numeric array (float32, float64, int32, int64)");
-  }
   h.descr = descr.substr(1, descr.size() - 2);
 
   const std::string fortran = dict_value(path, header, "fortran_order");
@@ -180,10 +161,10 @@ void write_npy_data(const std::filesystem::path& path, const std::string& descr,
 
 }  // namespace
 
-NpyHeader read_npy_header(const std::filesystem::path& path) { return parse_header(path, read_all(path)); }
+NpyHeader read_npy_header(const std::filesystem::path& path) { return parse_header(path, read_whole_file(path, ".npy file")); }
 
 arma::mat read_npy(const std::filesystem::path& path) {
-  const std::string bytes = read_all(path);
+  const std::string bytes = read_whole_file(path, ".npy file");
   const NpyHeader h = parse_header(path, bytes);
   const std::size_t itemsize = dtype_size(h.descr);
   if (itemsize == 0) {
@@ -193,10 +174,9 @@ arma::mat read_npy(const std::filesystem::path& path) {
                             "or uint8 '|u1'",
                   "Convert before saving, e.g. numpy.save(path, a.astype('<f8'))");
   }
-  if (h.shape.size() > 2) {
+  if (h.shape.size() > 2)
     throw IoError(path, "array has " + std::to_string(h.shape.size()) + " dimensions, expected 1 or 2",
                   "Reshape it before saving, e.g. a.reshape(a.shape[0], -1)");
-  }
   std::size_t rows = 1, cols = 1;
   if (h.shape.size() >= 1) rows = h.shape[0];
   if (h.shape.size() == 2) cols = h.shape[1];

@@ -117,11 +117,10 @@ nlohmann::json environment_info() {
 
   info["armadillo_version"] = arma::arma_version::as_string();
   unsigned maj = 0, min = 0, rel = 0;
-  if (H5get_libversion(&maj, &min, &rel) >= 0) {
+  if (H5get_libversion(&maj, &min, &rel) >= 0)
     info["hdf5_version"] = std::to_string(maj) + "." + std::to_string(min) + "." + std::to_string(rel);
-  } else {
+  else
     info["hdf5_version"] = nullptr;
-  }
   const char* blas = openblas_get_config();
   info["openblas_config"] = blas != nullptr ? std::string(blas) : std::string("unknown");
   info["openblas_num_threads"] = openblas_get_num_threads();
@@ -129,11 +128,10 @@ nlohmann::json environment_info() {
   info["cxx_standard"] = static_cast<long>(__cplusplus);
 
   char host[256] = {};
-  if (::gethostname(host, sizeof host - 1) == 0) {
+  if (::gethostname(host, sizeof host - 1) == 0)
     info["hostname"] = std::string(host);
-  } else {
+  else
     info["hostname"] = nullptr;
-  }
   struct utsname uts{};
   if (::uname(&uts) == 0) info["os"] = std::string(uts.sysname) + " " + uts.release + " " + uts.machine;
   info["timestamp_utc"] = utc_timestamp();

@@ -56,11 +56,10 @@ void verify_sha256_sidecar(const std::filesystem::path& file, Sidecar policy) {
   const std::string recorded = line.substr(0, kSha256HexDigits);
   bool hex = recorded.size() == kSha256HexDigits && (line.size() == kSha256HexDigits || line[kSha256HexDigits] == ' ');
   for (char c : recorded) hex = hex && std::isxdigit(static_cast<unsigned char>(c)) && !std::isupper(static_cast<unsigned char>(c));
-  if (!hex) {
+  if (!hex)
     throw IoError(file, "its checksum file " + sidecar.filename().string() +
                             " does not start with a SHA-256 (64 lowercase hex digits, as sha256sum writes)",
                   fix_for(file));
-  }
   const std::string actual = file_sha256(file);
   if (actual != recorded) {
     throw IoError(file, "its SHA-256 " + actual + " does not match " + recorded + ", recorded in " +

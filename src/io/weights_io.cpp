@@ -13,16 +13,13 @@ namespace vclab {
 
 namespace {
 
-std::string shape_str(const arma::mat& m) {
-  return "(" + std::to_string(m.n_rows) + ", " + std::to_string(m.n_cols) + ")";
-}
+std::string shape_str(const arma::mat& m) { return "(" + std::to_string(m.n_rows) + ", " + std::to_string(m.n_cols) + ")"; }
 
 // A bias read from disk may be 1-D (n x 1) or a (1, n) row; anything else is an error.
 arma::vec as_bias(const std::filesystem::path& file, const std::string& name, const arma::mat& m) {
-  if (m.n_cols != 1 && m.n_rows != 1) {
+  if (m.n_cols != 1 && m.n_rows != 1)
     throw IoError(file, name + " has shape " + shape_str(m) + ", expected a 1-D bias vector",
                   "Save nn.Linear.bias (1-D) for each layer");
-  }
   return arma::vectorise(m);
 }
 
@@ -51,26 +48,23 @@ WeightSet load_hdf5(const std::filesystem::path& path, std::size_t n_conv) {
     n_layers = static_cast<std::size_t>(n);
   } else {
     while (file.is_dataset("/W" + std::to_string(n_layers))) ++n_layers;
-    if (n_layers == 0) {
+    if (n_layers == 0)
       throw IoError(path, "no dataset /W0 (and no root attribute n_layers)",
                     "Expected datasets /W0, /W1, ... of shape (d_out, d_in) as written by save_weights");
-    }
   }
   for (std::size_t l = 0; l < n_layers; ++l) {
     const std::string name = "/W" + std::to_string(l);
-    if (!file.is_dataset(name)) {
+    if (!file.is_dataset(name))
       throw IoError(path, "dataset " + name + " missing (n_layers = " + std::to_string(n_layers) + ")",
                     "Re-save the weights with every layer");
-    }
     w.weights.push_back(file.read_matrix(name));
   }
   std::size_t n_biases = 0;
   while (file.is_dataset("/b" + std::to_string(n_biases))) ++n_biases;
-  if (n_biases > 0 && n_biases != n_layers) {
+  if (n_biases > 0 && n_biases != n_layers)
     throw IoError(path, "found " + std::to_string(n_biases) + " bias datasets /b0.. but " + std::to_string(n_layers) +
                             " layers; /b" + std::to_string(n_biases) + " is missing",
                   "Save a bias for every layer or for none");
-  }
   for (std::size_t l = 0; l < n_biases; ++l) {
     const std::string name = "/b" + std::to_string(l);
     w.biases.push_back(as_bias(path, name, file.read_matrix(name)));
@@ -84,10 +78,9 @@ WeightSet load_npy_dir(const std::filesystem::path& dir, std::size_t n_conv) {
   w.n_conv = n_conv;
   auto weight_file = [&](std::size_t l) { return dir / ("W" + std::to_string(l) + ".npy"); };
   auto bias_file = [&](std::size_t l) { return dir / ("b" + std::to_string(l) + ".npy"); };
-  if (!std::filesystem::exists(weight_file(0))) {
+  if (!std::filesystem::exists(weight_file(0)))
     throw IoError(weight_file(0), "missing: a weights directory must hold W0.npy, W1.npy, ... (one per layer)",
                   "Save each nn.Linear.weight with numpy.save, e.g. np.save('W0.npy', layer.weight.detach().numpy())");
-  }
   std::size_t n_layers = 0;
   while (std::filesystem::exists(weight_file(n_layers))) {
     const arma::mat W = read_npy(weight_file(n_layers));
@@ -96,21 +89,18 @@ WeightSet load_npy_dir(const std::filesystem::path& dir, std::size_t n_conv) {
   }
   // A later W file after a gap means one is missing, not the end of the network.
   for (std::size_t l = n_layers + 1; l < n_layers + 8; ++l) {
-    if (std::filesystem::exists(weight_file(l))) {
+    if (std::filesystem::exists(weight_file(l)))
       throw IoError(weight_file(n_layers), "missing, but " + weight_file(l).filename().string() + " exists",
                     "Save every layer's weight, numbered from 0 without gaps");
-    }
   }
   std::size_t n_biases = 0;
   while (n_biases < n_layers && std::filesystem::exists(bias_file(n_biases))) ++n_biases;
-  if (n_biases > 0 && n_biases != n_layers) {
+  if (n_biases > 0 && n_biases != n_layers)
     throw IoError(bias_file(n_biases), "missing: found b0.npy..b" + std::to_string(n_biases - 1) + ".npy but " +
                                            std::to_string(n_layers) + " weight files",
                   "Save a bias for every layer or for none");
-  }
-  for (std::size_t l = 0; l < n_biases; ++l) {
+  for (std::size_t l = 0; l < n_biases; ++l)
     w.biases.push_back(as_bias(bias_file(l), bias_file(l).filename().string(), read_npy(bias_file(l))));
-  }
   check_loaded(dir, w);
   return w;
 }
@@ -127,16 +117,14 @@ void check_weight_shapes(const WeightSet& w) {
                                   ".n_rows (shapes are (d_out, d_in) like nn.Linear.weight)");
     }
   }
-  if (!w.biases.empty() && w.biases.size() != w.weights.size()) {
+  if (!w.biases.empty() && w.biases.size() != w.weights.size())
     throw std::invalid_argument("there are " + std::to_string(w.biases.size()) + " biases for " +
                                 std::to_string(w.weights.size()) + " layers; expected one per layer or none");
-  }
   for (std::size_t l = 0; l < w.biases.size(); ++l) {
-    if (w.biases[l].n_elem != w.weights[l].n_rows) {
+    if (w.biases[l].n_elem != w.weights[l].n_rows)
       throw std::invalid_argument("b" + std::to_string(l) + " has length " + std::to_string(w.biases[l].n_elem) +
                                   " but W" + std::to_string(l) + " has " + std::to_string(w.weights[l].n_rows) +
                                   " rows; expected equal");
-    }
   }
 }
 

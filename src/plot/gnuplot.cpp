@@ -17,6 +17,7 @@
 #include <stdexcept>
 
 #include "io/atomic_write.hpp"
+#include "io/whole_file.hpp"
 
 namespace vclab {
 namespace {
@@ -27,20 +28,15 @@ namespace fs = std::filesystem;
 void check_name(const std::string& name, const char* what) {
   if (name.empty()) throw std::invalid_argument(std::string(what) + " must not be empty");
   for (const char ch : name) {
-    const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-                    (ch >= '0' && ch <= '9') || ch == '_' || ch == '-' || ch == '.';
-    if (!ok) {
-      throw std::invalid_argument(std::string(what) + " '" + name +
-                                  "' may only contain letters, digits, '_', '-' and '.'");
-    }
+    const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-' || ch == '.';
+    if (!ok) throw std::invalid_argument(std::string(what) + " '" + name + "' may only contain letters, digits, '_', '-' and '.'");
   }
   if (name.front() == '.') throw std::invalid_argument(std::string(what) + " must not start with '.'");
 }
 
 std::string gnuplot_executable() {
-  if (const char* env = std::getenv("VCLAB_GNUPLOT"); env != nullptr && *env != '\0') {
+  if (const char* env = std::getenv("VCLAB_GNUPLOT"); env != nullptr && *env != '\0')
     return ::access(env, X_OK) == 0 ? std::string(env) : std::string();
-  }
   const char* path_env = std::getenv("PATH");
   if (path_env == nullptr) return {};
   std::stringstream path(path_env);
@@ -48,9 +44,7 @@ std::string gnuplot_executable() {
   while (std::getline(path, entry, ':')) {
     if (entry.empty()) continue;
     const fs::path candidate = fs::path(entry) / "gnuplot";
-    if (::access(candidate.c_str(), X_OK) == 0 && !fs::is_directory(candidate)) {
-      return candidate.string();
-    }
+    if (::access(candidate.c_str(), X_OK) == 0 && !fs::is_directory(candidate)) return candidate.string();
   }
   return {};
 }
@@ -67,9 +61,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const fs::path& 
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   std::array<int, 2> pipe_fds{};
-  if (::pipe2(pipe_fds.data(), O_CLOEXEC) != 0) {
-    throw std::runtime_error(std::string("pipe failed: ") + std::strerror(errno));
-  }
+  if (::pipe2(pipe_fds.data(), O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe failed: ") + std::strerror(errno));
   const pid_t pid = ::fork();
   if (pid < 0) {
     ::close(pipe_fds[0]);
@@ -98,34 +90,26 @@ ProcessResult run_process(const std::vector<std::string>& argv, const fs::path& 
   std::array<char, 4096> buffer{};
   for (;;) {
     const ssize_t n = ::read(pipe_fds[0], buffer.data(), buffer.size());
-    if (n > 0) {
+    if (n > 0)
       result.stderr_text.append(buffer.data(), static_cast<std::size_t>(n));
-    } else if (n == 0 || errno != EINTR) {
+    else if (n == 0 || errno != EINTR)
       break;
-    }
   }
   ::close(pipe_fds[0]);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  if (WIFEXITED(status)) {
+  if (WIFEXITED(status))
     result.exit_code = WEXITSTATUS(status);
-  } else if (WIFSIGNALED(status)) {
+  else if (WIFSIGNALED(status))
     result.exit_code = 128 + WTERMSIG(status);
-  }
   return result;
 }
 
 // gnuplot's svg terminal embeds `with image` data as a small PNG that browsers would smooth
 // when scaling it up; heatmap pixels are data, so ask for nearest-neighbour scaling instead.
 void mark_svg_images_pixelated(const fs::path& svg_path) {
-  std::string svg;
-  {
-    std::ifstream in(svg_path, std::ios::binary);
-    std::ostringstream contents;
-    contents << in.rdbuf();
-    svg = contents.str();
-  }
+  std::string svg = read_whole_file(svg_path, "SVG file");
   const std::string tag = "<image ";
   const std::string marked = "<image style='image-rendering:crisp-edges;image-rendering:pixelated' ";
   std::size_t changed = 0;
@@ -193,12 +177,8 @@ std::string gnuplot_number(double value) {
 
 std::string gnuplot_preamble(const std::string& name, FigureSize size) {
   check_name(name, "figure name");
-  if (!(size.height_in > 0.0) || size.height_in > 30.0) {
-    throw std::invalid_argument("figure height must be in (0, 30] inches");
-  }
-  if (!(size.font_pt >= 3.0) || size.font_pt > 40.0) {
-    throw std::invalid_argument("figure font size must be in [3, 40] points");
-  }
+  if (!(size.height_in > 0.0) || size.height_in > 30.0) throw std::invalid_argument("figure height must be in (0, 30] inches");
+  if (!(size.font_pt >= 3.0) || size.font_pt > 40.0) throw std::invalid_argument("figure font size must be in [3, 40] points");
   std::ostringstream s;
   s << "# vclab figure '" << name << "': a self-contained gnuplot script; it reads its data\n"
     << "# files by relative name, so run it from this directory:\n"
@@ -255,8 +235,7 @@ std::string gnuplot_preamble(const std::string& name, FigureSize size) {
 }
 
 void render_figure(const std::filesystem::path& dir, const std::string& name,
-                   const std::vector<std::pair<std::string, std::string>>& data_files,
-                   const std::string& script_body, FigureSize size) {
+                   const std::vector<std::pair<std::string, std::string>>& data_files, const std::string& script_body, FigureSize size) {
   const std::string preamble = gnuplot_preamble(name, size);  // validates name and size
   for (const auto& [file_name, contents] : data_files) check_name(file_name, "data file name");
   fs::create_directories(dir);
@@ -265,27 +244,21 @@ void render_figure(const std::filesystem::path& dir, const std::string& name,
   write_file_atomically(script_path, preamble + script_body + "\nunset output\n");
 
   const std::string gnuplot = gnuplot_executable();
-  if (gnuplot.empty()) {
-    throw std::runtime_error(
-        "gnuplot not found (looked for $VCLAB_GNUPLOT, then `gnuplot` on $PATH); install it with "
-        "`apt-get install gnuplot-nox`. The figure's data and script were written to " +
-        script_path.string() + "; render them later with: cd " + dir.string() +
-        " && gnuplot -e \"fmt='pdf'\" " + name + ".gp");
-  }
+  if (gnuplot.empty())
+    throw std::runtime_error("gnuplot not found (looked for $VCLAB_GNUPLOT, then `gnuplot` on $PATH); install it with "
+                             "`apt-get install gnuplot-nox`. The figure's data and script were written to " + script_path.string() +
+                             "; render them later with: cd " + dir.string() + " && gnuplot -e \"fmt='pdf'\" " + name + ".gp");
   for (const std::string fmt : {"pdf", "png", "svg"}) {
     const std::string final_name = name + "." + fmt;
     const std::string partial_name = "." + final_name + ".partial";
     fs::remove(dir / partial_name);
-    const ProcessResult result = run_process(
-        {gnuplot, "-e", "fmt='" + fmt + "'; out='" + partial_name + "'", name + ".gp"}, dir);
+    const ProcessResult result = run_process({gnuplot, "-e", "fmt='" + fmt + "'; out='" + partial_name + "'", name + ".gp"}, dir);
     std::error_code ec;
     const bool produced = fs::exists(dir / partial_name, ec) && fs::file_size(dir / partial_name, ec) > 0;
     if (result.exit_code != 0 || !produced) {
       fs::remove(dir / partial_name, ec);
-      throw std::runtime_error("gnuplot failed rendering " + fmt + " (exit code " +
-                               std::to_string(result.exit_code) + ") for script " +
-                               fs::absolute(script_path).string() + "\ngnuplot stderr:\n" +
-                               result.stderr_text);
+      throw std::runtime_error("gnuplot failed rendering " + fmt + " (exit code " + std::to_string(result.exit_code) + ") for script " +
+                               fs::absolute(script_path).string() + "\ngnuplot stderr:\n" + result.stderr_text);
     }
     if (fmt == "svg") mark_svg_images_pixelated(dir / partial_name);
     fs::rename(dir / partial_name, dir / final_name);

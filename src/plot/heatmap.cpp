@@ -50,14 +50,12 @@ std::vector<double> nice_ticks(const ColorRange& range) {
   const double raw_step = (range.hi - range.lo) / kTargetTicks;
   const double magnitude = std::pow(10.0, std::floor(std::log10(raw_step)));
   const double normalized = raw_step / magnitude;
-  const double step =
-      (normalized < 1.5 ? 1.0 : normalized < 3.0 ? 2.0 : normalized < 7.0 ? 5.0 : 10.0) * magnitude;
+  const double step = (normalized < 1.5 ? 1.0 : normalized < 3.0 ? 2.0 : normalized < 7.0 ? 5.0 : 10.0) * magnitude;
   std::vector<double> ticks;
   // A small slack keeps ticks that sit on the range ends despite rounding.
   const double slack = 1e-9 * (range.hi - range.lo);
-  for (double k = std::ceil((range.lo - slack) / step); k * step <= range.hi + slack; k += 1.0) {
+  for (double k = std::ceil((range.lo - slack) / step); k * step <= range.hi + slack; k += 1.0)
     ticks.push_back(std::abs(k * step) < slack ? 0.0 : k * step);
-  }
   return ticks;
 }
 
@@ -80,8 +78,7 @@ ColorbarTicks colorbar_ticks(const ColorRange& range) {
     out.multiplier = "×10^{" + std::to_string(exponent) + "}";
   }
   std::ostringstream s;
-  s << "set cbrange [" << gnuplot_number(range.lo) << ":" << gnuplot_number(range.hi) << "]\n"
-    << "set cbtics (";
+  s << "set cbrange [" << gnuplot_number(range.lo) << ":" << gnuplot_number(range.hi) << "]\nset cbtics (";
   for (std::size_t i = 0; i < ticks.size(); ++i) {
     const std::string label = format_tick(ticks[i] / std::pow(10.0, exponent));
     out.widest = std::max(out.widest, label.size());
@@ -103,11 +100,10 @@ std::string wrap_text(const std::string& text, std::size_t max_chars, std::size_
   std::vector<std::string> tokens;
   std::istringstream stream(text);
   for (std::string w; stream >> w;) {
-    if (!tokens.empty() && (w == "=" || tokens.back().back() == '=')) {
+    if (!tokens.empty() && (w == "=" || tokens.back().back() == '='))
       tokens.back() += " " + w;
-    } else {
+    else
       tokens.push_back(w);
-    }
   }
   std::string line, out;
   n_lines = 0;
@@ -125,30 +121,23 @@ std::string wrap_text(const std::string& text, std::size_t max_chars, std::size_
 // One image as a gnuplot matrix block: H lines of W numbers.
 void write_image_block(std::ostringstream& s, const arma::mat& image) {
   for (arma::uword r = 0; r < image.n_rows; ++r) {
-    for (arma::uword c = 0; c < image.n_cols; ++c) {
-      s << (c ? " " : "") << gnuplot_number(image(r, c));
-    }
+    for (arma::uword c = 0; c < image.n_cols; ++c) s << (c ? " " : "") << gnuplot_number(image(r, c));
     s << "\n";
   }
 }
 
 }  // namespace
 
-arma::mat diagonal_to_image(const arma::vec& diag, std::size_t channels, std::size_t height,
-                            std::size_t width, int channel) {
-  if (channels == 0 || height == 0 || width == 0) {
+arma::mat diagonal_to_image(const arma::vec& diag, std::size_t channels, std::size_t height, std::size_t width, int channel) {
+  if (channels == 0 || height == 0 || width == 0)
     throw std::invalid_argument("diagonal_to_image: channels, height and width must be positive");
-  }
   const std::size_t plane = height * width;
-  if (diag.n_elem != channels * plane) {
-    throw std::invalid_argument("diagonal_to_image: " + std::to_string(diag.n_elem) +
-                                " values do not fill " + std::to_string(channels) + " x " +
-                                std::to_string(height) + " x " + std::to_string(width));
-  }
-  if (channel < -1 || channel >= static_cast<int>(channels)) {
-    throw std::invalid_argument("diagonal_to_image: channel " + std::to_string(channel) +
-                                " out of range (-1 = sum, 0.." + std::to_string(channels - 1) + ")");
-  }
+  if (diag.n_elem != channels * plane)
+    throw std::invalid_argument("diagonal_to_image: " + std::to_string(diag.n_elem) + " values do not fill " + std::to_string(channels) +
+                                " x " + std::to_string(height) + " x " + std::to_string(width));
+  if (channel < -1 || channel >= static_cast<int>(channels))
+    throw std::invalid_argument("diagonal_to_image: channel " + std::to_string(channel) + " out of range (-1 = sum, 0.." +
+                                std::to_string(channels - 1) + ")");
   arma::mat image(height, width, arma::fill::zeros);
   for (std::size_t c = 0; c < channels; ++c) {
     if (channel != -1 && static_cast<int>(c) != channel) continue;
@@ -188,16 +177,13 @@ struct DiagonalGrid {
 
 DiagonalGrid diagonal_grid(std::vector<std::size_t> image_shape, std::size_t n_panels, bool per_channel) {
   if (image_shape.size() == 2) image_shape.insert(image_shape.begin(), 1);  // {H, W} = one channel
-  if (image_shape.size() != 3) {
-    throw std::invalid_argument("plot_diagonal_heatmaps: image_shape must be {C, H, W}");
-  }
+  if (image_shape.size() != 3) throw std::invalid_argument("plot_diagonal_heatmaps: image_shape must be {C, H, W}");
   DiagonalGrid g;
   g.channels = image_shape[0];
   g.height = image_shape[1];
   g.width = image_shape[2];
-  if (per_channel && g.channels > 1) {
+  if (per_channel && g.channels > 1)
     for (std::size_t c = 0; c < g.channels; ++c) g.columns.push_back(static_cast<int>(c));
-  }
   g.columns.push_back(-1);
   g.grid = g.columns.size() > 1;
   g.n_rows = g.grid ? n_panels : 1;
@@ -211,18 +197,14 @@ std::string diagonal_data(const std::string& name, const std::vector<HeatmapPane
   data << "# vclab diagonal heatmaps for figure '" << name << "': one " << g.height << " x " << g.width
        << " image per block (gnuplot `index`), blocks separated by two blank lines.\n"
        << "# Each line is an image row (row 0 = top); diagonal element c*H*W + row*W + col is\n"
-       << "# pixel (row, col) of channel c. Read a block with: plot '" << name
-       << ".dat' index k matrix with image\n";
+       << "# pixel (row, col) of channel c. Read a block with: plot '" << name << ".dat' index k matrix with image\n";
   for (std::size_t p = 0; p < panels.size(); ++p) {
     for (std::size_t j = 0; j < g.columns.size(); ++j) {
       const int channel = g.columns[j];
       const arma::mat image = diagonal_to_image(panels[p].values, g.channels, g.height, g.width, channel);
       const std::size_t block = g.cells.size();
-      data << (block ? "\n\n" : "") << "# index " << block << ": panel " << p << " '"
-           << panels[p].title << "', "
-           << (channel == -1 ? (g.channels > 1 ? "sum over channels" : "image")
-                             : "channel " + std::to_string(channel))
-           << "\n";
+      data << (block ? "\n\n" : "") << "# index " << block << ": panel " << p << " '" << panels[p].title << "', "
+           << (channel == -1 ? (g.channels > 1 ? "sum over channels" : "image") : "channel " + std::to_string(channel)) << "\n";
       write_image_block(data, image);
       DiagonalCell cell{p, g.grid ? p : 0, g.grid ? j : p, block, channel, colorbar_ticks(color_range(image, palette))};
       g.widest_tick = std::max(g.widest_tick, cell.ticks.widest);
@@ -243,8 +225,7 @@ std::size_t wrap_panel_titles(const std::vector<HeatmapPanel>& panels, const Dia
   const double row_label_w = g.grid ? 1.8 * font_in : 0.0;
   const double cell_w_est = (size.width_in() - 0.06 - row_label_w) / g.n_cols;
   const double img_w_est = std::max(0.2, cell_w_est - 0.08 - 0.04 - 0.07 - cb_label_w);
-  const auto chars_per_line =
-      static_cast<std::size_t>(std::max(4.0, (img_w_est + 0.1) / (kCharWidthEm * font_in)));
+  const auto chars_per_line = static_cast<std::size_t>(std::max(4.0, (img_w_est + 0.1) / (kCharWidthEm * font_in)));
   titles.assign(panels.size(), "");
   std::size_t title_lines = 1;
   for (std::size_t p = 0; p < panels.size(); ++p) {
@@ -258,8 +239,8 @@ std::size_t wrap_panel_titles(const std::vector<HeatmapPanel>& panels, const Dia
 // The script's layout, in inches recomputed from width_in/height_in.
 void diagonal_layout(std::ostringstream& body, const DiagonalGrid& g, std::size_t title_lines, Palette palette) {
   body << gnuplot_palette(palette)
-       << "# Layout in inches, recomputed from width_in/height_in: a grid of " << g.n_rows << " x "
-       << g.n_cols << " cells, each an image (square pixels) with its colour bar to the right.\n"
+       << "# Layout in inches, recomputed from width_in/height_in: a grid of " << g.n_rows << " x " << g.n_cols
+       << " cells, each an image (square pixels) with its colour bar to the right.\n"
        << "n_rows = " << g.n_rows << "; n_cols = " << g.n_cols << "\n"
        << "img_aspect = " << g.height << ".0/" << g.width << "   # image height / width\n"
        << "min2(a, b) = a < b ? a : b\n"
@@ -289,8 +270,7 @@ void diagonal_layout(std::ostringstream& body, const DiagonalGrid& g, std::size_
 // One cell: its margins, colour bar, title or row label, and the plot of its image block.
 void diagonal_cell(std::ostringstream& body, const std::string& name, const DiagonalGrid& g, const DiagonalCell& cell,
                    const std::vector<HeatmapPanel>& panels, const std::vector<std::string>& titles) {
-  body << "\n# panel " << cell.panel << ", "
-       << (cell.channel == -1 ? "sum" : g.column_name(cell.channel)) << "\n"
+  body << "\n# panel " << cell.panel << ", " << (cell.channel == -1 ? "sum" : g.column_name(cell.channel)) << "\n"
        << "r = " << cell.row << "; c = " << cell.col << "\n"
        << "set lmargin at screen img_x0(c)/width_in\n"
        << "set rmargin at screen (img_x0(c) + img_w)/width_in\n"
@@ -308,32 +288,24 @@ void diagonal_cell(std::ostringstream& body, const std::string& name, const Diag
   } else if (cell.row == 0) {
     title = g.column_name(cell.channel);
   }
-  if (!title.empty()) {
-    // gnuplot centres a label's first line on its position and stacks the rest below it.
-    body << "set label 1 " << gnuplot_text(title)
-         << " at screen (img_x0(c) + img_w/2)/width_in, screen (img_top(r) + 0.03 + ("
+  // gnuplot centres a label's first line on its position and stacks the rest below it.
+  if (!title.empty())
+    body << "set label 1 " << gnuplot_text(title) << " at screen (img_x0(c) + img_w/2)/width_in, screen (img_top(r) + 0.03 + ("
          << lines << " - 0.5)*line_h)/height_in center front\n";
-  }
-  if (!cell.ticks.multiplier.empty()) {
+  if (!cell.ticks.multiplier.empty())
     body << "set label 3 '" << cell.ticks.multiplier
-         << "' at screen (img_x0(c) + img_w + cb_gap)/width_in, screen (img_top(r) + 0.04 + "
-            "0.5*line_h)/height_in left font small_font\n";
-  }
-  if (g.grid && cell.col == 0) {
+         << "' at screen (img_x0(c) + img_w + cb_gap)/width_in, screen (img_top(r) + 0.04 + 0.5*line_h)/height_in left font small_font\n";
+  if (g.grid && cell.col == 0)
     body << "set label 2 " << gnuplot_text(panels[cell.panel].title)
-         << " at screen (img_x0(c) - 0.5*row_label_w)/width_in, screen (img_top(r) - "
-            "img_h/2)/height_in center rotate by 90 front\n";
-  }
+         << " at screen (img_x0(c) - 0.5*row_label_w)/width_in, screen (img_top(r) - img_h/2)/height_in center rotate by 90 front\n";
   body << "plot '" << name << ".dat' index " << cell.block << " matrix with image\n"
        << "unset label 1; unset label 2; unset label 3\n";
 }
 
 }  // namespace
 
-void plot_diagonal_heatmaps(const std::filesystem::path& dir, const std::string& name,
-                            const std::vector<HeatmapPanel>& panels,
-                            std::vector<std::size_t> image_shape, FigureSize size,
-                            bool per_channel, Palette palette) {
+void plot_diagonal_heatmaps(const std::filesystem::path& dir, const std::string& name, const std::vector<HeatmapPanel>& panels,
+                            std::vector<std::size_t> image_shape, FigureSize size, bool per_channel, Palette palette) {
   if (panels.empty()) throw std::invalid_argument("plot_diagonal_heatmaps: no panels");
   DiagonalGrid g = diagonal_grid(std::move(image_shape), panels.size(), per_channel);
   const std::string data = diagonal_data(name, panels, palette, g);  // images first: the widest tick sizes the layout
@@ -346,25 +318,22 @@ void plot_diagonal_heatmaps(const std::filesystem::path& dir, const std::string&
   render_figure(dir, name, {{name + ".dat", data}}, body.str(), size);
 }
 
-void plot_matrix_heatmap(const std::filesystem::path& dir, const std::string& name,
-                         const arma::mat& values, const std::vector<std::string>& row_labels,
-                         const std::vector<std::string>& col_labels, const std::string& title,
-                         const std::string& colorbar_label, FigureSize size,
+void plot_matrix_heatmap(const std::filesystem::path& dir, const std::string& name, const arma::mat& values,
+                         const std::vector<std::string>& row_labels, const std::vector<std::string>& col_labels,
+                         const std::string& title, const std::string& colorbar_label, FigureSize size,
                          const MatrixHeatmapOptions& options) {
   if (values.is_empty()) throw std::invalid_argument("plot_matrix_heatmap: empty matrix");
-  if (row_labels.size() != values.n_rows || col_labels.size() != values.n_cols) {
-    throw std::invalid_argument("plot_matrix_heatmap: need one label per row and per column (" +
-                                std::to_string(values.n_rows) + " x " +
-                                std::to_string(values.n_cols) + ")");
-  }
+  if (row_labels.size() != values.n_rows || col_labels.size() != values.n_cols)
+    throw std::invalid_argument("plot_matrix_heatmap: need one label per row and per column (" + std::to_string(values.n_rows) +
+                                " x " + std::to_string(values.n_cols) + ")");
   ColorRange range = color_range(values, options.palette);
   if (std::isfinite(options.color_min)) range.lo = options.color_min;
   if (std::isfinite(options.color_max)) range.hi = options.color_max;
   if (!(range.hi > range.lo)) throw std::invalid_argument("plot_matrix_heatmap: color_max <= color_min");
 
   std::ostringstream data;
-  data << "# vclab matrix heatmap for figure '" << name << "': " << values.n_rows << " rows x "
-       << values.n_cols << " columns, row 0 drawn at the top.\n# rows:";
+  data << "# vclab matrix heatmap for figure '" << name << "': " << values.n_rows << " rows x " << values.n_cols
+       << " columns, row 0 drawn at the top.\n# rows:";
   for (const auto& label : row_labels) data << " '" << label << "'";
   data << "\n# columns:";
   for (const auto& label : col_labels) data << " '" << label << "'";
@@ -373,8 +342,7 @@ void plot_matrix_heatmap(const std::filesystem::path& dir, const std::string& na
 
   // Cell labels: column, row, text, text colour (white on dark cells, black on light ones).
   std::ostringstream labels;
-  labels << "# vclab cell labels for figure '" << name
-         << "': column  row  \"text\"  text colour (0xRRGGBB)\n";
+  labels << "# vclab cell labels for figure '" << name << "': column  row  \"text\"  text colour (0xRRGGBB)\n";
   for (arma::uword r = 0; r < values.n_rows; ++r) {
     for (arma::uword c = 0; c < values.n_cols; ++c) {
       const double v = values(r, c);
@@ -402,13 +370,9 @@ void plot_matrix_heatmap(const std::filesystem::path& dir, const std::string& na
        << "set xrange [-0.5:" << values.n_cols << "-0.5]\n"
        << "set yrange [" << values.n_rows << "-0.5:-0.5]   # reversed: row 0 at the top\n"
        << "set xtics (";
-  for (std::size_t c = 0; c < col_labels.size(); ++c) {
-    body << (c ? ", " : "") << gnuplot_text(col_labels[c]) << " " << c;
-  }
+  for (std::size_t c = 0; c < col_labels.size(); ++c) body << (c ? ", " : "") << gnuplot_text(col_labels[c]) << " " << c;
   body << ") scale 0\nset ytics (";
-  for (std::size_t r = 0; r < row_labels.size(); ++r) {
-    body << (r ? ", " : "") << gnuplot_text(row_labels[r]) << " " << r;
-  }
+  for (std::size_t r = 0; r < row_labels.size(); ++r) body << (r ? ", " : "") << gnuplot_text(row_labels[r]) << " " << r;
   body << ") scale 0\n";
   if (!options.col_axis_label.empty()) body << "set xlabel " << gnuplot_text(options.col_axis_label) << "\n";
   if (!options.row_axis_label.empty()) body << "set ylabel " << gnuplot_text(options.row_axis_label) << "\n";
@@ -419,8 +383,7 @@ void plot_matrix_heatmap(const std::filesystem::path& dir, const std::string& na
        << "plot '" << name << ".dat' matrix with image, \\\n"
        << "     '" << name << "_labels.dat' using 1:2:3:4 with labels textcolor rgb variable font small_font\n";
 
-  render_figure(dir, name, {{name + ".dat", data.str()}, {name + "_labels.dat", labels.str()}},
-                body.str(), size);
+  render_figure(dir, name, {{name + ".dat", data.str()}, {name + "_labels.dat", labels.str()}}, body.str(), size);
 }
 
 }  // namespace vclab

@@ -22,28 +22,20 @@ arma::uvec subsample_indices(std::size_t n, std::size_t max_points) {
   return indices;
 }
 
-void plot_scatter(const std::filesystem::path& dir, const std::string& name, const arma::vec& x,
-                  const arma::vec& y, const std::string& xlabel, const std::string& ylabel,
-                  const std::string& title,
-                  const std::vector<std::pair<std::string, std::string>>& reference_lines,
-                  FigureSize size, std::size_t max_points) {
-  if (x.n_elem != y.n_elem) {
-    throw std::invalid_argument("plot_scatter: x has " + std::to_string(x.n_elem) +
-                                " values but y has " + std::to_string(y.n_elem));
-  }
+void plot_scatter(const std::filesystem::path& dir, const std::string& name, const arma::vec& x, const arma::vec& y,
+                  const std::string& xlabel, const std::string& ylabel, const std::string& title,
+                  const std::vector<std::pair<std::string, std::string>>& reference_lines, FigureSize size, std::size_t max_points) {
+  if (x.n_elem != y.n_elem)
+    throw std::invalid_argument("plot_scatter: x has " + std::to_string(x.n_elem) + " values but y has " + std::to_string(y.n_elem));
   if (x.is_empty()) throw std::invalid_argument("plot_scatter: no points");
-  for (const auto& [label, expression] : reference_lines) {
-    if (expression.empty() || expression.find_first_of("\n;") != std::string::npos) {
-      throw std::invalid_argument("plot_scatter: reference line '" + label +
-                                  "' needs a one-line gnuplot expression in x");
-    }
-  }
+  for (const auto& [label, expression] : reference_lines)
+    if (expression.empty() || expression.find_first_of("\n;") != std::string::npos)
+      throw std::invalid_argument("plot_scatter: reference line '" + label + "' needs a one-line gnuplot expression in x");
   const arma::uvec kept = subsample_indices(x.n_elem, max_points);
 
   std::ostringstream data;
   data << "# vclab scatter figure '" << name << "': " << kept.n_elem << " of " << x.n_elem
-       << " points (evenly strided subsample, index floor(i*n/" << max_points << "))\n"
-       << "# x y\n";
+       << " points (evenly strided subsample, index floor(i*n/" << max_points << "))\n# x y\n";
   for (const arma::uword i : kept) data << gnuplot_number(x(i)) << " " << gnuplot_number(y(i)) << "\n";
 
   // At most ~5 x tick labels: a 1-2-5 step over the plotted range, so long labels never collide.

@@ -14,7 +14,6 @@
 #include "app/reproduce/seed_stats.hpp"
 #include "app/run_analysis.hpp"
 #include "app/train_run.hpp"
-#include "data/data_dir.hpp"
 #include "io/atomic_write.hpp"
 #include "io/csv_table.hpp"
 #include "io/json_io.hpp"
@@ -56,32 +55,12 @@ std::string fmt_list(const std::vector<std::size_t>& values) {
   return text;
 }
 
-std::string resolve_dataset(const CnnOptions& o) {
-  if (o.dataset != "auto") return o.dataset;
-  if (search_data_dir("cifar10", o.data_dir).found) return "cifar10";
-  std::cerr << "reproduce cnn: CIFAR-10 not found; using Fashion-MNIST from the Debian package instead\n";
-  return "fashion-mnist";
-}
-
 TrainSettings base_settings(const CnnOptions& o, const std::string& dataset) {
-  TrainSettings s;
-  s.dataset = dataset;
-  s.data_dir = o.data_dir;
-  s.train_size = o.train_size;
-  s.conv = o.conv;
-  s.kernel = Protocol::kernel;
-  s.pool = Protocol::pool;
-  s.hidden = o.hidden;
-  s.activation = Protocol::activation;
-  s.lr = o.lr;
-  s.epochs = o.epochs;
-  s.record = Protocol::record;
-  s.record_mode = Protocol::record_mode;
-  s.agop_samples = o.agop_samples;
-  s.threads = o.threads;
-  s.overwrite = true;
-  s.save_weights = false;
-  return s;
+  return {.dataset = dataset, .data_dir = o.data_dir, .train_size = o.train_size,
+          .conv = o.conv, .kernel = Protocol::kernel, .pool = Protocol::pool, .hidden = o.hidden, .activation = Protocol::activation,
+          .lr = o.lr, .epochs = o.epochs, .threads = o.threads,
+          .record = Protocol::record, .record_mode = Protocol::record_mode, .agop_samples = o.agop_samples,
+          .overwrite = true, .save_weights = false};
 }
 
 TrainSettings vcl_settings(const CnnOptions& o, TrainSettings s) {
@@ -255,7 +234,7 @@ std::string readme_markdown(const CnnReport& r) {
 
 int reproduce_cnn(const CnnOptions& o) {
   const auto start = std::chrono::steady_clock::now();
-  const std::string dataset = resolve_dataset(o);
+  const std::string dataset = resolve_report_dataset(o.dataset, o.data_dir, "cnn");
   const std::filesystem::path out = o.out.empty() ? std::filesystem::path("reports/cnn") : std::filesystem::path(o.out);
   std::filesystem::create_directories(out);
   std::cout << "reproduce cnn: dataset " << dataset << ", output " << out.string() << "\n";
@@ -263,7 +242,7 @@ int reproduce_cnn(const CnnOptions& o) {
   const DatasetSplit data = load_training_data(base);
   CnnReport r{o, dataset, run_all(o, base, data, out), {}, 0, {}};
   r.st = seed_statistics(r.runs, o.conv.size());
-  r.wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  r.wall = seconds_since(start);
   r.provenance = Provenance::now();
   write_json(out / "summary.json", summary_json(r));
   write_file_atomically(out / "README.md", readme_markdown(r));

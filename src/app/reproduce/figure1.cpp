@@ -15,7 +15,6 @@
 #include "app/reproduce/seed_stats.hpp"
 #include "app/run_analysis.hpp"
 #include "app/train_run.hpp"
-#include "data/data_dir.hpp"
 #include "io/atomic_write.hpp"
 #include "io/json_io.hpp"
 #include "plot/heatmap.hpp"
@@ -68,14 +67,6 @@ std::vector<Variant> sensitivity_variants() {
       {"inputs centred per feature", [](TrainSettings& s) { s.normalize = Normalization::center; }},
       {"lr 0.01", [](TrainSettings& s) { s.lr = 0.01; }},
   };
-}
-
-std::string resolve_dataset(const Figure1Options& o) {
-  if (o.dataset != "auto") return o.dataset;
-  if (search_data_dir("cifar10", o.data_dir).found) return "cifar10";
-  std::cerr << "reproduce figure1: CIFAR-10 not found (" << (o.data_dir.empty() ? "searched the default places" : o.data_dir)
-            << "); using Fashion-MNIST from the Debian package instead\n";
-  return "fashion-mnist";
 }
 
 TrainSettings base_settings(const Figure1Options& o, const std::string& dataset) {
@@ -410,7 +401,7 @@ std::string readme_markdown(const Figure1Report& r, std::size_t threads) {
 
 int reproduce_figure1(const Figure1Options& o) {
   const auto start = std::chrono::steady_clock::now();
-  const std::string dataset = resolve_dataset(o);
+  const std::string dataset = resolve_report_dataset(o.dataset, o.data_dir, "figure1");
   const std::filesystem::path out = o.out.empty() ? std::filesystem::path("reports/figure1") / dataset : std::filesystem::path(o.out);
   std::filesystem::create_directories(out);
   std::cout << "reproduce figure1: dataset " << dataset << ", output " << out.string() << "\n";

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "app/commands.hpp"
+#include "data/data_dir.hpp"
 #include "io/run_info.hpp"
 
 namespace vclab {
@@ -51,6 +52,14 @@ std::string fmt_slope(double value) {
   std::ostringstream s;
   s << std::fixed << std::setprecision(4) << value;
   return s.str();
+}
+
+std::string resolve_report_dataset(const std::string& dataset, const std::string& data_dir, const std::string& command) {
+  if (dataset != "auto") return dataset;
+  if (search_data_dir("cifar10", data_dir).found) return "cifar10";
+  std::cerr << "reproduce " << command << ": CIFAR-10 not found (" << (data_dir.empty() ? "searched the default places" : data_dir)
+            << "); using Fashion-MNIST from the Debian package instead\n";
+  return "fashion-mnist";
 }
 
 ReportRun train_or_reuse(const TrainSettings& settings, const DatasetSplit& data, const std::string& command,

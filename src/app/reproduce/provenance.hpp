@@ -35,6 +35,11 @@ std::string fmt_sig(double value, int digits = 3);
 // Four decimals, so that "2.0000" shows how exact a fitted exponent is.
 std::string fmt_slope(double value);
 
+// The dataset of a report's --dataset: "auto" is CIFAR-10 when its files are found (in data_dir, or the usual search),
+// else Fashion-MNIST from the Debian package, said on stderr as "reproduce COMMAND: CIFAR-10 not found ..."; any other
+// name as given.
+std::string resolve_report_dataset(const std::string& dataset, const std::string& data_dir, const std::string& command);
+
 // One training run of a report, trained now or reused from an earlier invocation.
 struct ReportRun {
   bool reused = false;     // taken from a finished run directory instead of trained now

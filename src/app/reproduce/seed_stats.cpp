@@ -21,9 +21,7 @@ double SeedStats::std() const {
   return std::sqrt(s / double(per_seed.size() - 1));
 }
 
-nlohmann::json SeedStats::to_json() const {
-  return {{"mean", mean()}, {"std", std()}, {"per_seed", per_seed}};
-}
+nlohmann::json SeedStats::to_json() const { return {{"mean", mean()}, {"std", std()}, {"per_seed", per_seed}}; }
 
 std::string SeedStats::format(int digits) const {
   char buf[64];

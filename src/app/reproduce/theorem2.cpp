@@ -62,6 +62,18 @@ struct Theorem2ConfigResult {
   std::vector<Theorem2LayerSummary> layers;
   double final_loss = 0;
   double seconds = 0;
+
+  // The largest of each measure over the layers (layer and width left 0).
+  Theorem2LayerSummary worst_layer() const {
+    Theorem2LayerSummary w;
+    for (const auto& s : layers) {
+      w.relative_residual_median = std::max(w.relative_residual_median, s.relative_residual_median);
+      w.relative_residual_max = std::max(w.relative_residual_max, s.relative_residual_max);
+      w.identity_error_max = std::max(w.identity_error_max, s.identity_error_max);
+      w.identity_error_gram_max = std::max(w.identity_error_gram_max, s.identity_error_gram_max);
+    }
+    return w;
+  }
 };
 
 
@@ -453,28 +465,16 @@ void config_table_markdown(std::ostream& md, const std::vector<Theorem2ConfigRes
         "(rounding level is ~1e-16 in double, ~1e-7 in float). Per-layer numbers: `per_step_table.csv`.\n\n"
      << "| setting | relative residual (median, worst layer) | relative residual (max) | identity error / ‖ΔG‖ (max) | identity error / ‖G‖ (max) |\n|---|---|---|---|---|\n";
   for (const auto& r : results) {
-    double med = 0, mx = 0, id = 0, idg = 0;
-    for (const auto& s : r.layers) {
-      med = std::max(med, s.relative_residual_median);
-      mx = std::max(mx, s.relative_residual_max);
-      id = std::max(id, s.identity_error_max);
-      idg = std::max(idg, s.identity_error_gram_max);
-    }
-    md << "| " << r.config.name << " | " << fmt_sig(med) << " | " << fmt_sig(mx) << " | " << fmt_sig(id) << " | " << fmt_sig(idg) << " |\n";
+    const Theorem2LayerSummary w = r.worst_layer();
+    md << "| " << r.config.name << " | " << fmt_sig(w.relative_residual_median) << " | " << fmt_sig(w.relative_residual_max) << " | "
+       << fmt_sig(w.identity_error_max) << " | " << fmt_sig(w.identity_error_gram_max) << " |\n";
   }
 }
 
 // (max identity error / ‖ΔG‖, max identity error / ‖G‖) of a named setting, over steps and layers.
 std::pair<double, double> identity_errors(const std::vector<Theorem2ConfigResult>& results, const std::string& name) {
   for (const auto& r : results)
-    if (r.config.name == name) {
-      double id = 0, idg = 0;
-      for (const auto& s : r.layers) {
-        id = std::max(id, s.identity_error_max);
-        idg = std::max(idg, s.identity_error_gram_max);
-      }
-      return {id, idg};
-    }
+    if (r.config.name == name) return {r.worst_layer().identity_error_max, r.worst_layer().identity_error_gram_max};
   return {arma::datum::nan, arma::datum::nan};
 }
 
