@@ -61,6 +61,14 @@ TEST_CASE("bad flags and values exit 2 naming the flag") {
   CHECK_FALSE(fs::exists(dir / "a" / "config.json"));  // nothing written for a usage error found before training
 }
 
+TEST_CASE("reproduce theorem2 refuses a training set smaller than its protocol needs, before writing anything") {
+  const fs::path dir = fresh_temp_dir("theorem2_small");
+  check_exit({{"reproduce theorem2 --dataset mnist --train-size 100 --out " + (dir / "r").string(), "--train-size 100 is too small",
+               {"at least 1344 samples", "Use --train-size 1344 or more"}}},
+             1);
+  CHECK_FALSE(fs::exists(dir / "r"));
+}
+
 TEST_CASE("--init-from with the wrong number of layers or a missing file") {
   const fs::path dir = fresh_temp_dir("bad_init");
   REQUIRE(run_vclab(kTiny + "--out " + (dir / "a").string()).exit_code == 0);

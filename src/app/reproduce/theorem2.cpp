@@ -9,6 +9,7 @@
 #include <iostream>
 #include <memory>
 #include <sstream>
+#include <stdexcept>
 
 #include "analyses/loglog_slope.hpp"
 #include "analyses/theorem2.hpp"
@@ -533,11 +534,19 @@ std::string readme_markdown(const Theorem2Report& r) {
 
 int reproduce_theorem2(const TheoremOptions& o) {
   const auto start = Clock::now();
+  const std::size_t n_train = o.train_size ? o.train_size : Protocol::default_train_size;
+  // The momentum series warms up on batches 1 .. momentum_warm_steps (batch 0 is the measured one).
+  constexpr std::size_t min_train = Protocol::batch * (Protocol::momentum_warm_steps + 1);
+  if (n_train < min_train)
+    throw std::invalid_argument("reproduce theorem2: --train-size " + std::to_string(n_train) + " is too small; the protocol needs at least " +
+                                std::to_string(min_train) + " samples (batch " + std::to_string(Protocol::batch) + " × (1 measured + " +
+                                std::to_string(Protocol::momentum_warm_steps) + " warm-up batches)). Use --train-size " +
+                                std::to_string(min_train) + " or more (0 = the default " + std::to_string(Protocol::default_train_size) + ").");
   const fs::path out = o.out.empty() ? fs::path("reports/theorem2") : fs::path(o.out);
   fs::create_directories(out / "figures");
   Theorem2Report r{o};
   r.threads = set_blas_threads(o.threads);
-  r.n_train = o.train_size ? o.train_size : Protocol::default_train_size;
+  r.n_train = n_train;
   theorem_progress("theorem2: loading " + o.dataset + " (" + std::to_string(r.n_train) + " training samples)");
   const DatasetSplit data = load_theorem_subset(o, Normalization::unit, r.n_train);
   const MlpSpec spec = paper_model(data.train);
