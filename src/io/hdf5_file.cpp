@@ -5,6 +5,7 @@
 #include <hdf5.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <type_traits>
@@ -72,6 +73,43 @@ std::vector<std::string> split_path(const std::string& obj_path) {
   }
   if (!cur.empty()) parts.push_back(cur);
   return parts;
+}
+
+// Chunks of about kChunkElements elements, whole rows where possible (row-major on disk), shuffled and deflated.
+void set_chunked_deflate(hid_t dcpl, const std::vector<hsize_t>& hdims, unsigned level) {
+  constexpr hsize_t kChunkElements = 1 << 18;  // 2 MiB of doubles: large enough for deflate
+  std::vector<hsize_t> chunk(hdims);
+  if (chunk.size() == 1) {
+    chunk[0] = std::min<hsize_t>(hdims[0], kChunkElements);
+  } else {
+    const hsize_t cols = std::min<hsize_t>(hdims[1], kChunkElements);
+    chunk[1] = cols;
+    chunk[0] = std::clamp<hsize_t>(kChunkElements / cols, 1, hdims[0]);
+  }
+  H5Pset_chunk(dcpl, static_cast<int>(chunk.size()), chunk.data());
+  H5Pset_shuffle(dcpl);
+  H5Pset_deflate(dcpl, level);
+}
+
+// True when m(i, j) and m(j, i) have the same bits for every i, j (so -0.0 against 0.0, or a NaN, is not symmetric).
+// Walks 64 x 64 tiles below the diagonal against their mirror tiles so that both stay in cache.
+template <class T> bool bitwise_symmetric(const arma::Mat<T>& m) {
+  using Bits = std::conditional_t<sizeof(T) == 8, std::uint64_t, std::uint32_t>;
+  if (m.n_rows != m.n_cols) return false;
+  const arma::uword n = m.n_rows;
+  constexpr arma::uword kTile = 64;
+  for (arma::uword j0 = 0; j0 < n; j0 += kTile) {
+    const arma::uword j_end = std::min(j0 + kTile, n);
+    for (arma::uword i0 = j0; i0 < n; i0 += kTile) {
+      const arma::uword i_end = std::min(i0 + kTile, n);
+      for (arma::uword j = j0; j < j_end; ++j) {
+        for (arma::uword i = std::max(i0, j + 1); i < i_end; ++i) {
+          if (std::bit_cast<Bits>(m.at(i, j)) != std::bit_cast<Bits>(m.at(j, i))) return false;
+        }
+      }
+    }
+  }
+  return true;
 }
 
 std::string normalise(const std::string& obj_path) {
@@ -185,21 +223,10 @@ void Hdf5File::write_dataset(const std::string& obj_path_in, const void* data,
   if (!space.valid() || !lcpl.valid() || !dcpl.valid()) fail(path_, obj_path, "cannot set up the dataset", "");
   H5Pset_create_intermediate_group(lcpl.get(), 1);
 
-  if (element != Element::u8 && compression_level_ > 0 && n_elem >= kCompressMinElements && H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0) {
-    // Chunks of about kChunkElements elements, whole rows where possible (row-major on disk).
-    constexpr hsize_t kChunkElements = 1 << 18;  // 2 MiB of doubles: large enough for deflate
-    std::vector<hsize_t> chunk(hdims);
-    if (chunk.size() == 1) {
-      chunk[0] = std::min<hsize_t>(hdims[0], kChunkElements);
-    } else {
-      const hsize_t cols = std::min<hsize_t>(hdims[1], kChunkElements);
-      chunk[1] = cols;
-      chunk[0] = std::clamp<hsize_t>(kChunkElements / cols, 1, hdims[0]);
-    }
-    H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data());
-    H5Pset_shuffle(dcpl.get());
-    H5Pset_deflate(dcpl.get(), static_cast<unsigned>(compression_level_));
-  }
+  // The deflate policy: see set_compression in the header.
+  const bool deflate = element != Element::u8 && compression_level_ > 0 && n_elem >= kCompressMinElements &&
+                       n_elem <= kCompressMaxElements && H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0;
+  if (deflate) set_chunked_deflate(dcpl.get(), hdims, static_cast<unsigned>(compression_level_));
 
   const hid_t file_type = element == Element::u8 ? H5T_STD_U8LE : element == Element::f32 ? H5T_IEEE_F32LE : H5T_IEEE_F64LE;
   const hid_t mem_type = element == Element::u8 ? H5T_NATIVE_UCHAR : element == Element::f32 ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE;
@@ -224,6 +251,24 @@ void Hdf5File::write_matrix(const std::string& obj_path, const arma::mat& m) {
 void Hdf5File::write_matrix(const std::string& obj_path, const arma::fmat& m) {
   const arma::fmat row_major = m.n_elem > 0 ? arma::fmat(m.t()) : arma::fmat();
   write_dataset(obj_path, row_major.memptr(), {m.n_rows, m.n_cols}, Element::f32);
+}
+
+bool Hdf5File::write_symmetric_matrix(const std::string& obj_path, const arma::mat& m) {
+  if (!bitwise_symmetric(m)) {
+    write_matrix(obj_path, m);
+    return false;
+  }
+  write_dataset(obj_path, m.memptr(), {m.n_rows, m.n_cols}, Element::f64);  // m == mᵀ: column-major is row-major
+  return true;
+}
+
+bool Hdf5File::write_symmetric_matrix(const std::string& obj_path, const arma::fmat& m) {
+  if (!bitwise_symmetric(m)) {
+    write_matrix(obj_path, m);
+    return false;
+  }
+  write_dataset(obj_path, m.memptr(), {m.n_rows, m.n_cols}, Element::f32);
+  return true;
 }
 
 void Hdf5File::write_vector(const std::string& obj_path, const arma::vec& v) {

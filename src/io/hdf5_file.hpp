@@ -30,15 +30,28 @@ class Hdf5File {
   const std::filesystem::path& path() const { return path_; }
   bool is_open() const { return file_id_ >= 0; }
 
-  // Deflate level for datasets of at least kCompressMinElements elements (chunked storage;
-  // h5py reads it transparently). 0 disables compression. Default 4.
+  // Deflate policy: float datasets of kCompressMinElements to kCompressMaxElements elements are stored in chunks
+  // with shuffle + deflate at this level (h5py reads them transparently); 0 disables compression. Default 4.
+  // Larger float datasets are stored contiguous, unfiltered: measured on recorded Gram and ΔG matrices, doubles
+  // shrink only to 82–88 %, and shuffle + deflate runs at 25–90 MB/s on the 2-core VM against 0.2–6 GB/s for
+  // writing the raw bytes, so above 8 MiB (kCompressMaxElements doubles) deflate would cost 0.1–0.3 s a dataset to
+  // save an eighth of it (a 3072² Gram: 0.8–2.9 s to save 9 MB; reports/performance/README.md §10). Smaller
+  // datasets (a 256² Gram, weight files, diag-mode vectors) keep deflate, as before. Byte datasets (write_bytes)
+  // are never compressed.
   void set_compression(int level) { compression_level_ = level; }
   static constexpr std::size_t kCompressMinElements = 4096;
+  static constexpr std::size_t kCompressMaxElements = std::size_t{1} << 20;
 
   // 2-D datasets of shape (n_rows, n_cols); float64 for mat, float32 for fmat. Intermediate
   // groups are created; an existing dataset at obj_path is replaced.
   void write_matrix(const std::string& obj_path, const arma::mat& m);
   void write_matrix(const std::string& obj_path, const arma::fmat& m);
+  // The same dataset as write_matrix, written without its transposed copy when m is square and equal to its
+  // transpose bit for bit (Gram, ΔG, V, AGOP): then the column-major buffer already is the row-major dataset.
+  // Any other matrix (also one differing only in a -0.0 against a 0.0, or in a NaN) goes through write_matrix.
+  // Returns whether the copy-free path was taken.
+  bool write_symmetric_matrix(const std::string& obj_path, const arma::mat& m);
+  bool write_symmetric_matrix(const std::string& obj_path, const arma::fmat& m);
   // 1-D datasets of length n_elem.
   void write_vector(const std::string& obj_path, const arma::vec& v);
   void write_vector(const std::string& obj_path, const arma::fvec& v);

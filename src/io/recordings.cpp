@@ -62,7 +62,7 @@ Hdf5File& RecordingWriter::file() {
 }
 
 void RecordingWriter::add(const std::string& quantity, std::size_t layer, std::size_t checkpoint,
-                          const CheckpointMeta& meta, const arma::mat& data, bool diag) {
+                          const CheckpointMeta& meta, const arma::mat& data, bool diag, Symmetry symmetry) {
   if (quantity.empty() || quantity.find('/') != std::string::npos || quantity == "." || quantity == "..") {
     throw std::invalid_argument("RecordingWriter::add: quantity name '" + quantity +
                                 "' must be non-empty and contain no '/'");
@@ -77,6 +77,9 @@ void RecordingWriter::add(const std::string& quantity, std::size_t layer, std::s
   if (diag) {
     if (f32) f.write_vector(path, arma::conv_to<arma::fvec>::from(data.col(0)));
     else f.write_vector(path, arma::vec(data.col(0)));
+  } else if (symmetry == Symmetry::symmetric) {
+    if (f32) f.write_symmetric_matrix(path, arma::conv_to<arma::fmat>::from(data));
+    else f.write_symmetric_matrix(path, data);
   } else {
     if (f32) f.write_matrix(path, arma::conv_to<arma::fmat>::from(data));
     else f.write_matrix(path, data);

@@ -34,6 +34,10 @@ std::string recording_path(const std::string& quantity, std::size_t layer, std::
 
 enum class StoredPrecision { Float64, Float32 };
 
+// Whether a full-mode recording equals its transpose (Gram, ΔG, V, AGOP, EGOP). A symmetric one is written without
+// a transposed copy (Hdf5File::write_symmetric_matrix); the stored dataset is the same either way.
+enum class Symmetry { general, symmetric };
+
 // Writes recordings to final_path + ".partial"; close() writes final_path's SHA-256 sidecar
 // (io/sha256_sidecar.hpp) and renames it onto final_path. A process that dies (or a writer destroyed
 // without close()) leaves only the .partial file, readable up to the last flush().
@@ -52,7 +56,7 @@ class RecordingWriter {
   // std::invalid_argument for an empty or '/'-containing quantity name or a diag matrix with more
   // than one column; IoError when writing fails or after close().
   void add(const std::string& quantity, std::size_t layer, std::size_t checkpoint, const CheckpointMeta& meta,
-           const arma::mat& data, bool diag);
+           const arma::mat& data, bool diag, Symmetry symmetry = Symmetry::general);
 
   void set_root_attribute(const std::string& name, const std::string& value);
   void set_root_attribute(const std::string& name, const char* value) { set_root_attribute(name, std::string(value)); }

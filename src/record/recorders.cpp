@@ -13,10 +13,19 @@ namespace {
 
 CheckpointMeta meta_of(const CheckpointInfo& info) { return CheckpointMeta{info.step, info.epoch, info.lr}; }
 
-// G = WᵀW for W (d_{l+1}, d_l) or a conv kernel (c_out, c_in k²): diag = column sums of W∘W.
+// G = WᵀW for W (d_{l+1}, d_l) or a conv kernel (c_out, c_in k²): diag = column sums of W∘W. Written into gram,
+// whose memory is reused when it has the shape already. Armadillo evaluates WᵀW with dsyrk (unless W is tiny or a
+// vector) and copies the upper triangle into the lower one, so G equals its transpose bit for bit; the recording
+// writer checks that before it writes G without a transposed copy.
+void gram_into(arma::mat& gram, const arma::mat& w, RecordMode mode) {
+  if (mode == RecordMode::diag) gram = arma::sum(arma::square(w), 0).t();
+  else gram = w.t() * w;
+}
+
 arma::mat gram_of(const arma::mat& w, RecordMode mode) {
-  if (mode == RecordMode::diag) return arma::sum(arma::square(w), 0).t();
-  return w.t() * w;
+  arma::mat gram;
+  gram_into(gram, w, mode);
+  return gram;
 }
 
 void check_finite(const arma::mat& value, const std::string& quantity, std::size_t layer, std::int64_t step) {
@@ -57,24 +66,33 @@ template <class T> void GramRecorder<T>::on_begin(const Network<T>& model) {
     w0_.push_back(arma::conv_to<arma::mat>::from(model.weight(l)));
     gram0_.push_back(gram_of(w0_.back(), modes_[l]));
   }
+  w_.assign(model.n_layers(), arma::mat());
+  gram_.assign(model.n_layers(), arma::mat());
+  delta_.assign(model.n_layers(), arma::mat());
 }
 
 template <class T> void GramRecorder<T>::on_checkpoint(const Network<T>& model, const CheckpointInfo& info) {
   // Every layer is computed and checked before anything is written: a checkpoint is recorded whole or not at all.
-  std::vector<arma::mat> w, gram;
+  constexpr Symmetry kSymmetric = Symmetry::symmetric;
   for (std::size_t l = 0; l < model.n_layers(); ++l) {
-    w.push_back(arma::conv_to<arma::mat>::from(model.weight(l)));
-    gram.push_back(gram_of(w.back(), modes_[l]));
-    check_finite(gram.back(), "gram", l, info.step);
+    w_[l] = arma::conv_to<arma::mat>::from(model.weight(l));
+    gram_into(gram_[l], w_[l], modes_[l]);
+    check_finite(gram_[l], "gram", l, info.step);
   }
   for (std::size_t l = 0; l < model.n_layers(); ++l) {
     const bool diag = modes_[l] == RecordMode::diag;
-    if (quantities_.count("gram")) writer_.add("gram", l, info.index, meta_of(info), gram[l], diag);
-    if (quantities_.count("dgram")) writer_.add("dgram", l, info.index, meta_of(info), gram[l] - gram0_[l], diag);
-    if (quantities_.count("gram_dw")) writer_.add("gram_dw", l, info.index, meta_of(info), gram_of(w[l] - w0_[l], modes_[l]), diag);
+    if (quantities_.count("gram")) writer_.add("gram", l, info.index, meta_of(info), gram_[l], diag, kSymmetric);
+    if (quantities_.count("dgram")) {
+      delta_[l] = gram_[l] - gram0_[l];
+      writer_.add("dgram", l, info.index, meta_of(info), delta_[l], diag, kSymmetric);
+    }
+    if (quantities_.count("gram_dw")) {
+      gram_into(delta_[l], w_[l] - w0_[l], modes_[l]);
+      writer_.add("gram_dw", l, info.index, meta_of(info), delta_[l], diag, kSymmetric);
+    }
     if (quantities_.count("sv")) {
       arma::vec sv;
-      if (!arma::svd(sv, w[l])) throw std::runtime_error("singular values of W" + std::to_string(l) + " failed at step " + std::to_string(info.step));
+      if (!arma::svd(sv, w_[l])) throw std::runtime_error("singular values of W" + std::to_string(l) + " failed at step " + std::to_string(info.step));
       writer_.add("sv", l, info.index, meta_of(info), sv, true);
     }
   }
@@ -121,7 +139,7 @@ template <class T> void VcShiftRecorder<T>::on_checkpoint(const Network<T>& mode
     check_finite(v.back(), "vc", l, info.step);
   }
   for (std::size_t l = 0; l < model.n_layers(); ++l)
-    writer_->add("vc", l, info.index, meta_of(info), v[l], accumulator_.mode(l) == RecordMode::diag);
+    writer_->add("vc", l, info.index, meta_of(info), v[l], accumulator_.mode(l) == RecordMode::diag, Symmetry::symmetric);
   writer_->flush();
 }
 
@@ -155,8 +173,9 @@ template <class T> void AgopRecorder<T>::on_checkpoint(const Network<T>& model, 
   for (std::size_t l = 0; l < a.size(); ++l) check_finite(a[l], "agop", l, info.step);
   for (std::size_t l = 0; l < e.size(); ++l) check_finite(e[l], "egop", l, info.step);
   const auto diag = [&](std::size_t l) { return layer_mode(model, l, options_.mode) == RecordMode::diag; };
-  for (std::size_t l = 0; l < a.size(); ++l) writer_.add("agop", l, info.index, meta_of(info), a[l], diag(l));
-  for (std::size_t l = 0; l < e.size(); ++l) writer_.add("egop", l, info.index, meta_of(info), e[l], diag(l));
+  // Symmetric as computed up to rounding; write_symmetric_matrix checks bit for bit and transposes if need be.
+  for (std::size_t l = 0; l < a.size(); ++l) writer_.add("agop", l, info.index, meta_of(info), a[l], diag(l), Symmetry::symmetric);
+  for (std::size_t l = 0; l < e.size(); ++l) writer_.add("egop", l, info.index, meta_of(info), e[l], diag(l), Symmetry::symmetric);
   writer_.flush();
 }
 

@@ -36,6 +36,10 @@ template <class T> class GramRecorder : public Observer<T> {
   std::vector<RecordMode> modes_;  // per layer (layer_mode)
   std::vector<arma::mat> w0_;     // W_l(0) in double
   std::vector<arma::mat> gram0_;  // G_l(0): diag (d,1) or full
+  // Kept between checkpoints so that their memory is reused: a fresh 75 MB matrix (d = 3072) costs page faults.
+  std::vector<arma::mat> w_;      // W_l at this checkpoint, in double
+  std::vector<arma::mat> gram_;   // G_l
+  std::vector<arma::mat> delta_;  // ΔG_l, then the Gram of W_l − W_l(0); same shape as G_l
 };
 
 template <class T> class VcShiftRecorder : public Observer<T> {

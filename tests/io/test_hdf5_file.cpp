@@ -1,4 +1,4 @@
-// Tests for Hdf5File: orientation, float32/float64, 1-D, groups, attributes, compression.
+// Tests for Hdf5File: orientation, float32/float64, 1-D, groups, attributes, compression policy, symmetric writes.
 #include "io/hdf5_file.hpp"
 
 #include <hdf5.h>
@@ -100,6 +100,117 @@ TEST_CASE("Hdf5File compresses large datasets and still reads them back exactly"
   test::require_equal_elements(file.read_matrix("/smooth"), smooth, "compressed smooth");
   // 120*90 doubles are 86400 bytes raw; deflate must shrink this very regular data.
   CHECK(std::filesystem::file_size(path) < 100 * 83 * 8 + 86400);
+}
+
+namespace {
+
+// A dataset's elements in file (row-major) order, as raw bytes: byte-identical datasets compare equal, -0.0 and 0.0
+// do not.
+std::vector<unsigned char> raw_bytes(const std::filesystem::path& path, const std::string& obj_path) {
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  REQUIRE(file >= 0);
+  const hid_t dset = H5Dopen2(file, obj_path.c_str(), H5P_DEFAULT);
+  REQUIRE(dset >= 0);
+  const hid_t type = H5Dget_type(dset);
+  const hid_t space = H5Dget_space(dset);
+  std::vector<unsigned char> bytes(static_cast<std::size_t>(H5Sget_simple_extent_npoints(space)) * H5Tget_size(type));
+  if (!bytes.empty()) CHECK(H5Dread(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()) >= 0);
+  H5Sclose(space);
+  H5Tclose(type);
+  H5Dclose(dset);
+  H5Fclose(file);
+  return bytes;
+}
+
+struct StorageLayout {
+  H5D_layout_t layout;
+  int n_filters;
+};
+
+StorageLayout storage_layout(const std::filesystem::path& path, const std::string& obj_path) {
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  const hid_t dset = H5Dopen2(file, obj_path.c_str(), H5P_DEFAULT);
+  const hid_t dcpl = H5Dget_create_plist(dset);
+  const StorageLayout out{H5Pget_layout(dcpl), H5Pget_nfilters(dcpl)};
+  H5Pclose(dcpl);
+  H5Dclose(dset);
+  H5Fclose(file);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("Hdf5File::write_symmetric_matrix stores write_matrix's dataset; the copy-free path only for m == mᵀ bit for bit") {
+  TempDir dir;
+  const auto path = dir / "sym.h5";
+  arma::arma_rng::set_seed(11);
+  const arma::mat a = arma::randn(150, 150);  // 150 > 64: several tiles of the symmetry check
+  const arma::mat sym = arma::symmatu(a);
+  arma::mat off_tile = sym;
+  off_tile(140, 3) += 1e-15;  // one asymmetric element, in a tile far from the diagonal
+  arma::mat signed_zero = sym;
+  signed_zero(0, 1) = -0.0;
+  signed_zero(1, 0) = 0.0;  // equal as numbers, not as bytes
+  const arma::mat square_general = test::position_matrix(5, 5);
+  const arma::mat wide = test::position_matrix(3, 5);
+  const std::vector<std::pair<std::string, const arma::mat*>> cases{
+      {"sym", &sym}, {"off_tile", &off_tile}, {"signed_zero", &signed_zero}, {"general", &square_general}, {"wide", &wide}};
+  std::vector<bool> copy_free;
+  {
+    Hdf5File file = Hdf5File::create(path);
+    for (const auto& [name, m] : cases) {
+      file.write_matrix("/transposed/" + name, *m);
+      copy_free.push_back(file.write_symmetric_matrix("/symmetric/" + name, *m));
+    }
+    file.write_matrix("/transposed/fsym", arma::fmat(arma::conv_to<arma::fmat>::from(sym)));
+    CHECK(file.write_symmetric_matrix("/symmetric/fsym", arma::fmat(arma::conv_to<arma::fmat>::from(sym))));
+    CHECK_FALSE(file.write_symmetric_matrix("/symmetric/fwide", arma::fmat(arma::conv_to<arma::fmat>::from(wide))));
+    file.write_matrix("/transposed/fwide", arma::fmat(arma::conv_to<arma::fmat>::from(wide)));
+  }
+  CHECK(copy_free == std::vector<bool>{true, false, false, false, false});
+  const Hdf5File file = Hdf5File::open_read(path);
+  for (const std::string name : {"sym", "off_tile", "signed_zero", "general", "wide", "fsym", "fwide"}) {
+    INFO(name);
+    CHECK(file.dataset_shape("/symmetric/" + name) == file.dataset_shape("/transposed/" + name));
+    CHECK(raw_bytes(path, "/symmetric/" + name) == raw_bytes(path, "/transposed/" + name));
+  }
+  test::require_equal_elements(file.read_matrix("/symmetric/off_tile"), off_tile, "asymmetric, written transposed");
+}
+
+TEST_CASE("Hdf5File deflates float datasets of kCompressMinElements to kCompressMaxElements elements only") {
+  TempDir dir;
+  const auto path = dir / "policy.h5";
+  constexpr std::size_t kMax = Hdf5File::kCompressMaxElements;
+  {
+    Hdf5File file = Hdf5File::create(path);
+    file.write_vector("/below_min", arma::vec(Hdf5File::kCompressMinElements - 1, arma::fill::ones));
+    file.write_vector("/at_min", arma::vec(Hdf5File::kCompressMinElements, arma::fill::ones));
+    file.write_vector("/at_max", arma::vec(kMax, arma::fill::ones));
+    file.write_vector("/above_max", arma::vec(kMax + 1, arma::fill::ones));
+    file.write_vector("/f32_above_max", arma::fvec(kMax + 1, arma::fill::ones));
+    file.write_matrix("/matrix_above_max", arma::mat(1025, 1024, arma::fill::ones));
+    file.write_bytes("/bytes", std::vector<std::uint8_t>(Hdf5File::kCompressMinElements, 1));
+    file.set_compression(0);
+    file.write_vector("/level0", arma::vec(kMax, arma::fill::ones));
+  }
+  const auto expect = [&](const std::string& name, H5D_layout_t layout, int n_filters) {
+    INFO(name);
+    const StorageLayout got = storage_layout(path, name);
+    CHECK(got.layout == layout);
+    CHECK(got.n_filters == n_filters);
+  };
+  expect("/below_min", H5D_CONTIGUOUS, 0);
+  expect("/at_min", H5D_CHUNKED, 2);  // shuffle + deflate
+  expect("/at_max", H5D_CHUNKED, 2);
+  expect("/above_max", H5D_CONTIGUOUS, 0);
+  expect("/f32_above_max", H5D_CONTIGUOUS, 0);
+  expect("/matrix_above_max", H5D_CONTIGUOUS, 0);
+  expect("/bytes", H5D_CONTIGUOUS, 0);
+  expect("/level0", H5D_CONTIGUOUS, 0);
+  const Hdf5File file = Hdf5File::open_read(path);
+  const arma::mat above_max = file.read_matrix("/above_max");  // one CHECK, not one per element
+  CHECK(above_max.n_elem == kMax + 1);
+  CHECK(arma::all(arma::vectorise(above_max) == 1.0));
 }
 
 TEST_CASE("Hdf5File attributes: double, int64, string; replaced on rewrite; typed reads") {
