@@ -260,7 +260,8 @@ void run(const Config& cfg) {
     const std::size_t scaling_reps = std::max<std::size_t>(3, cfg.reps / 2), agop_samples = 2000;
     std::ofstream out(cfg.dat);
     out << "# bench_training scaling: medians over " << scaling_reps << " interleaved reps, " << threads << " BLAS threads, float\n"
-        << "# axis value d width batch bare_step_s diag_v_step_s full_v_step_s agop_diag_per_sample_s bare_gflops\n";
+        << "# bare_floor_s: the bare step's FLOPs at this run's sgemm peak (" << peak.median << " GFLOP/s)\n"
+        << "# axis value d width batch bare_step_s diag_v_step_s full_v_step_s agop_diag_per_sample_s bare_gflops bare_floor_s\n";
     std::printf("\n[scaling, %zu reps each] %-6s %6s %6s %6s %10s %10s %10s %14s\n", scaling_reps, "axis", "d", "width", "batch",
                 "bare_ms", "diagV_ms", "fullV_ms", "agop_us/sample");
     for (const auto& p : points) {
@@ -279,7 +280,8 @@ void run(const Config& cfg) {
                    fv = stats_of(t[VcMode::full]).median, a = stats_of(agop_t).median;
       const double axis_value = p.axis == "d" ? double(p.d) : p.axis == "width" ? double(p.h) : double(p.b);
       out << p.axis << ' ' << axis_value << ' ' << p.d << ' ' << p.h << ' ' << p.b << ' ' << b_s << ' ' << dv << ' ' << fv << ' '
-          << a << ' ' << step_flops(p.d, p.h, classes, p.b) / b_s / 1e9 << '\n';
+          << a << ' ' << step_flops(p.d, p.h, classes, p.b) / b_s / 1e9 << ' '
+          << step_flops(p.d, p.h, classes, p.b) / (peak.median * 1e9) << '\n';
       std::printf("                  %-6s %6zu %6zu %6zu %10.3f %10.3f %10.3f %14.3f\n", p.axis.c_str(), p.d, p.h, p.b, b_s * 1e3,
                   dv * 1e3, fv * 1e3, a * 1e6);
     }
