@@ -35,3 +35,21 @@ TEST_CASE("reproduce figure1 writes summary, README and figures; a rerun reuses 
   for (const char* key : {"rho_vc_vs_gram", "rho_agop_vs_gram", "rho_vc_vs_dgram", "rho_agop_vs_dgram", "test_accuracy"})
     CHECK_MESSAGE(a[key]["per_seed"] == b[key]["per_seed"], key);
 }
+
+TEST_CASE("reproduce figure1 --dataset auto with a --data-dir that lacks CIFAR-10 falls back to the packaged Fashion-MNIST") {
+  if (!fs::exists("/usr/share/datasets/fashion-mnist")) {
+    MESSAGE("SKIP: /usr/share/datasets/fashion-mnist absent (apt-get install dataset-fashion-mnist)");
+    return;
+  }
+  const fs::path dir = fresh_temp_dir("reproduce_figure1_auto");
+  fs::create_directories(dir / "no_cifar");  // the --data-dir holds neither dataset
+  const auto r = run_vclab("reproduce figure1 --dataset auto --data-dir " + (dir / "no_cifar").string() +
+                           " --train-size 320 --seeds 1 --epochs 1 --no-sensitivity --agop-samples 64 --threads 1 --out " +
+                           (dir / "out").string());
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.output.find("CIFAR-10 not found (" + (dir / "no_cifar").string() + "); using Fashion-MNIST instead (from the default "
+                      "places") != std::string::npos);
+  CHECK(r.output.find("training images from /usr/share/datasets/fashion-mnist") != std::string::npos);
+  CHECK(fs::exists(dir / "out" / "summary.json"));
+}

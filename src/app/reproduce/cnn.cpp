@@ -232,9 +232,12 @@ std::string readme_markdown(const CnnReport& r) {
   return md.str();
 }
 
-int reproduce_cnn(const CnnOptions& o) {
+int reproduce_cnn(const CnnOptions& options) {
   const auto start = std::chrono::steady_clock::now();
-  const std::string dataset = resolve_report_dataset(o.dataset, o.data_dir, "cnn");
+  const ReportDataset resolved = resolve_report_dataset(options.dataset, options.data_dir, "cnn");
+  CnnOptions o = options;
+  o.data_dir = resolved.data_dir;
+  const std::string& dataset = resolved.name;
   const std::filesystem::path out = o.out.empty() ? std::filesystem::path("reports/cnn") : std::filesystem::path(o.out);
   std::filesystem::create_directories(out);
   std::cout << "reproduce cnn: dataset " << dataset << ", output " << out.string() << "\n";

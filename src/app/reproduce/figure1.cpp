@@ -399,9 +399,12 @@ std::string readme_markdown(const Figure1Report& r, std::size_t threads) {
   return md.str();
 }
 
-int reproduce_figure1(const Figure1Options& o) {
+int reproduce_figure1(const Figure1Options& options) {
   const auto start = std::chrono::steady_clock::now();
-  const std::string dataset = resolve_report_dataset(o.dataset, o.data_dir, "figure1");
+  const ReportDataset resolved = resolve_report_dataset(options.dataset, options.data_dir, "figure1");
+  Figure1Options o = options;
+  o.data_dir = resolved.data_dir;
+  const std::string& dataset = resolved.name;
   const std::filesystem::path out = o.out.empty() ? std::filesystem::path("reports/figure1") / dataset : std::filesystem::path(o.out);
   std::filesystem::create_directories(out);
   std::cout << "reproduce figure1: dataset " << dataset << ", output " << out.string() << "\n";

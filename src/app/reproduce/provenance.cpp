@@ -54,12 +54,14 @@ std::string fmt_slope(double value) {
   return s.str();
 }
 
-std::string resolve_report_dataset(const std::string& dataset, const std::string& data_dir, const std::string& command) {
-  if (dataset != "auto") return dataset;
-  if (search_data_dir("cifar10", data_dir).found) return "cifar10";
+ReportDataset resolve_report_dataset(const std::string& dataset, const std::string& data_dir, const std::string& command) {
+  if (dataset != "auto") return {dataset, data_dir};
+  if (search_data_dir("cifar10", data_dir).found) return {"cifar10", data_dir};
+  const bool in_data_dir = !data_dir.empty() && search_data_dir("fashion-mnist", data_dir).found;
   std::cerr << "reproduce " << command << ": CIFAR-10 not found (" << (data_dir.empty() ? "searched the default places" : data_dir)
-            << "); using Fashion-MNIST from the Debian package instead\n";
-  return "fashion-mnist";
+            << "); using Fashion-MNIST instead" << (in_data_dir ? " (from " + data_dir + ")" : " (from the default places: the Debian package)")
+            << "\n";
+  return {"fashion-mnist", in_data_dir ? data_dir : std::string()};
 }
 
 ReportRun train_or_reuse(const TrainSettings& settings, const DatasetSplit& data, const std::string& command,

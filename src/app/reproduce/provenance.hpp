@@ -35,10 +35,15 @@ std::string fmt_sig(double value, int digits = 3);
 // Four decimals, so that "2.0000" shows how exact a fitted exponent is.
 std::string fmt_slope(double value);
 
-// The dataset of a report's --dataset: "auto" is CIFAR-10 when its files are found (in data_dir, or the usual search),
-// else Fashion-MNIST from the Debian package, said on stderr as "reproduce COMMAND: CIFAR-10 not found ..."; any other
-// name as given.
-std::string resolve_report_dataset(const std::string& dataset, const std::string& data_dir, const std::string& command);
+// The dataset of a report's --dataset and where to read it: "auto" is CIFAR-10 when its files are found (in data_dir, or
+// the usual search), else Fashion-MNIST, said on stderr as "reproduce COMMAND: CIFAR-10 not found ...". Fashion-MNIST
+// is read from data_dir when it is there, else from the usual places (the Debian package), since a --data-dir given
+// for CIFAR-10 need not hold it. Any other name as given, with data_dir.
+struct ReportDataset {
+  std::string name;
+  std::string data_dir;
+};
+ReportDataset resolve_report_dataset(const std::string& dataset, const std::string& data_dir, const std::string& command);
 
 // One training run of a report, trained now or reused from an earlier invocation.
 struct ReportRun {
