@@ -253,23 +253,18 @@ void Hdf5File::write_matrix(const std::string& obj_path, const arma::fmat& m) {
   write_dataset(obj_path, row_major.memptr(), {m.n_rows, m.n_cols}, Element::f32);
 }
 
-bool Hdf5File::write_symmetric_matrix(const std::string& obj_path, const arma::mat& m) {
+template <class T> bool Hdf5File::write_symmetric(const std::string& obj_path, const arma::Mat<T>& m) {
   if (!bitwise_symmetric(m)) {
     write_matrix(obj_path, m);
     return false;
   }
-  write_dataset(obj_path, m.memptr(), {m.n_rows, m.n_cols}, Element::f64);  // m == mᵀ: column-major is row-major
+  const Element element = std::is_same_v<T, float> ? Element::f32 : Element::f64;
+  write_dataset(obj_path, m.memptr(), {m.n_rows, m.n_cols}, element);  // m == mᵀ: column-major is row-major
   return true;
 }
 
-bool Hdf5File::write_symmetric_matrix(const std::string& obj_path, const arma::fmat& m) {
-  if (!bitwise_symmetric(m)) {
-    write_matrix(obj_path, m);
-    return false;
-  }
-  write_dataset(obj_path, m.memptr(), {m.n_rows, m.n_cols}, Element::f32);
-  return true;
-}
+bool Hdf5File::write_symmetric_matrix(const std::string& obj_path, const arma::mat& m) { return write_symmetric(obj_path, m); }
+bool Hdf5File::write_symmetric_matrix(const std::string& obj_path, const arma::fmat& m) { return write_symmetric(obj_path, m); }
 
 void Hdf5File::write_vector(const std::string& obj_path, const arma::vec& v) {
   write_dataset(obj_path, v.memptr(), {v.n_elem}, Element::f64);

@@ -106,6 +106,7 @@ class Hdf5File {
   // data is row-major (HDF5 order), of the given element type.
   void write_dataset(const std::string& obj_path, const void* data,
                      const std::vector<std::size_t>& dims, Element element);
+  template <class T> bool write_symmetric(const std::string& obj_path, const arma::Mat<T>& m);  // both overloads
 
   std::filesystem::path path_;
   std::int64_t file_id_ = -1;  // hid_t (int64_t in HDF5 >= 1.10)

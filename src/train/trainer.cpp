@@ -3,8 +3,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <limits>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <random>
 #include <sstream>
