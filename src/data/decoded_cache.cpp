@@ -15,6 +15,7 @@
 #include "data/checksum.hpp"
 #include "data/data_error.hpp"
 #include "data/file_bytes.hpp"
+#include "util/huge_pages.hpp"
 
 namespace vclab {
 namespace fs = std::filesystem;
@@ -162,6 +163,8 @@ DecodedCacheRead read_decoded_cache(const fs::path& file, const std::string& key
   images.channels = get_u64(header, at);
   images.height = get_u64(header, at + 8);
   images.width = get_u64(header, at + 16);
+  images.pixels.reserve(n_pixels);  // CIFAR-10: 30 MB a file, zero-filled by resize: in 2 MiB pages, not 7,500 faults
+  advise_huge_pages(images.pixels.data(), n_pixels);
   images.pixels.resize(n_pixels);
   images.labels.resize(n_labels);
   std::string stored(kHexBytes, '\0');

@@ -3,8 +3,6 @@
 // converts bytes to float columns and applies the requested normalisation (train statistics).
 #include "data/load_dataset.hpp"
 
-#include <sys/mman.h>
-
 #include <cmath>
 #include <cstdint>
 #include <functional>
@@ -16,6 +14,7 @@
 #include "data/idx_reader.hpp"
 #include "data/normalization.hpp"
 #include "data/svhn_reader.hpp"
+#include "util/huge_pages.hpp"
 
 namespace vclab {
 namespace fs = std::filesystem;
@@ -62,15 +61,6 @@ void bytes_to_floats(const std::uint8_t* __restrict in, float* __restrict out, s
   for (; k + kBlock <= n; k += kBlock)
     for (std::size_t j = 0; j < kBlock; ++j) out[k + j] = float(in[k + j]);
   for (; k < n; ++k) out[k] = float(in[k]);
-}
-
-// Asks for transparent huge pages (2 MiB) over the whole 2 MiB pages of [p, p + bytes), before the first write. On
-// this VM, first-touching CIFAR-10's 614 MB float matrix in 4 KiB pages took 2–3 s of page faults. Advice only: where
-// the kernel declines (THP off), nothing changes.
-void advise_huge_pages(void* p, std::size_t bytes) {
-  constexpr std::uintptr_t kHuge = std::uintptr_t(2) << 20;
-  const std::uintptr_t begin = (std::uintptr_t(p) + kHuge - 1) & ~(kHuge - 1), end = (std::uintptr_t(p) + bytes) & ~(kHuge - 1);
-  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
 }
 
 // The first `limit` images (0 = all) of `parts`, one after another, as a Dataset of float pixel values 0..255. The

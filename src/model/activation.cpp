@@ -11,10 +11,15 @@ namespace {
 constexpr double kInvSqrt2 = 0.70710678118654752440;
 constexpr double kInvSqrt2Pi = 0.39894228040143267794;
 
-template <class T> T gelu(T x) { return T(0.5) * x * (T(1) + std::erf(x * T(kInvSqrt2))); }
-template <class T> T gelu_prime(T x) {  // Φ(x) + x φ(x)
-  return T(0.5) * (T(1) + std::erf(x * T(kInvSqrt2))) + x * T(kInvSqrt2Pi) * std::exp(T(-0.5) * x * x);
+// GELU and its slope from e = erf(x/√2), so that a pass wanting both evaluates erf once (the same expressions,
+// so the same bits, as evaluating each alone).
+template <class T> T erf_of(T x) { return std::erf(x * T(kInvSqrt2)); }
+template <class T> T gelu_given_erf(T x, T e) { return T(0.5) * x * (T(1) + e); }  // x Φ(x)
+template <class T> T gelu_prime_given_erf(T x, T e) {                            // Φ(x) + x φ(x)
+  return T(0.5) * (T(1) + e) + x * T(kInvSqrt2Pi) * std::exp(T(-0.5) * x * x);
 }
+template <class T> T gelu(T x) { return gelu_given_erf(x, erf_of(x)); }
+template <class T> T gelu_prime(T x) { return gelu_prime_given_erf(x, erf_of(x)); }
 template <class T> T sigmoid(T x) {
   return x >= 0 ? T(1) / (T(1) + std::exp(-x)) : std::exp(x) / (T(1) + std::exp(x));
 }
@@ -64,9 +69,28 @@ template <class T> void activate_derivative(Activation activation, const arma::M
   }
 }
 
+template <class T>
+void activate_with_derivative(Activation activation, const arma::Mat<T>& z, arma::Mat<T>& h, arma::Mat<T>& s) {
+  if (activation != Activation::gelu) {
+    activate(activation, z, h);
+    activate_derivative(activation, z, s);
+    return;
+  }
+  h.set_size(z.n_rows, z.n_cols);
+  s.set_size(z.n_rows, z.n_cols);
+  const T* x = z.memptr();
+  for (arma::uword i = 0; i < z.n_elem; ++i) {
+    const T e = erf_of(x[i]);
+    h[i] = gelu_given_erf(x[i], e);
+    s[i] = gelu_prime_given_erf(x[i], e);
+  }
+}
+
 template void activate<float>(Activation, const arma::fmat&, arma::fmat&);
 template void activate<double>(Activation, const arma::mat&, arma::mat&);
 template void activate_derivative<float>(Activation, const arma::fmat&, arma::fmat&);
 template void activate_derivative<double>(Activation, const arma::mat&, arma::mat&);
+template void activate_with_derivative<float>(Activation, const arma::fmat&, arma::fmat&, arma::fmat&);
+template void activate_with_derivative<double>(Activation, const arma::mat&, arma::mat&, arma::mat&);
 
 }  // namespace vclab

@@ -26,6 +26,9 @@ double lipschitz_constant(Activation activation);  // sup |σ'|
 template <class T> void activate(Activation activation, const arma::Mat<T>& z, arma::Mat<T>& h);
 // s = σ'(z), elementwise.
 template <class T> void activate_derivative(Activation activation, const arma::Mat<T>& z, arma::Mat<T>& s);
+// Both in one pass, bit for bit as the two calls above (GELU evaluates its erf once for h and s).
+template <class T>
+void activate_with_derivative(Activation activation, const arma::Mat<T>& z, arma::Mat<T>& h, arma::Mat<T>& s);
 
 template <class T> arma::Mat<T> activate(Activation activation, const arma::Mat<T>& z) {
   arma::Mat<T> h;

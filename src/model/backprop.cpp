@@ -3,15 +3,18 @@
 
 namespace vclab {
 
-template <class T> void forward(const Mlp<T>& model, const arma::Mat<T>& x, ForwardPass<T>& pass) {
+template <class T> void forward(const Mlp<T>& model, arma::Mat<T> x, ForwardPass<T>& pass) {
   const std::size_t n_layers = model.n_layers();  // L + 1
   pass.h.resize(n_layers);
   pass.z.resize(n_layers);
-  pass.h[0] = x;
+  pass.slope.resize(pass.with_slopes ? n_layers : 0);
+  pass.h[0] = std::move(x);  // a caller's temporary batch becomes h_0 without a copy
   for (std::size_t l = 0; l + 1 < n_layers; ++l) {
     pass.z[l + 1] = model.weights[l] * pass.h[l];  // z_{l+1} = W_l h_l      (d_{l+1}, B)
     if (model.has_bias()) pass.z[l + 1].each_col() += model.biases[l];
-    activate(model.spec.activation, pass.z[l + 1], pass.h[l + 1]);  // h_{l+1} = σ(z_{l+1})
+    if (pass.with_slopes)  // h_{l+1} = σ(z_{l+1}), and σ'(z_{l+1}) for backward
+      activate_with_derivative(model.spec.activation, pass.z[l + 1], pass.h[l + 1], pass.slope[l + 1]);
+    else activate(model.spec.activation, pass.z[l + 1], pass.h[l + 1]);  // h_{l+1} = σ(z_{l+1})
   }
   pass.logits = model.weights.back() * pass.h.back();  // f = W_L h_L   (C, B)
   if (model.has_bias()) pass.logits.each_col() += model.biases.back();
@@ -33,16 +36,18 @@ void backward(const Mlp<T>& model, const ForwardPass<T>& pass, const arma::Mat<T
     if (model.has_bias()) grads.grad_b[l] = arma::sum(dz, 1);
     if (l > 0 || need_input_grad) grads.grad_h[l] = model.weights[l].t() * dz;  // g_l = W_lᵀ dz
     else grads.grad_h[l].reset();
-    if (l > 0) {  // h_l = σ(z_l)  ⇒  ∂ℒ/∂z_l = g_l ∘ σ'(z_l)
+    if (l > 0 && !pass.slope.empty()) grads.grad_z[l - 1] = grads.grad_h[l] % pass.slope[l];  // as below, σ' kept
+    else if (l > 0) {  // h_l = σ(z_l)  ⇒  ∂ℒ/∂z_l = g_l ∘ σ'(z_l)
       grads.grad_z[l - 1] = grads.grad_h[l] % activate_derivative(model.spec.activation, pass.z[l]);
     }
   }
 }
 
 template <class T>
-double loss_and_backward(const Mlp<T>& model, const arma::Mat<T>& x, const arma::Mat<T>& targets, Loss loss,
+double loss_and_backward(const Mlp<T>& model, arma::Mat<T> x, const arma::Mat<T>& targets, Loss loss,
                          ForwardPass<T>& pass, BackwardPass<T>& grads, bool need_input_grad) {
-  forward(model, x, pass);
+  pass.with_slopes = true;
+  forward(model, std::move(x), pass);
   arma::Mat<T> grad_logits;
   const double value = loss_and_gradient(loss, pass.logits, targets, &grad_logits);
   backward(model, pass, grad_logits, grads, need_input_grad);
@@ -67,9 +72,9 @@ template <class T> std::size_t count_correct(const arma::Mat<T>& logits, const a
 }
 
 #define VCLAB_INSTANTIATE(T)                                                                                   \
-  template void forward<T>(const Mlp<T>&, const arma::Mat<T>&, ForwardPass<T>&);                             \
+  template void forward<T>(const Mlp<T>&, arma::Mat<T>, ForwardPass<T>&);                                    \
   template void backward<T>(const Mlp<T>&, const ForwardPass<T>&, const arma::Mat<T>&, BackwardPass<T>&, bool); \
-  template double loss_and_backward<T>(const Mlp<T>&, const arma::Mat<T>&, const arma::Mat<T>&, Loss,        \
+  template double loss_and_backward<T>(const Mlp<T>&, arma::Mat<T>, const arma::Mat<T>&, Loss,               \
                                        ForwardPass<T>&, BackwardPass<T>&, bool);                             \
   template void backpropagate_to_preactivations<T>(const Mlp<T>&, const ForwardPass<T>&, const arma::Mat<T>&, \
                                                    std::vector<arma::Mat<T>>&);                              \

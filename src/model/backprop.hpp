@@ -9,9 +9,13 @@
 namespace vclab {
 
 template <class T> struct ForwardPass {
-  std::vector<arma::Mat<T>> h;  // h[l]: (d_l, B), l = 0..L; h[0] = x, h[l] is the input of W_l
-  std::vector<arma::Mat<T>> z;  // z[l]: (d_l, B) pre-activation of h[l], l = 1..L (z[0] empty)
-  arma::Mat<T> logits;          // f: (C, B)
+  // Set by a caller that will backpropagate (loss_and_backward): forward then also keeps slope[l] = σ'(z[l]), computed
+  // with h[l] in one pass (GELU's erf once), and backward reads it. Otherwise slope is empty and backward computes σ'.
+  bool with_slopes = false;
+  std::vector<arma::Mat<T>> h;      // h[l]: (d_l, B), l = 0..L; h[0] = x, h[l] is the input of W_l
+  std::vector<arma::Mat<T>> z;      // z[l]: (d_l, B) pre-activation of h[l], l = 1..L (z[0] empty)
+  std::vector<arma::Mat<T>> slope;  // slope[l] = σ'(z[l]): (d_l, B), l = 1..L, when with_slopes; else empty
+  arma::Mat<T> logits;              // f: (C, B)
 };
 
 template <class T> struct BackwardPass {
@@ -24,7 +28,8 @@ template <class T> struct BackwardPass {
   std::vector<arma::Mat<T>> grad_z;  // ∂ℒ/∂z_{l+1}: (d_{l+1}, B), l = 0..L (grad_z[L] = ∂ℒ/∂f)
 };
 
-template <class T> void forward(const Mlp<T>& model, const arma::Mat<T>& x, ForwardPass<T>& pass);
+// x (d_0, B) becomes pass.h[0]: moved in when the caller passes a temporary (a training batch), else copied.
+template <class T> void forward(const Mlp<T>& model, arma::Mat<T> x, ForwardPass<T>& pass);
 
 // Backpropagates grad_logits = ∂ℒ/∂f (C, B). g_0 = ∂ℒ/∂x costs one more (d_0 × d_1 × B) product,
 // so it is computed only when need_input_grad (the virtual covariance of layer 0 and VCL need it).
@@ -34,7 +39,7 @@ void backward(const Mlp<T>& model, const ForwardPass<T>& pass, const arma::Mat<T
 
 // Batch loss and full backward pass in one call; returns ℒ.
 template <class T>
-double loss_and_backward(const Mlp<T>& model, const arma::Mat<T>& x, const arma::Mat<T>& targets, Loss loss,
+double loss_and_backward(const Mlp<T>& model, arma::Mat<T> x, const arma::Mat<T>& targets, Loss loss,
                          ForwardPass<T>& pass, BackwardPass<T>& grads, bool need_input_grad);
 
 // Propagates a seed ∂(·)/∂z_{L+1} (C, B) down to ∂(·)/∂z_{l+1} for every l (used for output Jacobians in the AGOP).

@@ -65,7 +65,9 @@ template <class T> Network<T>::Network(Mlp<T> mlp) : head(std::move(mlp)) {
                      .output_dim = m.output_dim, .activation = m.activation, .bias = m.bias, .init = m.init};
 }
 
-template <class T> void forward(const Network<T>& net, const arma::Mat<T>& x, NetworkForward<T>& pass) {
+namespace {
+// X: const arma::Mat<T>& or arma::Mat<T> (a caller's temporary, which a net without conv layers moves into its head).
+template <class T, class X> void forward_network(const Network<T>& net, X&& x, NetworkForward<T>& pass) {
   const std::vector<ConvGeometry> geometries = net.spec.conv_geometries();
   const std::size_t n_layers = geometries.size();
   if (x.n_rows != net.spec.input_dim())
@@ -73,18 +75,31 @@ template <class T> void forward(const Network<T>& net, const arma::Mat<T>& x, Ne
                                 std::to_string(net.spec.input_dim()));
   pass.conv.resize(n_layers);
   pass.h.resize(n_layers);
+  pass.slope.resize(pass.with_slopes ? n_layers : 0);
+  pass.head.with_slopes = pass.with_slopes;
   pass.pool.assign(n_layers, PoolForward<T>{});
   const arma::Mat<T>* input = &x;  // x_l: the images, then each layer's (pooled) output
   for (std::size_t l = 0; l < n_layers; ++l) {
     const ConvGeometry& g = geometries[l];
     conv_forward(g, net.kernels[l], *input, pass.conv[l], net.has_bias() ? &net.biases[l] : nullptr);
     // z_l = W_l P_l (+ b_l)   (c_{l+1} n_l, B)
-    activate(net.spec.activation, pass.conv[l].z, pass.h[l]);  // h_l = σ(z_l)   (c_{l+1} n_l, B)
+    if (pass.with_slopes) activate_with_derivative(net.spec.activation, pass.conv[l].z, pass.h[l], pass.slope[l]);
+    else activate(net.spec.activation, pass.conv[l].z, pass.h[l]);  // h_l = σ(z_l)   (c_{l+1} n_l, B)
     const Pooling pooling = net.spec.conv[l].pooling;
     if (pooling != Pooling::none) pool_forward(pooling, pool_geometry(g), pass.h[l], pass.pool[l]);  // y_l = pool(h_l)
     input = &pass.output(l);
   }
-  forward(net.head, *input, pass.head);  // flatten is the identity: the channel-major column is the vector
+  // flatten is the identity: the channel-major column is the vector
+  if (n_layers == 0) forward(net.head, std::forward<X>(x), pass.head);
+  else forward(net.head, *input, pass.head);
+}
+}  // namespace
+
+template <class T> void forward(const Network<T>& net, const arma::Mat<T>& x, NetworkForward<T>& pass) {
+  forward_network(net, x, pass);
+}
+template <class T> void forward(const Network<T>& net, arma::Mat<T>&& x, NetworkForward<T>& pass) {
+  forward_network(net, std::move(x), pass);
 }
 
 template <class T>
@@ -105,7 +120,8 @@ void backward(const Network<T>& net, const NetworkForward<T>& pass, const arma::
     // y_l = pool(h_l)  ⇒  ∂ℒ/∂h_l = pool_backward(∂ℒ/∂y_l); without pooling y_l = h_l
     grads.grad_h[l] = pooling == Pooling::none ? grad_out : pool_backward(pooling, pool_geometry(g), pass.pool[l], grad_out);
     // h_l = σ(z_l)  ⇒  ∂ℒ/∂z_l = ∂ℒ/∂h_l ∘ σ'(z_l)
-    grads.grad_z[l] = grads.grad_h[l] % activate_derivative(net.spec.activation, pass.conv[l].z);
+    if (pass.slope.empty()) grads.grad_z[l] = grads.grad_h[l] % activate_derivative(net.spec.activation, pass.conv[l].z);
+    else grads.grad_z[l] = grads.grad_h[l] % pass.slope[l];
     // z_l = W_l P_l (+ b_l)  ⇒  ∇W_l = δ Pᵀ, g_p = W_lᵀ δ, ∂ℒ/∂x_l = col2im(g_p)
     conv_backward(g, net.kernels[l], pass.conv[l], grads.grad_z[l], grads.conv[l], net.has_bias(),
                   l > 0 || need_input_grad);
@@ -113,9 +129,10 @@ void backward(const Network<T>& net, const NetworkForward<T>& pass, const arma::
 }
 
 template <class T>
-double loss_and_backward(const Network<T>& net, const arma::Mat<T>& x, const arma::Mat<T>& targets, Loss loss,
+double loss_and_backward(const Network<T>& net, arma::Mat<T> x, const arma::Mat<T>& targets, Loss loss,
                               NetworkForward<T>& pass, NetworkBackward<T>& grads, bool need_input_grad) {
-  forward(net, x, pass);
+  pass.with_slopes = true;
+  forward(net, std::move(x), pass);
   arma::Mat<T> grad_logits;
   const double value = loss_and_gradient(loss, pass.logits(), targets, &grad_logits);
   backward(net, pass, grad_logits, grads, need_input_grad);
@@ -162,13 +179,14 @@ void output_jacobians(const Network<T>& net, const NetworkForward<T>& pass, cons
 #define VCLAB_INSTANTIATE(T)                                                                                     \
   template struct Network<T>;                                                                                  \
   template void forward<T>(const Network<T>&, const arma::Mat<T>&, NetworkForward<T>&);                       \
+  template void forward<T>(const Network<T>&, arma::Mat<T>&&, NetworkForward<T>&);                            \
   template void backward<T>(const Network<T>&, const NetworkForward<T>&, const arma::Mat<T>&,                 \
                             NetworkBackward<T>&, bool);                                                       \
   template std::size_t memory_capped_batch<T>(const Network<T>&, std::size_t, std::size_t);                   \
   template std::vector<arma::Mat<T>> conv_activation_slopes<T>(const Network<T>&, const NetworkForward<T>&);    \
   template void output_jacobians<T>(const Network<T>&, const NetworkForward<T>&, const std::vector<arma::Mat<T>>&, \
                                     const arma::Mat<T>&, std::vector<arma::Mat<T>>&);                           \
-  template double loss_and_backward<T>(const Network<T>&, const arma::Mat<T>&, const arma::Mat<T>&, Loss, \
+  template double loss_and_backward<T>(const Network<T>&, arma::Mat<T>, const arma::Mat<T>&, Loss,       \
                                             NetworkForward<T>&, NetworkBackward<T>&, bool);
 VCLAB_INSTANTIATE(float)
 VCLAB_INSTANTIATE(double)

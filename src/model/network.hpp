@@ -93,8 +93,10 @@ template <class To, class From> Network<To> convert_network(const Network<From>&
 
 // Layer l maps x_l (c_l H_l W_l, B) → patches P_l → z_l → h_l = σ(z_l) → pooled y_l = x_{l+1}; all channel-major.
 template <class T> struct NetworkForward {
+  bool with_slopes = false;          // as ForwardPass::with_slopes, for every layer (the head's pass included)
   std::vector<ConvForward<T>> conv;  // conv[l].patches P_l (c_l k², B·n_l); conv[l].z z_l (c_{l+1} n_l, B)
   std::vector<arma::Mat<T>> h;       // h[l] = σ(z_l): (c_{l+1} n_l, B)
+  std::vector<arma::Mat<T>> slope;   // slope[l] = σ'(z_l): (c_{l+1} n_l, B) when with_slopes; else empty
   std::vector<PoolForward<T>> pool;  // pool[l].y (c_{l+1} n_l / 4, B) and max's argmax; empty with Pooling::none
   ForwardPass<T> head;               // head.h[0] = the last layer's output as is (the flatten is the identity)
 
@@ -142,8 +144,10 @@ template <class T> struct NetworkBackward {
   }
 };
 
-// x: (c_0 H_0 W_0, B) channel-major images.
+// x: (c_0 H_0 W_0, B) channel-major images. A net without conv layers keeps x as its head's h_0: moved in from a
+// temporary (a training or evaluation batch), copied from an lvalue.
 template <class T> void forward(const Network<T>& net, const arma::Mat<T>& x, NetworkForward<T>& pass);
+template <class T> void forward(const Network<T>& net, arma::Mat<T>&& x, NetworkForward<T>& pass);
 
 // Backpropagates grad_logits = ∂ℒ/∂f (C, B) through the head and every conv layer. ∂ℒ/∂x_0 (one more col2im) only
 // when need_input_grad.
@@ -153,7 +157,7 @@ void backward(const Network<T>& net, const NetworkForward<T>& pass, const arma::
 
 // Batch loss and full backward pass in one call (as loss_and_backward for an Mlp); returns ℒ.
 template <class T>
-double loss_and_backward(const Network<T>& net, const arma::Mat<T>& x, const arma::Mat<T>& targets, Loss loss,
+double loss_and_backward(const Network<T>& net, arma::Mat<T> x, const arma::Mat<T>& targets, Loss loss,
                               NetworkForward<T>& pass, NetworkBackward<T>& grads, bool need_input_grad = false);
 
 // Samples per batch for a pass over many samples (evaluation, AGOP, EGOP): a conv layer's patches, activations and

@@ -163,9 +163,9 @@ template <class T> struct Loop {
   void batch(std::size_t epoch, std::size_t b, double& loss_sum, std::size_t& correct) {
     const std::size_t begin = b * options.batch, end = std::min(n, begin + options.batch);
     const arma::uvec idx(state.order.data() + begin, end - begin);
-    const arma::Mat<T> x = batch_inputs<T>(train, idx);
     const arma::Mat<T> targets = batch_targets<T>(train, idx, model.spec.output_dim);
-    const double loss = loss_and_backward(model, x, targets, options.loss, pass, grads, need_input_grad);
+    // x_B moves into the forward pass (an MLP's h_0) without a copy
+    const double loss = loss_and_backward(model, batch_inputs<T>(train, idx), targets, options.loss, pass, grads, need_input_grad);
     check_batch_loss(loss, options.divergence_loss, step());
     check_finite_gradients(model, pass, grads, step());
     loss_sum += loss * double(idx.n_elem);

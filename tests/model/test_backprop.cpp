@@ -1,6 +1,8 @@
 // Gradients against central finite differences; the Feature Learning Equation and Theorem 2's exact form.
 #include <doctest/doctest.h>
 
+#include <cstring>
+
 #include "model/backprop.hpp"
 #include "test_util.hpp"
 
@@ -109,6 +111,50 @@ TEST_CASE("activation derivatives match finite differences and Lipschitz constan
   CHECK(activate_derivative(Activation::gelu, at)(0) == doctest::Approx(kGeluLipschitz).epsilon(1e-7));
   CHECK(activate_derivative(Activation::gelu, arma::mat{-0.76})(0) < 0);
   CHECK(activate_derivative(Activation::gelu, arma::mat{-0.74})(0) > 0);
+}
+
+// activate_with_derivative is the training path (loss_and_backward keeps σ' from the forward pass); it must give the
+// bits of activate and activate_derivative, so that a run is the same whichever path computed σ'.
+template <class T> void check_fused_activation_bits(const std::string& precision) {
+  arma::Mat<T> z = arma::conv_to<arma::Mat<T>>::from(arma::join_cols(arma::linspace(-9, 9, 3601), 4 * arma::randn(4000)));
+  for (const auto& name : enum_name_list<Activation>()) {
+    CAPTURE(name);
+    CAPTURE(precision);
+    const Activation a = parse_enum<Activation>(name, "activation");
+    arma::Mat<T> h, s;
+    activate_with_derivative(a, z, h, s);
+    const arma::Mat<T> h_alone = activate(a, z), s_alone = activate_derivative(a, z);
+    std::size_t differing = 0;
+    for (arma::uword i = 0; i < z.n_elem; ++i)
+      differing += std::memcmp(&h[i], &h_alone[i], sizeof(T)) != 0 || std::memcmp(&s[i], &s_alone[i], sizeof(T)) != 0;
+    CHECK_MESSAGE(differing == 0, differing << " of " << z.n_elem << " values differ from the separate calls");
+  }
+}
+
+TEST_CASE("activate_with_derivative gives the bits of activate and activate_derivative (float and double)") {
+  arma::arma_rng::set_seed(3);
+  check_fused_activation_bits<float>("float");
+  check_fused_activation_bits<double>("double");
+}
+
+TEST_CASE("backward with the slopes kept by forward equals backward computing them, bit for bit") {
+  for (const auto& name : enum_name_list<Activation>()) {
+    CAPTURE(name);
+    Problem p = make_problem(parse_enum<Activation>(name, "activation"), true, {6, 5}, 13, 8);
+    ForwardPass<double> kept, plain;
+    BackwardPass<double> from_kept, from_plain;
+    loss_and_backward(p.model, p.x, p.targets, Loss::cross_entropy, kept, from_kept, true);  // with_slopes
+    REQUIRE(kept.slope.size() == p.model.n_layers());
+    forward(p.model, p.x, plain);  // no slopes: backward computes σ'
+    REQUIRE(plain.slope.empty());
+    arma::mat grad_logits;
+    loss_and_gradient(Loss::cross_entropy, plain.logits, p.targets, &grad_logits);
+    backward(p.model, plain, grad_logits, from_plain, true);
+    for (std::size_t l = 0; l < p.model.n_layers(); ++l) {
+      CHECK(arma::approx_equal(from_kept.grad_w[l], from_plain.grad_w[l], "absdiff", 0.0));
+      CHECK(arma::approx_equal(from_kept.grad_h[l], from_plain.grad_h[l], "absdiff", 0.0));
+    }
+  }
 }
 
 TEST_CASE("Feature Learning Equation: W_lᵀ ∇_{W_l}ℒ = Σ_i g_{l,i} h_{l,i}ᵀ") {
