@@ -3,10 +3,12 @@
 // converts bytes to float columns and applies the requested normalisation (train statistics).
 #include "data/load_dataset.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <functional>
 #include <span>
+#include <thread>
 
 #include "data/cifar_reader.hpp"
 #include "data/data_error.hpp"
@@ -63,6 +65,20 @@ void bytes_to_floats(const std::uint8_t* __restrict in, float* __restrict out, s
   for (; k < n; ++k) out[k] = float(in[k]);
 }
 
+// bytes_to_floats on up to 4 threads. The cost is the first write to fresh memory: page faults that this VM's
+// hypervisor serves, in parallel across vCPUs (614 MB measured: 0.5–1.1 s on one thread, 0.23–0.38 s on two).
+void bytes_to_floats_threaded(const std::uint8_t* in, float* out, std::size_t n) {
+  constexpr std::size_t kMinPerThread = std::size_t(8) << 20;
+  const std::size_t threads = std::clamp<std::size_t>(std::min<std::size_t>(std::thread::hardware_concurrency(), 4), 1,
+                                                      std::max<std::size_t>(n / kMinPerThread, 1));
+  std::vector<std::thread> helpers;
+  const std::size_t chunk = n / threads;
+  for (std::size_t t = 1; t < threads; ++t)
+    helpers.emplace_back(bytes_to_floats, in + t * chunk, out + t * chunk, t + 1 == threads ? n - t * chunk : chunk);
+  bytes_to_floats(in, out, threads == 1 ? n : chunk);
+  for (std::thread& helper : helpers) helper.join();
+}
+
 // The first `limit` images (0 = all) of `parts`, one after another, as a Dataset of float pixel values 0..255. The
 // parts (e.g. CIFAR-10's five batch files) are converted straight into their columns, never concatenated as bytes.
 Dataset to_dataset(std::span<const RawImages> parts, std::size_t limit, const std::string& name, std::size_t n_classes,
@@ -88,7 +104,7 @@ Dataset to_dataset(std::span<const RawImages> parts, std::size_t limit, const st
     if (part.dim() != d) throw DataError(join_paths(files) + ": the files hold images of different sizes");
     const std::size_t take = std::min(part.count(), n - done);
     if (take == 0) break;
-    bytes_to_floats(part.pixels.data(), ds.x.colptr(done), take * d);
+    bytes_to_floats_threaded(part.pixels.data(), ds.x.colptr(done), take * d);
     for (std::size_t i = 0; i < take; ++i) ds.y[done + i] = part.labels[i];
     done += take;
   }
