@@ -70,14 +70,18 @@ namespace {
 
 // A factored ∇W_l = dz hᵀ (entries Σ_b dz h, every partial sum at most B·max|dz|·max|h| in size) is finite when dz
 // is and that bound is below the type's largest value. Past the bound, which only a diverging run reaches, ∇W_l is
-// formed here, so that it is checked like any other and the update uses it.
+// formed here, so that it is checked like any other and the update uses it. `data_abs_max` ≥ 0 bounds |h| of weight
+// layer 0 when its input is the batch itself (the training set's max |x|, computed once: the batch's own maximum
+// cost 4.5 % of the training thread's samples at d = 3072).
 template <class T>
-void check_finite_gradients(const Network<T>& model, const NetworkForward<T>& pass, NetworkBackward<T>& grads, std::int64_t step) {
+void check_finite_gradients(const Network<T>& model, const NetworkForward<T>& pass, NetworkBackward<T>& grads,
+                            double data_abs_max, std::int64_t step) {
   for (std::size_t l = 0; l < model.n_layers(); ++l) {
     if (grads.weight_grad_factored(l)) {
       const arma::Mat<T>& dz = grads.preactivation_grad(l);
       const arma::Mat<T>& h = pass.layer_input(l);
-      const bool bounded = dz.is_finite() && double(h.n_cols) * double(arma::abs(dz).max()) * double(arma::abs(h).max()) <
+      const double h_max = l == 0 && data_abs_max >= 0 ? data_abs_max : double(arma::abs(h).max());
+      const bool bounded = dz.is_finite() && double(h.n_cols) * double(arma::abs(dz).max()) * h_max <
                                                  double(std::numeric_limits<T>::max());
       if (bounded) continue;
       grads.head.grad_w[l - model.n_conv_layers()] = dz * h.t();
@@ -118,6 +122,7 @@ template <class T> struct Loop {
   const Dataset& train;
   const Dataset& test;
   bool need_input_grad = false;
+  double data_abs_max = -1;  // max |x| over the training set when weight layer 0 reads the batch (no conv layer)
   std::size_t n = 0, steps_per_epoch = 0;
   TrainState state;        // sample order, counters and metrics so far
   std::mt19937_64 shuffle_rng;
@@ -167,7 +172,7 @@ template <class T> struct Loop {
     // x_B moves into the forward pass (an MLP's h_0) without a copy
     const double loss = loss_and_backward(model, batch_inputs<T>(train, idx), targets, options.loss, pass, grads, need_input_grad);
     check_batch_loss(loss, options.divergence_loss, step());
-    check_finite_gradients(model, pass, grads, step());
+    check_finite_gradients(model, pass, grads, data_abs_max, step());
     loss_sum += loss * double(idx.n_elem);
     correct += count_correct(pass.logits(), train.y(idx));
 
@@ -252,6 +257,7 @@ TrainResult Trainer<T>::run(Network<T>& model, const Dataset& train, const Datas
     loop.need_input_grad = loop.need_input_grad || o->needs_input_grad();
     loop.grads.head.factored_weight_grads = loop.grads.head.factored_weight_grads && !o->needs_weight_grads();
   }
+  if (model.n_conv_layers() == 0 && loop.grads.head.factored_weight_grads) loop.data_abs_max = arma::abs(train.x).max();
   loop.n = train.size();
   loop.steps_per_epoch = (loop.n + options_.batch - 1) / options_.batch;
   loop.shuffle_rng.seed(options_.seed);
