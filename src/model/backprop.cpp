@@ -60,8 +60,11 @@ void backpropagate_to_preactivations(const Mlp<T>& model, const ForwardPass<T>& 
   const std::size_t n_layers = model.n_layers();
   grad_z.resize(n_layers);
   grad_z[n_layers - 1] = seed;
-  for (std::size_t l = n_layers - 1; l > 0; --l)
-    grad_z[l - 1] = (model.weights[l].t() * grad_z[l]) % activate_derivative(model.spec.activation, pass.z[l]);
+  for (std::size_t l = n_layers - 1; l > 0; --l) {
+    const arma::Mat<T> g = model.weights[l].t() * grad_z[l];  // ∂/∂h_l
+    if (pass.slope.empty()) grad_z[l - 1] = g % activate_derivative(model.spec.activation, pass.z[l]);
+    else grad_z[l - 1] = g % pass.slope[l];  // σ'(z_l) kept by forward
+  }
 }
 
 template <class T> std::size_t count_correct(const arma::Mat<T>& logits, const arma::uvec& labels) {

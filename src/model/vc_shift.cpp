@@ -27,10 +27,18 @@ void add_vc_shift_factored(const arma::mat& p, const arma::mat& g, VcStorage sto
 }
 
 namespace {
-// hg += h∘g, gg += g∘g over n rows (the compiler vectorises it; without FMA each term rounds as h % g does).
+// hg += h∘g, gg += g∘g over n rows; without FMA each term rounds as h % g does. In blocks of 16: GCC 12 vectorises a
+// fixed-length inner loop at -O2 but left the plain loop scalar (mulss/addss; 5 % of the training thread at d = 3072).
 template <class T>
 void add_column_products(const T* __restrict h, const T* __restrict g, T* __restrict hg, T* __restrict gg, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) {
+  constexpr std::size_t kBlock = 16;
+  std::size_t i = 0;
+  for (; i + kBlock <= n; i += kBlock)
+    for (std::size_t j = i; j < i + kBlock; ++j) {
+      hg[j] += h[j] * g[j];
+      gg[j] += g[j] * g[j];
+    }
+  for (; i < n; ++i) {
     hg[i] += h[i] * g[i];
     gg[i] += g[i] * g[i];
   }

@@ -36,6 +36,7 @@ template <class T> std::vector<arma::mat> compute_agop(const Mlp<T>& model, cons
   const arma::mat w_last = arma::conv_to<arma::mat>::from(model.weights[last]);  // (C, d_L)
   const arma::mat gram_last = w_last.t() * w_last;                              // W_LᵀW_L (d_L, d_L)
   ForwardPass<T> pass;
+  pass.with_slopes = true;  // σ'(z) with h in one pass (GELU: one erf per element instead of two)
   std::vector<arma::Mat<T>> grad_z;
   for (std::size_t start = 0; start < n; start += options.batch) {
     const std::size_t stop = std::min(n, start + options.batch);
@@ -43,7 +44,7 @@ template <class T> std::vector<arma::mat> compute_agop(const Mlp<T>& model, cons
     forward(model, batch_inputs<T>(data, idx), pass);
     if (n_layers >= 2) {
       // Last hidden layer: Σ_c J_iᵀJ_i = diag(s_i) W_LᵀW_L diag(s_i), so Σ_i = (W_LᵀW_L) ∘ (S Sᵀ).
-      const arma::mat s = arma::conv_to<arma::mat>::from(activate_derivative(model.spec.activation, pass.z[last]));
+      const arma::mat s = arma::conv_to<arma::mat>::from(pass.slope[last]);
       k[last - 1] += gram_last % (s * s.t());
       if (options.centered) mean_j[last - 1] += w_last.t().eval().each_col() % arma::sum(s, 1);
     }
