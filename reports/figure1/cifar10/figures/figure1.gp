@@ -82,7 +82,7 @@ set rmargin at screen (img_x0(c) + img_w)/width_in
 set tmargin at screen img_top(r)/height_in
 set bmargin at screen (img_top(r) - img_h)/height_in
 set colorbox user origin screen (img_x0(c) + img_w + cb_gap)/width_in, screen (img_top(r) - img_h)/height_in size screen cb_w/width_in, screen img_h/height_in
-set cbrange [0.1415029118789578:0.4825278878793531]
+set cbrange [0.14150292413921817:0.48252788057060636]
 set cbtics ('0.2' 0.2, '0.3' 0.30000000000000004, '0.4' 0.4) scale 0.4 font small_font
 set label 1 'Weight covariance'."\n".'diag(W₀ᵀW₀)' at screen (img_x0(c) + img_w/2)/width_in, screen (img_top(r) + 0.03 + (2 - 0.5)*line_h)/height_in center front
 plot 'figure1.dat' index 0 matrix with image
@@ -95,7 +95,7 @@ set rmargin at screen (img_x0(c) + img_w)/width_in
 set tmargin at screen img_top(r)/height_in
 set bmargin at screen (img_top(r) - img_h)/height_in
 set colorbox user origin screen (img_x0(c) + img_w + cb_gap)/width_in, screen (img_top(r) - img_h)/height_in size screen cb_w/width_in, screen img_h/height_in
-set cbrange [0.008382976200866114:0.12690152068417854]
+set cbrange [0.008382974836583776:0.12690151142526468]
 set cbtics ('0.05' 0.05, '0.1' 0.1) scale 0.4 font small_font
 set label 1 'AGOP ρ = 0.91' at screen (img_x0(c) + img_w/2)/width_in, screen (img_top(r) + 0.03 + (1 - 0.5)*line_h)/height_in center front
 plot 'figure1.dat' index 1 matrix with image
@@ -108,7 +108,7 @@ set rmargin at screen (img_x0(c) + img_w)/width_in
 set tmargin at screen img_top(r)/height_in
 set bmargin at screen (img_top(r) - img_h)/height_in
 set colorbox user origin screen (img_x0(c) + img_w + cb_gap)/width_in, screen (img_top(r) - img_h)/height_in size screen cb_w/width_in, screen img_h/height_in
-set cbrange [-0.11171637448593008:0.2551248438908746]
+set cbrange [-0.11171636044839053:0.25512484064915236]
 set cbtics ('-0.1' -0.1, '0' 0, '0.1' 0.1, '0.2' 0.2) scale 0.4 font small_font
 set label 1 'Virtual covariance'."\n".'ρ = 0.97' at screen (img_x0(c) + img_w/2)/width_in, screen (img_top(r) + 0.03 + (2 - 0.5)*line_h)/height_in center front
 plot 'figure1.dat' index 2 matrix with image

@@ -82,7 +82,7 @@ set rmargin at screen (img_x0(c) + img_w)/width_in
 set tmargin at screen img_top(r)/height_in
 set bmargin at screen (img_top(r) - img_h)/height_in
 set colorbox user origin screen (img_x0(c) + img_w + cb_gap)/width_in, screen (img_top(r) - img_h)/height_in size screen cb_w/width_in, screen img_h/height_in
-set cbrange [0.044133502109081554:0.17298798833329704]
+set cbrange [0.04413348678784004:0.17298798094710638]
 set cbtics ('0.05' 0.05, '0.1' 0.1, '0.15' 0.15000000000000002) scale 0.4 font small_font
 set label 1 'R' at screen (img_x0(c) + img_w/2)/width_in, screen (img_top(r) + 0.03 + (1 - 0.5)*line_h)/height_in center front
 set label 2 'Weight covariance diag(W₀ᵀW₀)' at screen (img_x0(c) - 0.5*row_label_w)/width_in, screen (img_top(r) - img_h/2)/height_in center rotate by 90 front
@@ -96,7 +96,7 @@ set rmargin at screen (img_x0(c) + img_w)/width_in
 set tmargin at screen img_top(r)/height_in
 set bmargin at screen (img_top(r) - img_h)/height_in
 set colorbox user origin screen (img_x0(c) + img_w + cb_gap)/width_in, screen (img_top(r) - img_h)/height_in size screen cb_w/width_in, screen img_h/height_in
-set cbrange [0.03844187768891813:0.15888993559064568]
+set cbrange [0.038441877798026235:0.15888993869945756]
 set cbtics ('0.05' 0.05, '0.1' 0.1, '0.15' 0.15000000000000002) scale 0.4 font small_font
 set label 1 'G' at screen (img_x0(c) + img_w/2)/width_in, screen (img_top(r) + 0.03 + (1 - 0.5)*line_h)/height_in center front
 plot 'figure1_per_channel.dat' index 1 matrix with image
@@ -109,7 +109,7 @@ set rmargin at screen (img_x0(c) + img_w)/width_in
 set tmargin at screen img_top(r)/height_in
 set bmargin at screen (img_top(r) - img_h)/height_in
 set colorbox user origin screen (img_x0(c) + img_w + cb_gap)/width_in, screen (img_top(r) - img_h)/height_in size screen cb_w/width_in, screen img_h/height_in
-set cbrange [0.043076994466915215:0.20233356997020488]
+set cbrange [0.04307701975950448:0.20233370301460812]
 set cbtics ('0.05' 0.05, '0.1' 0.1, '0.15' 0.15000000000000002, '0.2' 0.2) scale 0.4 font small_font
 set label 1 'B' at screen (img_x0(c) + img_w/2)/width_in, screen (img_top(r) + 0.03 + (1 - 0.5)*line_h)/height_in center front
 plot 'figure1_per_channel.dat' index 2 matrix with image
@@ -122,7 +122,7 @@ set rmargin at screen (img_x0(c) + img_w)/width_in
 set tmargin at screen img_top(r)/height_in
 set bmargin at screen (img_top(r) - img_h)/height_in
 set colorbox user origin screen (img_x0(c) + img_w + cb_gap)/width_in, screen (img_top(r) - img_h)/height_in size screen cb_w/width_in, screen img_h/height_in
-set cbrange [0.1415029118789578:0.4825278878793531]
+set cbrange [0.14150292413921817:0.48252788057060636]
 set cbtics ('0.2' 0.2, '0.3' 0.30000000000000004, '0.4' 0.4) scale 0.4 font small_font
 set label 1 'sum' at screen (img_x0(c) + img_w/2)/width_in, screen (img_top(r) + 0.03 + (1 - 0.5)*line_h)/height_in center front
 plot 'figure1_per_channel.dat' index 3 matrix with image
@@ -135,7 +135,7 @@ set rmargin at screen (img_x0(c) + img_w)/width_in
 set tmargin at screen img_top(r)/height_in
 set bmargin at screen (img_top(r) - img_h)/height_in
 set colorbox user origin screen (img_x0(c) + img_w + cb_gap)/width_in, screen (img_top(r) - img_h)/height_in size screen cb_w/width_in, screen img_h/height_in
-set cbrange [0.0022075199165046315:0.0732452456127951]
+set cbrange [0.0022075212127934942:0.07324517782614481]
 set cbtics ('0.02' 0.02, '0.04' 0.04, '0.06' 0.06) scale 0.4 font small_font
 set label 2 'AGOP  ρ = 0.91' at screen (img_x0(c) - 0.5*row_label_w)/width_in, screen (img_top(r) - img_h/2)/height_in center rotate by 90 front
 plot 'figure1_per_channel.dat' index 4 matrix with image
@@ -148,7 +148,7 @@ set rmargin at screen (img_x0(c) + img_w)/width_in
 set tmargin at screen img_top(r)/height_in
 set bmargin at screen (img_top(r) - img_h)/height_in
 set colorbox user origin screen (img_x0(c) + img_w + cb_gap)/width_in, screen (img_top(r) - img_h)/height_in size screen cb_w/width_in, screen img_h/height_in
-set cbrange [0.002008396072815954:0.039200049782541185]
+set cbrange [0.0020083999239868013:0.0392000901378269]
 set cbtics ('0.01' 0.01, '0.02' 0.02, '0.03' 0.03) scale 0.4 font small_font
 plot 'figure1_per_channel.dat' index 5 matrix with image
 unset label 1; unset label 2; unset label 3
@@ -160,7 +160,7 @@ set rmargin at screen (img_x0(c) + img_w)/width_in
 set tmargin at screen img_top(r)/height_in
 set bmargin at screen (img_top(r) - img_h)/height_in
 set colorbox user origin screen (img_x0(c) + img_w + cb_gap)/width_in, screen (img_top(r) - img_h)/height_in size screen cb_w/width_in, screen img_h/height_in
-set cbrange [0.002029737938908666:0.0722412529480132]
+set cbrange [0.0020297380373449974:0.07224131040088125]
 set cbtics ('0.02' 0.02, '0.04' 0.04, '0.06' 0.06) scale 0.4 font small_font
 plot 'figure1_per_channel.dat' index 6 matrix with image
 unset label 1; unset label 2; unset label 3
@@ -172,7 +172,7 @@ set rmargin at screen (img_x0(c) + img_w)/width_in
 set tmargin at screen img_top(r)/height_in
 set bmargin at screen (img_top(r) - img_h)/height_in
 set colorbox user origin screen (img_x0(c) + img_w + cb_gap)/width_in, screen (img_top(r) - img_h)/height_in size screen cb_w/width_in, screen img_h/height_in
-set cbrange [0.008382976200866114:0.12690152068417854]
+set cbrange [0.008382974836583776:0.12690151142526468]
 set cbtics ('0.05' 0.05, '0.1' 0.1) scale 0.4 font small_font
 plot 'figure1_per_channel.dat' index 7 matrix with image
 unset label 1; unset label 2; unset label 3
@@ -184,7 +184,7 @@ set rmargin at screen (img_x0(c) + img_w)/width_in
 set tmargin at screen img_top(r)/height_in
 set bmargin at screen (img_top(r) - img_h)/height_in
 set colorbox user origin screen (img_x0(c) + img_w + cb_gap)/width_in, screen (img_top(r) - img_h)/height_in size screen cb_w/width_in, screen img_h/height_in
-set cbrange [-0.04281501944674546:0.09172210746861229]
+set cbrange [-0.0428150146143179:0.09172211057257677]
 set cbtics ('0' 0, '0.05' 0.05) scale 0.4 font small_font
 set label 2 'Virtual covariance  ρ = 0.97' at screen (img_x0(c) - 0.5*row_label_w)/width_in, screen (img_top(r) - img_h/2)/height_in center rotate by 90 front
 plot 'figure1_per_channel.dat' index 8 matrix with image
@@ -197,7 +197,7 @@ set rmargin at screen (img_x0(c) + img_w)/width_in
 set tmargin at screen img_top(r)/height_in
 set bmargin at screen (img_top(r) - img_h)/height_in
 set colorbox user origin screen (img_x0(c) + img_w + cb_gap)/width_in, screen (img_top(r) - img_h)/height_in size screen cb_w/width_in, screen img_h/height_in
-set cbrange [-0.04955836050706189:0.08566151035264409]
+set cbrange [-0.04955836770731929:0.08566154467176952]
 set cbtics ('0' 0, '0.05' 0.05) scale 0.4 font small_font
 plot 'figure1_per_channel.dat' index 9 matrix with image
 unset label 1; unset label 2; unset label 3
@@ -209,7 +209,7 @@ set rmargin at screen (img_x0(c) + img_w)/width_in
 set tmargin at screen img_top(r)/height_in
 set bmargin at screen (img_top(r) - img_h)/height_in
 set colorbox user origin screen (img_x0(c) + img_w + cb_gap)/width_in, screen (img_top(r) - img_h)/height_in size screen cb_w/width_in, screen img_h/height_in
-set cbrange [-0.041812822267484916:0.12042620715812767]
+set cbrange [-0.04181281952607769:0.12042620397228854]
 set cbtics ('0' 0, '0.05' 0.05, '0.1' 0.1) scale 0.4 font small_font
 plot 'figure1_per_channel.dat' index 10 matrix with image
 unset label 1; unset label 2; unset label 3
@@ -221,7 +221,7 @@ set rmargin at screen (img_x0(c) + img_w)/width_in
 set tmargin at screen img_top(r)/height_in
 set bmargin at screen (img_top(r) - img_h)/height_in
 set colorbox user origin screen (img_x0(c) + img_w + cb_gap)/width_in, screen (img_top(r) - img_h)/height_in size screen cb_w/width_in, screen img_h/height_in
-set cbrange [-0.11171637448593008:0.2551248438908746]
+set cbrange [-0.11171636044839053:0.25512484064915236]
 set cbtics ('-0.1' -0.1, '0' 0, '0.1' 0.1, '0.2' 0.2) scale 0.4 font small_font
 plot 'figure1_per_channel.dat' index 11 matrix with image
 unset label 1; unset label 2; unset label 3

@@ -82,7 +82,7 @@ set rmargin at screen (img_x0(c) + img_w)/width_in
 set tmargin at screen img_top(r)/height_in
 set bmargin at screen (img_top(r) - img_h)/height_in
 set colorbox user origin screen (img_x0(c) + img_w + cb_gap)/width_in, screen (img_top(r) - img_h)/height_in size screen cb_w/width_in, screen img_h/height_in
-set cbrange [0.09218889888610268:0.942354802259608]
+set cbrange [0.09218889900313494:0.9423550297539455]
 set cbtics ('0.2' 0.2, '0.4' 0.4, '0.6' 0.6000000000000001, '0.8' 0.8) scale 0.4 font small_font
 set label 1 'Weight covariance'."\n".'diag(W₀ᵀW₀)' at screen (img_x0(c) + img_w/2)/width_in, screen (img_top(r) + 0.03 + (2 - 0.5)*line_h)/height_in center front
 plot 'figure1.dat' index 0 matrix with image
@@ -95,7 +95,7 @@ set rmargin at screen (img_x0(c) + img_w)/width_in
 set tmargin at screen img_top(r)/height_in
 set bmargin at screen (img_top(r) - img_h)/height_in
 set colorbox user origin screen (img_x0(c) + img_w + cb_gap)/width_in, screen (img_top(r) - img_h)/height_in size screen cb_w/width_in, screen img_h/height_in
-set cbrange [0.0071611905265857815:1.9015732215965964]
+set cbrange [0.007161192445337108:1.901574318175144]
 set cbtics ('0.5' 0.5, '1' 1, '1.5' 1.5) scale 0.4 font small_font
 set label 1 'AGOP ρ = 0.90' at screen (img_x0(c) + img_w/2)/width_in, screen (img_top(r) + 0.03 + (1 - 0.5)*line_h)/height_in center front
 plot 'figure1.dat' index 1 matrix with image
@@ -108,7 +108,7 @@ set rmargin at screen (img_x0(c) + img_w)/width_in
 set tmargin at screen img_top(r)/height_in
 set bmargin at screen (img_top(r) - img_h)/height_in
 set colorbox user origin screen (img_x0(c) + img_w + cb_gap)/width_in, screen (img_top(r) - img_h)/height_in size screen cb_w/width_in, screen img_h/height_in
-set cbrange [-0.05813554388680978:0.8119488977121065]
+set cbrange [-0.058135579570016895:0.8119488651903913]
 set cbtics ('0' 0, '0.2' 0.2, '0.4' 0.4, '0.6' 0.6000000000000001, '0.8' 0.8) scale 0.4 font small_font
 set label 1 'Virtual covariance ρ = 0.95' at screen (img_x0(c) + img_w/2)/width_in, screen (img_top(r) + 0.03 + (1 - 0.5)*line_h)/height_in center front
 plot 'figure1.dat' index 2 matrix with image

@@ -82,7 +82,7 @@ set rmargin at screen (img_x0(c) + img_w)/width_in
 set tmargin at screen img_top(r)/height_in
 set bmargin at screen (img_top(r) - img_h)/height_in
 set colorbox user origin screen (img_x0(c) + img_w + cb_gap)/width_in, screen (img_top(r) - img_h)/height_in size screen cb_w/width_in, screen img_h/height_in
-set cbrange [0.09247860854430243:0.8605436582774266]
+set cbrange [0.09247860854430243:0.8605437635787008]
 set cbtics ('0.2' 0.2, '0.4' 0.4, '0.6' 0.6000000000000001, '0.8' 0.8) scale 0.4 font small_font
 set label 1 'Weight covariance'."\n".'diag(W₀ᵀW₀)' at screen (img_x0(c) + img_w/2)/width_in, screen (img_top(r) + 0.03 + (2 - 0.5)*line_h)/height_in center front
 plot 'figure1.dat' index 0 matrix with image
@@ -95,7 +95,7 @@ set rmargin at screen (img_x0(c) + img_w)/width_in
 set tmargin at screen img_top(r)/height_in
 set bmargin at screen (img_top(r) - img_h)/height_in
 set colorbox user origin screen (img_x0(c) + img_w + cb_gap)/width_in, screen (img_top(r) - img_h)/height_in size screen cb_w/width_in, screen img_h/height_in
-set cbrange [0.006313450531642423:1.3888997921970372]
+set cbrange [0.006313455100986756:1.3888989675889132]
 set cbtics ('0.5' 0.5, '1' 1) scale 0.4 font small_font
 set label 1 'AGOP ρ = 0.89' at screen (img_x0(c) + img_w/2)/width_in, screen (img_top(r) + 0.03 + (1 - 0.5)*line_h)/height_in center front
 plot 'figure1.dat' index 1 matrix with image
@@ -108,7 +108,7 @@ set rmargin at screen (img_x0(c) + img_w)/width_in
 set tmargin at screen img_top(r)/height_in
 set bmargin at screen (img_top(r) - img_h)/height_in
 set colorbox user origin screen (img_x0(c) + img_w + cb_gap)/width_in, screen (img_top(r) - img_h)/height_in size screen cb_w/width_in, screen img_h/height_in
-set cbrange [-0.0015541545919819104:0.7094946442220283]
+set cbrange [-0.001554154685298201:0.7094946008889258]
 set cbtics ('0' 0, '0.2' 0.2, '0.4' 0.4, '0.6' 0.6000000000000001) scale 0.4 font small_font
 set label 1 'Virtual covariance ρ = 1.00' at screen (img_x0(c) + img_w/2)/width_in, screen (img_top(r) + 0.03 + (1 - 0.5)*line_h)/height_in center front
 plot 'figure1.dat' index 2 matrix with image
