@@ -19,8 +19,6 @@ void check_sizes(const arma::vec& a, const arma::vec& b, const char* what) {
                                 std::to_string(a.n_elem) + " vs " + std::to_string(b.n_elem) + ")");
 }
 
-bool has_nan(const arma::vec& v) { return v.has_nan(); }
-
 // Ranks 1..n; a run of tied values shares the average of the ranks it spans.
 arma::vec average_ranks(const arma::vec& v) {
   const arma::uvec order = arma::stable_sort_index(v);
@@ -46,7 +44,7 @@ void check_square(const arma::mat& m, const char* what) {
 
 double pearson(const arma::vec& a, const arma::vec& b) {
   check_sizes(a, b, "pearson");
-  if (a.n_elem < 2 || has_nan(a) || has_nan(b)) return kNaN;
+  if (a.n_elem < 2 || a.has_nan() || b.has_nan()) return kNaN;
   // Two passes (centre, then sum) keep large common offsets from cancelling digits.
   const arma::vec da = a - arma::mean(a);
   const arma::vec db = b - arma::mean(b);
@@ -59,13 +57,13 @@ double pearson(const arma::vec& a, const arma::vec& b) {
 
 double spearman(const arma::vec& a, const arma::vec& b) {
   check_sizes(a, b, "spearman");
-  if (a.n_elem < 2 || has_nan(a) || has_nan(b)) return kNaN;  // NaN has no rank
+  if (a.n_elem < 2 || a.has_nan() || b.has_nan()) return kNaN;  // NaN has no rank
   return pearson(average_ranks(a), average_ranks(b));
 }
 
 double cosine_similarity(const arma::vec& a, const arma::vec& b) {
   check_sizes(a, b, "cosine_similarity");
-  if (a.is_empty() || has_nan(a) || has_nan(b)) return kNaN;
+  if (a.is_empty() || a.has_nan() || b.has_nan()) return kNaN;
   const double norm_a = arma::norm(a);
   const double norm_b = arma::norm(b);
   if (norm_a == 0.0 || norm_b == 0.0) return kNaN;
@@ -78,9 +76,8 @@ arma::vec upper_triangle(const arma::mat& m, bool include_diagonal) {
   const arma::uword count = include_diagonal ? n * (n + 1) / 2 : (n == 0 ? 0 : n * (n - 1) / 2);
   arma::vec out(count);
   arma::uword k = 0;
-  for (arma::uword r = 0; r < n; ++r) {
+  for (arma::uword r = 0; r < n; ++r)
     for (arma::uword c = include_diagonal ? r : r + 1; c < n; ++c) out(k++) = m(r, c);
-  }
   return out;
 }
 

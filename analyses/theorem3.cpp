@@ -133,23 +133,18 @@ Theorem3Result run_theorem3(const Network<double>& net, const Dataset& data, Los
     const arma::uvec idx = arma::regspace<arma::uvec>(s * setting.batch, (s + 1) * setting.batch - 1);
     arma::mat x = batch_inputs<double>(data, idx);  // (d_0, B)
     if (setting.renormalize_inputs) {
-      const arma::rowvec norms = arma::sqrt(arma::sum(arma::square(x), 0));
+      const arma::rowvec norms = column_norms(x);
       for (arma::uword j = 0; j < x.n_cols; ++j)
         if (norms(j) > 0) x.col(j) /= norms(j);
     }
     const arma::mat targets = batch_targets<double>(data, idx, net.spec.output_dim);
     const Theorem3Step step = theorem3_step(net, x, targets, loss, setting.layer, setting.lr, setting.update_all_layers);
     for (std::size_t k = 0; k < setting.lipschitz.size(); ++k) tally_theorem3(step, setting.lipschitz[k], result.tallies[k], true);
-    if (!result.counterexample.found) {
-      for (arma::uword i = 0; i < step.a.n_elem; ++i) {
-        if (step.v(i) != 0 && std::abs(step.a(i)) > step.slack(i) && (step.a(i) > 0) != (step.v(i) > 0)) {
-          result.counterexample = {.found = true, .sample = idx(i / step.a.n_rows), .unit = i % step.a.n_rows, .lr = setting.lr,
-                                   .z = step.z(i), .z_plus = step.z(i) + step.dz(i), .g = step.g(i), .a = step.a(i), .v = step.v(i),
-                                   .slope_at_z = activate_derivative(net.spec.activation, arma::mat{step.z(i)})(0)};
-          break;
-        }
-      }
-    }
+    for (arma::uword i = 0; i < step.a.n_elem && !result.counterexample.found; ++i)
+      if (step.v(i) != 0 && std::abs(step.a(i)) > step.slack(i) && (step.a(i) > 0) != (step.v(i) > 0))
+        result.counterexample = {.found = true, .sample = idx(i / step.a.n_rows), .unit = i % step.a.n_rows, .lr = setting.lr,
+                                 .z = step.z(i), .z_plus = step.z(i) + step.dz(i), .g = step.g(i), .a = step.a(i), .v = step.v(i),
+                                 .slope_at_z = activate_derivative(net.spec.activation, arma::mat{step.z(i)})(0)};
     for (arma::uword i = 0; i < step.a.n_elem && sv.size() < keep_scatter; ++i) {
       sv.push_back(step.v(i));
       sa.push_back(step.a(i));
@@ -166,7 +161,6 @@ Theorem3Result run_theorem3(const Mlp<double>& model, const Dataset& data, Loss 
 }
 
 Theorem3Counterexample gelu_sign_counterexample(double z, double g, double lr_min, double lr_max, std::size_t n_grid) {
-  Theorem3Counterexample c;
   const arma::mat zm{z};
   const double slope = activate_derivative(Activation::gelu, zm)(0);
   const double h = activate(Activation::gelu, zm)(0);
@@ -175,12 +169,9 @@ Theorem3Counterexample gelu_sign_counterexample(double z, double g, double lr_mi
     const double z_plus = z - lr * slope * g;  // unit-norm single-sample step: z⁺ − z = −γ ∂ℒ/∂z
     const double a = activate(Activation::gelu, arma::mat{z_plus})(0) - h;
     const double v = -lr * g;
-    if (a * v < 0) {
-      c = Theorem3Counterexample{true, 0, 0, lr, z, z_plus, g, a, v, slope};
-      return c;
-    }
+    if (a * v < 0) return Theorem3Counterexample{true, 0, 0, lr, z, z_plus, g, a, v, slope};
   }
-  return c;
+  return {};
 }
 
 }  // namespace vclab

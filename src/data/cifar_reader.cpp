@@ -22,24 +22,22 @@ RawImages parse_records(const std::vector<std::uint8_t>& bytes, const std::strin
   if (bytes.empty())
     throw DataError(file + ": empty file; expected " + format + " records of " + std::to_string(record_bytes) +
                     " bytes (re-download it).");
-  if (bytes.size() % record_bytes != 0) {
+  if (bytes.size() % record_bytes != 0)
     throw DataError(file + ": size " + std::to_string(bytes.size()) + " bytes is not a multiple of the " + format +
                     " record size " + std::to_string(record_bytes) + " (" + std::to_string(bytes.size() / record_bytes) +
                     " whole records + " + std::to_string(bytes.size() % record_bytes) +
                     " extra bytes): truncated file, or a file of the other CIFAR version? Re-download it.");
-  }
   const std::size_t n = bytes.size() / record_bytes;
   const std::size_t label_count = label_bytes.size();
   RawImages images{.channels = 3, .height = 32, .width = 32, .pixels = std::vector<std::uint8_t>(n * kCifarPixels),
                    .labels = std::vector<std::uint8_t>(n)};
   for (std::size_t i = 0; i < n; ++i) {
     const std::uint8_t* record = bytes.data() + i * record_bytes;
-    for (const LabelByte& label : label_bytes) {
+    for (const LabelByte& label : label_bytes)
       if (record[label.offset] >= label.n_classes)
         throw DataError(file + ": record " + std::to_string(i) + " has " + label.what + " label " +
                         std::to_string(record[label.offset]) + ", expected a class in [0, " +
                         std::to_string(label.n_classes) + ") (corrupt file, or not " + format + "?).");
-    }
     images.labels[i] = record[label_bytes[keep].offset];
     std::copy(record + label_count, record + record_bytes, images.pixels.begin() + i * kCifarPixels);
   }

@@ -153,9 +153,8 @@ std::string format_status(const std::vector<DatasetStatus>& statuses) {
     out << std::left << std::setw(24) << s.name << std::setw(11) << state << std::right << std::setw(8)
         << (counts ? std::to_string(s.n_train) : "-") << std::setw(8) << (counts ? std::to_string(s.n_test) : "-")
         << "  " << (s.found ? s.directory : "-") << "\n";
-    if (!s.found && !s.synthetic) {
+    if (!s.found && !s.synthetic)
       for (const std::string& place : s.searched) out << "    looked in " << place << "\n";
-    }
     for (const DatasetFileStatus& f : s.files) {
       if (!s.found) break;
       out << "    " << std::left << std::setw(20) << f.role << std::right;

@@ -66,11 +66,10 @@ std::vector<std::uint8_t> parse_idx_labels(const std::vector<std::uint8_t>& byte
                     "; re-download it).");
   }
   std::vector<std::uint8_t> labels(bytes.begin() + kHeader, bytes.end());
-  for (std::size_t i = 0; i < labels.size(); ++i) {
+  for (std::size_t i = 0; i < labels.size(); ++i)
     if (labels[i] >= n_classes)
       throw DataError(file + ": label " + std::to_string(i) + " is " + std::to_string(labels[i]) +
                       ", expected a class in [0, " + std::to_string(n_classes) + ") (corrupt or wrong file).");
-  }
   return labels;
 }
 

@@ -72,9 +72,8 @@ std::string CsvTable::to_string() const {
 void CsvTable::write(const std::filesystem::path& path) const { write_file_atomically(path, to_string()); }
 
 std::size_t CsvData::column(const std::string& name) const {
-  for (std::size_t i = 0; i < header.size(); ++i) {
+  for (std::size_t i = 0; i < header.size(); ++i)
     if (header[i] == name) return i;
-  }
   std::string cols;
   for (const auto& h : header) cols += (cols.empty() ? "" : ", ") + h;
   throw std::out_of_range("CSV column '" + name + "' not found; the header has: " + cols);

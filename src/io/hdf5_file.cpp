@@ -103,9 +103,8 @@ template <class T> bool bitwise_symmetric(const arma::Mat<T>& m) {
     for (arma::uword i0 = j0; i0 < n; i0 += kTile) {
       const arma::uword i_end = std::min(i0 + kTile, n);
       for (arma::uword j = j0; j < j_end; ++j) {
-        for (arma::uword i = std::max(i0, j + 1); i < i_end; ++i) {
+        for (arma::uword i = std::max(i0, j + 1); i < i_end; ++i)
           if (std::bit_cast<Bits>(m.at(i, j)) != std::bit_cast<Bits>(m.at(j, i))) return false;
-        }
       }
     }
   }
@@ -147,22 +146,17 @@ Hdf5File::~Hdf5File() {
 Hdf5File Hdf5File::create(const std::filesystem::path& path) {
   silence_hdf5_errors();
   const hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  if (id < 0) {
-    fail(path, "", "cannot create the HDF5 file", "Check that its directory exists and is writable");
-  }
+  if (id < 0) fail(path, "", "cannot create the HDF5 file", "Check that its directory exists and is writable");
   return Hdf5File(path, id, true);
 }
 
 static hid_t open_existing(const std::filesystem::path& path, unsigned flags) {
   silence_hdf5_errors();
-  if (!std::filesystem::exists(path)) {
+  if (!std::filesystem::exists(path))
     throw IoError(path, "file not found (expected an HDF5 file)",
-                  "Check the path; relative paths are resolved against " +
-                      std::filesystem::current_path().string());
-  }
-  if (std::filesystem::is_directory(path)) {
+                  "Check the path; relative paths are resolved against " + std::filesystem::current_path().string());
+  if (std::filesystem::is_directory(path))
     throw IoError(path, "is a directory, expected an HDF5 file", "Pass the path of the .h5 file itself");
-  }
   const htri_t is_hdf5 = H5Fis_hdf5(path.c_str());
   if (is_hdf5 <= 0) {
     H5Eclear2(H5E_DEFAULT);
@@ -170,11 +164,10 @@ static hid_t open_existing(const std::filesystem::path& path, unsigned flags) {
                   "Pass a file written by vclab or h5py; a file still being written ends in .partial");
   }
   const hid_t id = H5Fopen(path.c_str(), flags, H5P_DEFAULT);
-  if (id < 0) {
+  if (id < 0)
     fail(path, "", flags == H5F_ACC_RDWR ? "cannot open for reading and writing" : "cannot open for reading",
          "Check its permissions and that no other process holds it open for writing (on network file "
          "systems without locking, set HDF5_USE_FILE_LOCKING=FALSE)");
-  }
   return id;
 }
 
@@ -187,9 +180,7 @@ Hdf5File Hdf5File::open_rw(const std::filesystem::path& path) {
 }
 
 std::int64_t Hdf5File::require_open(const std::string& what) const {
-  if (file_id_ < 0) {
-    throw IoError(path_, "cannot " + what + ": the file has been closed", "This is a bug in the caller");
-  }
+  if (file_id_ < 0) throw IoError(path_, "cannot " + what + ": the file has been closed", "This is a bug in the caller");
   return file_id_;
 }
 
@@ -203,16 +194,11 @@ void Hdf5File::write_dataset(const std::string& obj_path_in, const void* data,
   std::string parent;
   for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
     parent += "/" + parts[i];
-    if (is_dataset(parent)) {
-      fail(path_, obj_path, "cannot create it: its parent '" + parent + "' is a dataset, not a group",
-           "Choose another name");
-    }
+    if (is_dataset(parent))
+      fail(path_, obj_path, "cannot create it: its parent '" + parent + "' is a dataset, not a group", "Choose another name");
   }
-  if (exists(obj_path)) {
-    if (H5Ldelete(file, obj_path.c_str(), H5P_DEFAULT) < 0) {
-      fail(path_, obj_path, "cannot replace the existing object", "Write to a new file");
-    }
-  }
+  if (exists(obj_path) && H5Ldelete(file, obj_path.c_str(), H5P_DEFAULT) < 0)
+    fail(path_, obj_path, "cannot replace the existing object", "Write to a new file");
   std::vector<hsize_t> hdims(dims.begin(), dims.end());
   std::size_t n_elem = 1;
   for (auto d : dims) n_elem *= d;
@@ -232,13 +218,10 @@ void Hdf5File::write_dataset(const std::string& obj_path_in, const void* data,
   const hid_t mem_type = element == Element::u8 ? H5T_NATIVE_UCHAR : element == Element::f32 ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE;
   Handle dset(H5Dcreate2(file, obj_path.c_str(), file_type, space.get(), lcpl.get(), dcpl.get(), H5P_DEFAULT),
               H5Dclose);
-  if (!dset.valid()) {
-    fail(path_, obj_path, "cannot create the dataset",
-         "Check that no parent of the path is a dataset and that the disk is not full");
-  }
-  if (n_elem > 0 && H5Dwrite(dset.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
+  if (!dset.valid())
+    fail(path_, obj_path, "cannot create the dataset", "Check that no parent of the path is a dataset and that the disk is not full");
+  if (n_elem > 0 && H5Dwrite(dset.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
     fail(path_, obj_path, "cannot write the dataset's data", "Check free disk space");
-  }
 }
 
 void Hdf5File::write_matrix(const std::string& obj_path, const arma::mat& m) {
@@ -284,23 +267,20 @@ std::vector<std::uint8_t> Hdf5File::read_bytes(const std::string& obj_path_in) c
   const std::vector<std::size_t> dims = dataset_shape(obj_path);
   Handle dset(H5Dopen2(file, obj_path.c_str(), H5P_DEFAULT), H5Dclose);
   Handle type(H5Dget_type(dset.get()), H5Tclose);
-  if (dims.size() != 1 || H5Tget_class(type.get()) != H5T_INTEGER || H5Tget_size(type.get()) != 1) {
+  if (dims.size() != 1 || H5Tget_class(type.get()) != H5T_INTEGER || H5Tget_size(type.get()) != 1)
     fail(path_, obj_path, "expected a 1-D dataset of bytes (uint8)", "The file was not written by vclab");
-  }
   std::vector<std::uint8_t> bytes(dims[0]);
-  if (!bytes.empty() && H5Dread(dset.get(), H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()) < 0) {
+  if (!bytes.empty() && H5Dread(dset.get(), H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()) < 0)
     fail(path_, obj_path, "cannot read the dataset's data", "The file may be truncated or corrupt");
-  }
   return bytes;
 }
 
 std::vector<std::size_t> Hdf5File::dataset_shape(const std::string& obj_path_in) const {
   const hid_t file = require_open("read '" + obj_path_in + "'");
   const std::string obj_path = normalise(obj_path_in);
-  if (!is_dataset(obj_path)) {
+  if (!is_dataset(obj_path))
     fail(path_, obj_path, exists(obj_path) ? "is a group, expected a dataset" : "dataset not found",
          "List the file's contents with h5ls -r " + path_.string());
-  }
   Handle dset(H5Dopen2(file, obj_path.c_str(), H5P_DEFAULT), H5Dclose);
   if (!dset.valid()) fail(path_, obj_path, "cannot open the dataset", "");
   Handle space(H5Dget_space(dset.get()), H5Sclose);
@@ -315,28 +295,17 @@ arma::mat Hdf5File::read_matrix(const std::string& obj_path_in) const {
   const hid_t file = require_open("read '" + obj_path_in + "'");
   const std::string obj_path = normalise(obj_path_in);
   const std::vector<std::size_t> dims = dataset_shape(obj_path);
-  if (dims.size() > 2) {
-    fail(path_, obj_path, "has " + std::to_string(dims.size()) + " dimensions, expected 1 or 2",
-         "Reshape it to a matrix before saving");
-  }
+  if (dims.size() > 2)
+    fail(path_, obj_path, "has " + std::to_string(dims.size()) + " dimensions, expected 1 or 2", "Reshape it to a matrix before saving");
   Handle dset(H5Dopen2(file, obj_path.c_str(), H5P_DEFAULT), H5Dclose);
   Handle type(H5Dget_type(dset.get()), H5Tclose);
   const H5T_class_t cls = H5Tget_class(type.get());
-  if (cls != H5T_FLOAT && cls != H5T_INTEGER) {
-    fail(path_, obj_path, "has a non-numeric element type, expected float or integer",
-         "Store numbers as float32/float64/int");
-  }
-  arma::mat out;
-  if (dims.size() == 2) {
-    out.set_size(dims[1], dims[0]);  // row-major (d1, d2) on disk == column-major (d2, d1)
-  } else if (dims.size() == 1) {
-    out.set_size(dims[0], 1);
-  } else {
-    out.set_size(1, 1);
-  }
-  if (out.n_elem > 0 && H5Dread(dset.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.memptr()) < 0) {
+  if (cls != H5T_FLOAT && cls != H5T_INTEGER)
+    fail(path_, obj_path, "has a non-numeric element type, expected float or integer", "Store numbers as float32/float64/int");
+  // Row-major (d1, d2) on disk == column-major (d2, d1); a 1-D dataset is a column, a scalar one element.
+  arma::mat out(dims.size() == 2 ? dims[1] : dims.size() == 1 ? dims[0] : 1, dims.size() == 2 ? dims[0] : 1, arma::fill::none);
+  if (out.n_elem > 0 && H5Dread(dset.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.memptr()) < 0)
     fail(path_, obj_path, "cannot read the dataset's data", "The file may be truncated or corrupt");
-  }
   if (dims.size() == 2) return out.n_elem > 0 ? arma::mat(out.t()) : arma::mat(dims[0], dims[1]);
   return out;
 }
@@ -346,13 +315,8 @@ bool Hdf5File::exists(const std::string& obj_path) const {
   std::string prefix;
   for (const auto& part : split_path(obj_path)) {
     prefix += "/" + part;
-    const htri_t link = H5Lexists(file, prefix.c_str(), H5P_DEFAULT);
-    if (link <= 0) {
-      H5Eclear2(H5E_DEFAULT);
-      return false;
-    }
     // H5Oexists_by_name is false for dangling links; an intermediate dataset ends the walk.
-    if (H5Oexists_by_name(file, prefix.c_str(), H5P_DEFAULT) <= 0) {
+    if (H5Lexists(file, prefix.c_str(), H5P_DEFAULT) <= 0 || H5Oexists_by_name(file, prefix.c_str(), H5P_DEFAULT) <= 0) {
       H5Eclear2(H5E_DEFAULT);
       return false;
     }
@@ -381,10 +345,9 @@ bool Hdf5File::is_dataset(const std::string& obj_path) const {
 std::vector<std::string> Hdf5File::list(const std::string& group_path_in) const {
   const hid_t file = require_open("list '" + group_path_in + "'");
   const std::string group_path = normalise(group_path_in);
-  if (!is_group(group_path)) {
+  if (!is_group(group_path))
     fail(path_, group_path, exists(group_path) ? "is a dataset, expected a group" : "group not found",
          "List the file's contents with h5ls -r " + path_.string());
-  }
   Handle group(H5Gopen2(file, group_path.c_str(), H5P_DEFAULT), H5Gclose);
   if (!group.valid()) fail(path_, group_path, "cannot open the group", "");
   std::vector<std::string> names;
@@ -432,21 +395,17 @@ static void write_scalar_attribute(const std::filesystem::path& file_path, hid_t
   if (H5Aexists(obj.get(), name.c_str()) > 0) H5Adelete(obj.get(), name.c_str());
   Handle space(H5Screate(H5S_SCALAR), H5Sclose);
   Handle attr(H5Acreate2(obj.get(), name.c_str(), file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
-  if (!attr.valid() || H5Awrite(attr.get(), mem_type, value) < 0) {
-    fail(file_path, obj_path, "cannot write attribute '" + name + "'", "");
-  }
+  if (!attr.valid() || H5Awrite(attr.get(), mem_type, value) < 0) fail(file_path, obj_path, "cannot write attribute '" + name + "'", "");
 }
 
 void Hdf5File::set_attribute(const std::string& obj_path, const std::string& name, double value) {
   const hid_t file = require_open("set attribute '" + name + "'");
-  write_scalar_attribute(path_, file, writable_, normalise(obj_path), name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
-                         &value);
+  write_scalar_attribute(path_, file, writable_, normalise(obj_path), name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value);
 }
 
 void Hdf5File::set_attribute(const std::string& obj_path, const std::string& name, std::int64_t value) {
   const hid_t file = require_open("set attribute '" + name + "'");
-  write_scalar_attribute(path_, file, writable_, normalise(obj_path), name, H5T_STD_I64LE, H5T_NATIVE_INT64,
-                         &value);
+  write_scalar_attribute(path_, file, writable_, normalise(obj_path), name, H5T_STD_I64LE, H5T_NATIVE_INT64, &value);
 }
 
 void Hdf5File::set_attribute(const std::string& obj_path, const std::string& name, const std::string& value) {
@@ -480,17 +439,14 @@ struct OpenAttribute {
       : obj(open_object(file_path, file, obj_path), H5Oclose),
         attr(H5Aexists(obj.get(), name.c_str()) > 0 ? H5Aopen(obj.get(), name.c_str(), H5P_DEFAULT) : -1, H5Aclose),
         type(attr.valid() ? H5Aget_type(attr.get()) : -1, H5Tclose) {
-    if (!attr.valid()) {
-      fail(file_path, obj_path, "attribute '" + name + "' not found",
-           "Inspect the attributes with h5dump -A " + file_path.string());
-    }
+    if (!attr.valid())
+      fail(file_path, obj_path, "attribute '" + name + "' not found", "Inspect the attributes with h5dump -A " + file_path.string());
     // Every getter reads one value into one variable: an attribute holding several would overflow it.
     Handle space(H5Aget_space(attr.get()), H5Sclose);
     const hssize_t n = space.valid() ? H5Sget_simple_extent_npoints(space.get()) : -1;
-    if (n != 1) {
+    if (n != 1)
       fail(file_path, obj_path, "attribute '" + name + "' holds " + std::to_string(n) + " values, expected one",
            "The file was not written by vclab, or is damaged");
-    }
   }
 };
 
@@ -500,9 +456,7 @@ double Hdf5File::get_attribute_double(const std::string& obj_path_in, const std:
   const std::string obj_path = normalise(obj_path_in);
   OpenAttribute a(path_, require_open("read attribute '" + name + "'"), obj_path, name);
   const H5T_class_t cls = H5Tget_class(a.type.get());
-  if (cls != H5T_FLOAT && cls != H5T_INTEGER) {
-    fail(path_, obj_path, "attribute '" + name + "' is not a number", "");
-  }
+  if (cls != H5T_FLOAT && cls != H5T_INTEGER) fail(path_, obj_path, "attribute '" + name + "' is not a number", "");
   double value = 0;
   if (H5Aread(a.attr.get(), H5T_NATIVE_DOUBLE, &value) < 0) fail(path_, obj_path, "cannot read attribute '" + name + "'", "");
   return value;
@@ -529,9 +483,7 @@ std::int64_t Hdf5File::get_attribute_int(const std::string& obj_path_in, const s
 std::string Hdf5File::get_attribute_string(const std::string& obj_path_in, const std::string& name) const {
   const std::string obj_path = normalise(obj_path_in);
   OpenAttribute a(path_, require_open("read attribute '" + name + "'"), obj_path, name);
-  if (H5Tget_class(a.type.get()) != H5T_STRING) {
-    fail(path_, obj_path, "attribute '" + name + "' is not a string", "");
-  }
+  if (H5Tget_class(a.type.get()) != H5T_STRING) fail(path_, obj_path, "attribute '" + name + "' is not a string", "");
   if (H5Tis_variable_str(a.type.get()) > 0) {
     char* raw = nullptr;
     if (H5Aread(a.attr.get(), a.type.get(), &raw) < 0) fail(path_, obj_path, "cannot read attribute '" + name + "'", "");

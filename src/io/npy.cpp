@@ -69,16 +69,11 @@ NpyHeader parse_header(const std::filesystem::path& path, const std::string& byt
                   "Save the array with numpy.save (not savez, pickle or tofile)");
   const int major = static_cast<unsigned char>(bytes[6]);
   const int minor = static_cast<unsigned char>(bytes[7]);
-  std::size_t len_bytes = 0;
-  if (major == 1) {
-    len_bytes = 2;
-  } else if (major == 2 || major == 3) {
-    len_bytes = 4;
-  } else {
+  if (major < 1 || major > 3)
     throw IoError(path, "unsupported .npy format version " + std::to_string(major) + "." + std::to_string(minor) +
                             " (expected 1.0, 2.0 or 3.0)",
                   "Re-save the array with numpy.save from a numpy release that writes version 1-3");
-  }
+  const std::size_t len_bytes = major == 1 ? 2 : 4;  // the header length: 2 bytes in version 1, 4 from version 2
   const std::size_t prefix = kMagicLen + 2 + len_bytes;
   if (bytes.size() < prefix) throw IoError(path, "truncated .npy header", "Re-save the file");
   std::size_t header_len = 0;
@@ -99,11 +94,9 @@ NpyHeader parse_header(const std::filesystem::path& path, const std::string& byt
   h.descr = descr.substr(1, descr.size() - 2);
 
   const std::string fortran = dict_value(path, header, "fortran_order");
-  if (fortran == "True") {
-    h.fortran_order = true;
-  } else if (fortran != "False") {
+  if (fortran != "True" && fortran != "False")
     throw IoError(path, "malformed fortran_order '" + fortran + "' in .npy header", "Re-save it with numpy.save");
-  }
+  h.fortran_order = fortran == "True";
 
   const std::string shape = dict_value(path, header, "shape");
   if (shape.size() < 2 || shape.front() != '(') throw IoError(path, "malformed shape " + shape + " in .npy header", "Re-save it");
@@ -182,12 +175,11 @@ arma::mat read_npy(const std::filesystem::path& path) {
   if (h.shape.size() == 2) cols = h.shape[1];
   const std::size_t n = rows * cols;
   const std::size_t available = bytes.size() - h.data_offset;
-  if (available < n * itemsize) {
+  if (available < n * itemsize)
     throw IoError(path, "truncated .npy data: expected " + std::to_string(n * itemsize) + " bytes for shape (" +
                             std::to_string(rows) + ", " + std::to_string(cols) + ") of " + h.descr + ", found " +
                             std::to_string(available),
                   "The file was cut short; re-save it");
-  }
   // C order (r, c) is column-major (c, r); Fortran order (r, c) is column-major (r, c).
   const bool c_order_2d = h.shape.size() == 2 && !h.fortran_order;
   arma::mat out(c_order_2d ? cols : rows, c_order_2d ? rows : cols);

@@ -55,22 +55,19 @@ RecordingWriter::RecordingWriter(const std::filesystem::path& final_path, Stored
 }
 
 Hdf5File& RecordingWriter::file() {
-  if (closed_ || !file_ || !file_->is_open()) {
+  if (closed_ || !file_ || !file_->is_open())
     throw IoError(final_path_, "the recording writer is already closed", "Write every recording before close()");
-  }
   return *file_;
 }
 
 void RecordingWriter::add(const std::string& quantity, std::size_t layer, std::size_t checkpoint,
                           const CheckpointMeta& meta, const arma::mat& data, bool diag, Symmetry symmetry) {
-  if (quantity.empty() || quantity.find('/') != std::string::npos || quantity == "." || quantity == "..") {
+  if (quantity.empty() || quantity.find('/') != std::string::npos || quantity == "." || quantity == "..")
     throw std::invalid_argument("RecordingWriter::add: quantity name '" + quantity +
                                 "' must be non-empty and contain no '/'");
-  }
-  if (diag && data.n_cols != 1) {
+  if (diag && data.n_cols != 1)
     throw std::invalid_argument("RecordingWriter::add: diag-mode data for " + quantity + " must be (d, 1), got (" +
                                 std::to_string(data.n_rows) + ", " + std::to_string(data.n_cols) + ")");
-  }
   Hdf5File& f = file();
   const std::string path = recording_path(quantity, layer, checkpoint);
   const bool f32 = precision_ == StoredPrecision::Float32;
@@ -140,10 +137,9 @@ struct RecordingsReader::Index {
 RecordingsReader RecordingsReader::load(const std::filesystem::path& path) {
   if (!std::filesystem::exists(path)) {
     const std::filesystem::path partial = path.string() + ".partial";
-    if (std::filesystem::exists(partial)) {
+    if (std::filesystem::exists(partial))
       throw IoError(path, "file not found, but " + partial.string() + " exists (the run did not finish)",
                     "Pass the .partial file to read what was recorded up to the last flush");
-    }
     throw IoError(path, "file not found (expected an HDF5 recording file)", "Check the path");
   }
   // A finished recording must match its sidecar; a .partial one (a run still writing, or killed) has none.
@@ -231,10 +227,9 @@ Recording RecordingsReader::read(const std::string& quantity, std::size_t layer,
   r.meta.lr = file_->get_attribute_double(obj, "lr");
   if (file_->has_attribute(obj, "mode")) {
     const std::string mode = file_->get_attribute_string(obj, "mode");
-    if (mode != "diag" && mode != "full") {
+    if (mode != "diag" && mode != "full")
       throw IoError(path(), "object '" + obj + "': attribute mode is '" + mode + "', expected 'diag' or 'full'",
                     "Fix the attribute");
-    }
     r.diag = mode == "diag";
   } else {
     r.diag = file_->dataset_shape(obj).size() == 1;  // files written by hand: infer from the rank
@@ -250,10 +245,9 @@ std::vector<Recording> RecordingsReader::series(const std::string& quantity, std
 
 Recording RecordingsReader::last(const std::string& quantity, std::size_t layer) const {
   const auto& ks = checkpoint_list(quantity, layer);
-  if (ks.empty()) {
+  if (ks.empty())
     throw IoError(path(), "quantity '" + quantity + "' layer " + std::to_string(layer) + " has no checkpoints",
                   "The run stopped before the first checkpoint");
-  }
   return read(quantity, layer, ks.back());
 }
 

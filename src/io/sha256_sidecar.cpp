@@ -61,12 +61,11 @@ void verify_sha256_sidecar(const std::filesystem::path& file, Sidecar policy) {
                             " does not start with a SHA-256 (64 lowercase hex digits, as sha256sum writes)",
                   fix_for(file));
   const std::string actual = file_sha256(file);
-  if (actual != recorded) {
+  if (actual != recorded)
     throw IoError(file, "its SHA-256 " + actual + " does not match " + recorded + ", recorded in " +
                             sidecar.filename().string() + " when vclab wrote it: the file is damaged or truncated, "
                             "and vclab does not open it",
                   fix_for(file));
-  }
 }
 
 }  // namespace vclab

@@ -82,17 +82,12 @@ WeightSet load_npy_dir(const std::filesystem::path& dir, std::size_t n_conv) {
     throw IoError(weight_file(0), "missing: a weights directory must hold W0.npy, W1.npy, ... (one per layer)",
                   "Save each nn.Linear.weight with numpy.save, e.g. np.save('W0.npy', layer.weight.detach().numpy())");
   std::size_t n_layers = 0;
-  while (std::filesystem::exists(weight_file(n_layers))) {
-    const arma::mat W = read_npy(weight_file(n_layers));
-    w.weights.push_back(W);
-    ++n_layers;
-  }
+  for (; std::filesystem::exists(weight_file(n_layers)); ++n_layers) w.weights.push_back(read_npy(weight_file(n_layers)));
   // A later W file after a gap means one is missing, not the end of the network.
-  for (std::size_t l = n_layers + 1; l < n_layers + 8; ++l) {
+  for (std::size_t l = n_layers + 1; l < n_layers + 8; ++l)
     if (std::filesystem::exists(weight_file(l)))
       throw IoError(weight_file(n_layers), "missing, but " + weight_file(l).filename().string() + " exists",
                     "Save every layer's weight, numbered from 0 without gaps");
-  }
   std::size_t n_biases = 0;
   while (n_biases < n_layers && std::filesystem::exists(bias_file(n_biases))) ++n_biases;
   if (n_biases > 0 && n_biases != n_layers)
@@ -109,23 +104,20 @@ WeightSet load_npy_dir(const std::filesystem::path& dir, std::size_t n_conv) {
 
 void check_weight_shapes(const WeightSet& w) {
   if (w.weights.empty()) throw std::invalid_argument("the weight set has no layers");
-  for (std::size_t l = w.n_conv; l + 1 < w.weights.size(); ++l) {
-    if (w.weights[l + 1].n_cols != w.weights[l].n_rows) {
+  for (std::size_t l = w.n_conv; l + 1 < w.weights.size(); ++l)
+    if (w.weights[l + 1].n_cols != w.weights[l].n_rows)
       throw std::invalid_argument("W" + std::to_string(l + 1) + " has shape " + shape_str(w.weights[l + 1]) +
                                   " but W" + std::to_string(l) + " has shape " + shape_str(w.weights[l]) +
                                   "; expected W" + std::to_string(l + 1) + ".n_cols == W" + std::to_string(l) +
                                   ".n_rows (shapes are (d_out, d_in) like nn.Linear.weight)");
-    }
-  }
   if (!w.biases.empty() && w.biases.size() != w.weights.size())
     throw std::invalid_argument("there are " + std::to_string(w.biases.size()) + " biases for " +
                                 std::to_string(w.weights.size()) + " layers; expected one per layer or none");
-  for (std::size_t l = 0; l < w.biases.size(); ++l) {
+  for (std::size_t l = 0; l < w.biases.size(); ++l)
     if (w.biases[l].n_elem != w.weights[l].n_rows)
       throw std::invalid_argument("b" + std::to_string(l) + " has length " + std::to_string(w.biases[l].n_elem) +
                                   " but W" + std::to_string(l) + " has " + std::to_string(w.weights[l].n_rows) +
                                   " rows; expected equal");
-  }
 }
 
 void save_weights(const std::filesystem::path& path, const WeightSet& w) {

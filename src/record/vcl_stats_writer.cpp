@@ -75,9 +75,8 @@ template <class T> void VclStatsWriter<T>::save_state(StateArchive& file, const 
 template <class T> void VclStatsWriter<T>::load_state(const StateArchive& file, const std::string& prefix) {
   const arma::mat rows = file.read_matrix(prefix + "/rows");
   const std::size_t columns = table_.header().size();
-  if (rows.n_elem > 0 && rows.n_cols != columns) {
+  if (rows.n_elem > 0 && rows.n_cols != columns)
     throw IoError(file.path(), prefix + "/rows: expected " + std::to_string(columns) + " columns (vcl_stats.csv's)");
-  }
   CsvTable table(table_.header());
   for (arma::uword i = 0; i < rows.n_rows; ++i) {
     std::vector<CsvCell> row;

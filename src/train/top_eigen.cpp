@@ -117,9 +117,8 @@ TopEigen<T> top_eigenpairs_full(const arma::Mat<T>& m, std::size_t k) {
   if (k == 0 || k > m.n_rows) throw std::invalid_argument("top_eigenpairs_full: need 0 < k <= d");
   arma::Col<T> values;   // (d) ascending
   arma::Mat<T> vectors;  // (d, d)
-  if (!arma::eig_sym(values, vectors, m, "dc")) {
+  if (!arma::eig_sym(values, vectors, m, "dc"))
     throw std::runtime_error("top_eigenpairs_full: LAPACK symmetric EVD failed (NaN/Inf in the matrix?)");
-  }
   const arma::uword d = m.n_rows;
   TopEigen<T> top;
   top.values = arma::flipud(values.subvec(d - k, d - 1));
@@ -166,11 +165,10 @@ void TopEigenTracker<T>::save_state(StateArchive& file, const std::string& prefi
 
 template <class T>
 void TopEigenTracker<T>::load_state(const StateArchive& file, const std::string& prefix) {
-  if (file.get_attribute_int(prefix, "k") != std::int64_t(k_)) {
+  if (file.get_attribute_int(prefix, "k") != std::int64_t(k_))
     throw IoError(file.path(), prefix + ": the eigen-tracker was saved with k = " + std::to_string(file.get_attribute_int(prefix, "k")) +
                                    ", this run's has k = " + std::to_string(k_),
                   "Resume with the settings the checkpoint was written with (DIR/config.json)");
-  }
   const auto read = [&](const std::string& name) { return arma::conv_to<arma::Mat<T>>::from(file.read_matrix(prefix + "/" + name)); };
   const auto count = [&](const char* name) { return std::size_t(file.get_attribute_int(prefix, name)); };
   since_full_ = count("since_full");
@@ -194,9 +192,8 @@ void TopEigenTracker<T>::full_update(const arma::Mat<T>& m) {
   const arma::uword p_low = std::min<arma::uword>(options_.low_guard, d - p_top);
   arma::Col<T> values;   // (d) ascending
   arma::Mat<T> vectors;  // (d, d)
-  if (!arma::eig_sym(values, vectors, m, "dc")) {
+  if (!arma::eig_sym(values, vectors, m, "dc"))
     throw std::runtime_error("TopEigenTracker: LAPACK symmetric EVD failed (NaN/Inf in the matrix?)");
-  }
   const arma::Mat<T> upper = arma::fliplr(vectors.cols(d - p_top, d - 1));  // (d, p_top) descending
   basis_ = p_low > 0 ? arma::Mat<T>(arma::join_rows(upper, vectors.head_cols(p_low))) : upper;
   top_.values = arma::flipud(values.tail(k_));

@@ -134,10 +134,9 @@ template <class T> void Vcl<T>::load_state(const StateArchive& file, const std::
     const std::string layer = prefix + "/layer" + std::to_string(l);
     shift_.push_back(file.read_matrix(layer + "/shift"));
     if (options_.gram == VclGram::initial) {
-      if (!file.exists(layer + "/w_init")) {
+      if (!file.exists(layer + "/w_init"))
         throw IoError(file.path(), layer + ": no w_init, so the checkpoint was not written with --vcl-gram initial",
                       "Resume with the settings the checkpoint was written with (DIR/config.json)");
-      }
       w_init_.push_back(read(layer + "/w_init"));
     }
     target_.push_back(read(layer + "/target"));

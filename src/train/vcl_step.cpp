@@ -24,24 +24,21 @@ void finish_layer_update(const arma::Mat<T>& w, const TopEigen<T>& top, const Vc
 
 template <class T>
 arma::Mat<T> procrustes_align(const arma::Mat<T>& w, const arma::Mat<T>& w_tilde) {
-  if (w.n_rows != w_tilde.n_rows || w.n_cols != w_tilde.n_cols) {
+  if (w.n_rows != w_tilde.n_rows || w.n_cols != w_tilde.n_cols)
     throw std::invalid_argument("procrustes_align: W and W~ must have the same shape (k, d)");
-  }
   const arma::Mat<T> cross = w * w_tilde.t();  // (k, k) W W̃ᵀ = P Σ Rᵀ
   arma::Mat<T> p;                               // (k, k)
   arma::Col<T> sigma;                           // (k)
   arma::Mat<T> r;                               // (k, k)
-  if (!arma::svd(p, sigma, r, cross, "dc") && !arma::svd(p, sigma, r, cross, "std")) {
+  if (!arma::svd(p, sigma, r, cross, "dc") && !arma::svd(p, sigma, r, cross, "std"))
     throw std::runtime_error("procrustes_align: SVD of W W~^T failed (NaN/Inf in the weights?)");
-  }
   return (p * r.t()) * w_tilde;  // (k, d)
 }
 
 template <class T>
 arma::Mat<T> vcl_target_weights(const TopEigen<T>& top, double alpha, std::size_t* n_clipped) {
-  if (top.vectors.n_cols != top.values.n_elem) {
+  if (top.vectors.n_cols != top.values.n_elem)
     throw std::invalid_argument("vcl_target_weights: eigenvalue and eigenvector counts differ");
-  }
   std::size_t clipped = 0;
   arma::Col<T> scale(top.values.n_elem);  // (k) max(λ, 0)^α
   for (arma::uword i = 0; i < top.values.n_elem; ++i) {
@@ -60,13 +57,11 @@ VclLayerResult<T> vcl_layer_update(const arma::Mat<T>& w, const arma::Mat<T>& ta
                                    const VclStepOptions& options, TopEigenTracker<T>* tracker) {
   const arma::uword k = w.n_rows;
   const arma::uword d = w.n_cols;
-  if (target_gram.n_rows != d || target_gram.n_cols != d) {
+  if (target_gram.n_rows != d || target_gram.n_cols != d)
     throw std::invalid_argument("vcl_layer_update: target Gram must be (d, d) with d = W.n_cols");
-  }
   if (k == 0) throw std::invalid_argument("vcl_layer_update: W has no rows");
-  if (tracker != nullptr && (tracker->k() != k || k > d)) {
+  if (tracker != nullptr && (tracker->k() != k || k > d))
     throw std::invalid_argument("vcl_layer_update: the tracker needs its k equal to W.n_rows and at most d = W.n_cols");
-  }
   require_finite(w, "weights W");
   require_finite(target_gram, "target Gram W^T W + V");
 
@@ -94,9 +89,8 @@ VclLayerResult<T> vcl_layer_update_shifted(const arma::Mat<T>& w, const arma::Ma
                                            const VclStepOptions& options, TopEigenTracker<T>& tracker) {
   const arma::uword k = w.n_rows;
   const arma::uword d = w.n_cols;
-  if (gram_weights.n_cols != d || shift.n_rows != d || shift.n_cols != d) {
+  if (gram_weights.n_cols != d || shift.n_rows != d || shift.n_cols != d)
     throw std::invalid_argument("vcl_layer_update_shifted: W_g must be (k', d) and V (d, d) with d = W.n_cols");
-  }
   if (k == 0 || k > d) throw std::invalid_argument("vcl_layer_update_shifted: need 0 < k = W.n_rows <= d");
   if (tracker.k() != k) throw std::invalid_argument("vcl_layer_update_shifted: tracker k differs from W.n_rows");
   require_finite(w, "weights W");
@@ -118,10 +112,9 @@ void finish_layer_update(const arma::Mat<T>& w, const TopEigen<T>& top, const Vc
                          VclLayerResult<T>& result) {
   const arma::uword kept = top.values.n_elem;  // k, or d when k > d
   result.min_kept_eigenvalue = top.values(kept - 1);
-  if (!options.clip_negative && result.min_kept_eigenvalue < 0.0) {
+  if (!options.clip_negative && result.min_kept_eigenvalue < 0.0)
     throw std::runtime_error("vcl_layer_update: target Gram has a negative kept eigenvalue (" +
                              std::to_string(result.min_kept_eigenvalue) + ") and clip_negative is off");
-  }
   arma::Mat<T> w_tilde = vcl_target_weights(top, options.alpha, &result.n_clipped);  // (kept, d)
   // k > d: W̃ = [Λ^α Qᵀ; 0], zero rows below all d eigenpairs; W̃ᵀW̃ and hence the new Gram are unchanged by them.
   w_tilde.resize(w.n_rows, w.n_cols);

@@ -79,15 +79,6 @@ struct CnnRun {
   std::vector<double> test_accuracy;          // per epoch, epoch 0 first (metrics.csv)
 };
 
-std::vector<double> accuracy_by_epoch(const std::filesystem::path& dir) {
-  const CsvData m = read_csv(dir / "metrics.csv");
-  const std::size_t column = m.column("test_accuracy"), status = m.column("status");
-  std::vector<double> out;
-  for (const auto& row : m.rows)
-    if (row[status] == "ok") out.push_back(std::stod(row[column]));
-  return out;
-}
-
 double last_upper_correlation(const std::vector<CorrelationRow>& rows, std::size_t layer, const std::string& quantity) {
   double value = NAN;  // rows are in checkpoint order: the last match is the last checkpoint
   for (const auto& r : rows)
@@ -99,7 +90,7 @@ CnnRun run_one(const std::string& label, const TrainSettings& s, const DatasetSp
   CnnRun r;
   r.run = train_or_reuse(s, data, "cnn", label);
   if (r.run.diverged) return r;
-  r.test_accuracy = accuracy_by_epoch(s.out);
+  r.test_accuracy = finished_epochs_column(read_csv(std::filesystem::path(s.out) / "metrics.csv"), "test_accuracy");
   if (s.record == "none") return r;
   const std::vector<CorrelationRow> rows = analyze_run(s.out).correlations;
   plot_run(s.out, &rows);

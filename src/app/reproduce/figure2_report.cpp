@@ -42,15 +42,6 @@ struct RunResult {
   std::size_t n_train = 0, n_val = 0;
 };
 
-std::vector<double> ok_column(const CsvData& m, const std::string& name) {
-  std::vector<double> out;
-  if (std::find(m.header.begin(), m.header.end(), name) == m.header.end()) return out;
-  const std::size_t c = m.column(name), st = m.column("status");
-  for (const auto& row : m.rows)
-    if (row[st] == "ok") out.push_back(std::stod(row[c]));
-  return out;
-}
-
 RunResult read_run(const Figure2Job& job) {
   RunResult r;
   if (!finished_with(job)) {
@@ -68,9 +59,9 @@ RunResult read_run(const Figure2Job& job) {
     return r;
   }
   const CsvData metrics = read_csv(job.dir / "metrics.csv");
-  r.test = ok_column(metrics, "test_accuracy");
-  r.train = ok_column(metrics, "train_accuracy");
-  r.val = ok_column(metrics, "val_accuracy");
+  r.test = finished_epochs_column(metrics, "test_accuracy");
+  r.train = finished_epochs_column(metrics, "train_accuracy");
+  r.val = finished_epochs_column(metrics, "val_accuracy");
   r.state = RunResult::State::finished;
   return r;
 }

@@ -390,6 +390,8 @@ void header_markdown(std::ostream& md, const LinearizationOptions& o, const Prov
 
 void answer_markdown(std::ostream& md, const LinearizationOptions& o, const std::vector<DatasetResult>& results) {
   md << "## Answer\n\n| dataset | test acc. | T(h1) end | T(last hidden) end | T(logits) end | T(h1) < … < T(h_L) at end | share of probes with T increasing in depth | half-change epochs ordered by depth | Kendall τ(depth, half-change epoch) |\n|---|---|---|---|---|---|---|---|---|\n";
+  std::size_t finished = 0, depth_ordered = 0, time_ordered = 0, nc_linked = 0;
+  std::string taus;
   for (const auto& r : results) {
     if (!r.skipped.empty()) {
       md << "| " << r.dataset << " | skipped | | | | | | | |\n";
@@ -401,11 +403,6 @@ void answer_markdown(std::ostream& md, const LinearizationOptions& o, const std:
        << " | " << (logits.is_empty() ? "n/a" : fmt(logits(logits.n_elem - 1))) << " | " << (r.sequence.final_increasing ? "yes" : "no") << " | "
        << fmt(100 * r.sequence.fraction_increasing, 0) << "% | " << (r.sequence.half_times_ordered ? "yes" : "no") << " | "
        << fmt(r.sequence.kendall_tau_half, 2) << " |\n";
-  }
-  std::size_t finished = 0, depth_ordered = 0, time_ordered = 0, nc_linked = 0;
-  std::string taus;
-  for (const auto& r : results) {
-    if (!r.skipped.empty()) continue;
     ++finished;
     depth_ordered += r.sequence.final_increasing;
     time_ordered += r.sequence.half_times_ordered;

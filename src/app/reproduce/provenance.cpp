@@ -1,6 +1,7 @@
 // Provenance, number formatting and run reuse, shared by every report (see provenance.hpp).
 #include "app/reproduce/provenance.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <iomanip>
 #include <iostream>
@@ -77,6 +78,15 @@ ReportRun train_or_reuse(const TrainSettings& settings, const DatasetSplit& data
   const TrainOutcome outcome = run_training(settings, data);
   return {.diverged = outcome.result.diverged, .divergence = outcome.result.divergence_message, .seconds = outcome.seconds,
           .test_accuracy = outcome.final_test_accuracy};
+}
+
+std::vector<double> finished_epochs_column(const CsvData& metrics, const std::string& name) {
+  std::vector<double> out;
+  if (std::find(metrics.header.begin(), metrics.header.end(), name) == metrics.header.end()) return out;
+  const std::size_t column = metrics.column(name), status = metrics.column("status");
+  for (const auto& row : metrics.rows)
+    if (row[status] == "ok") out.push_back(std::stod(row[column]));
+  return out;
 }
 
 }  // namespace vclab

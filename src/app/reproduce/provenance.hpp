@@ -5,8 +5,10 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "app/train_run.hpp"
+#include "io/csv_table.hpp"
 
 namespace vclab {
 
@@ -59,5 +61,9 @@ struct ReportRun {
 // run DIR (LABEL)" or "reproduce COMMAND: training LABEL -> DIR".
 ReportRun train_or_reuse(const TrainSettings& settings, const DatasetSplit& data, const std::string& command,
                          const std::string& label);
+
+// Column `name` of a run's metrics.csv over the epochs that finished (status "ok"), epoch 0 first; empty when the
+// file has no such column (val_accuracy without --val-fraction).
+std::vector<double> finished_epochs_column(const CsvData& metrics, const std::string& name);
 
 }  // namespace vclab

@@ -48,48 +48,37 @@ struct Point {
   std::map<std::string, SeedStats> stats;
 };
 
-const std::vector<std::pair<std::string, std::string>>& measures() {
-  static const std::vector<std::pair<std::string, std::string>> m{
-      {"overlap_w_after", "⟨v₁(W⁺), β⟩²: top right singular vector of W after the step"},
-      {"overlap_w_before", "⟨v₁(W₀), β⟩² before the step"},
-      {"sv2_top_over_mp_edge", "largest squared singular value of W⁺ / MP edge of W₀"},
-      {"outliers_after", "squared singular values of W⁺ above the largest of W₀"},
-      {"overlap_dgram", "⟨u₁(ΔG), β⟩²"},
-      {"overlap_first", "⟨u₁(P₁), β⟩², P₁ = −η Σ (g xᵀ + x gᵀ) (first order, virtual covariance)"},
-      {"overlap_second", "⟨u₁(P₂), β⟩², P₂ = η² ∇ᵀ∇"},
-      {"overlap_vc", "⟨u₁(v), β⟩², v = P₁ + η² Σ g gᵀ (the virtual covariance shift)"},
-      {"second_share_beta", "βᵀP₂β / βᵀΔGβ"},
-      {"second_over_first_fro", "‖P₂‖_F / ‖P₁‖_F"},
-      {"lambda_max_dgram", "largest eigenvalue of ΔG"},
-      {"feature_top_eig_before", "top eigenvalue of the feature covariance before"},
-      {"feature_top_eig_after", "top eigenvalue of the feature covariance after"},
-      {"target_r2_top1_before", "share of Var(y) on the top feature principal component, before"},
-      {"target_r2_top1_after", "same, after"},
-      {"target_r2_top5_before", "share of Var(y) on the top-5 feature principal components, before"},
-      {"target_r2_top5_after", "same, after"},
-      {"identity_error", "‖ΔG − P₁ − P₂‖_F / ‖ΔG‖_F"}};
-  return m;
-}
+// Each measured quantity: its name in summary.json, what it is, and its value in one step's result.
+struct Measure {
+  std::string name, meaning;
+  double (*value)(const SpikeResult&);
+};
 
-std::map<std::string, double> values_of(const SpikeResult& r) {
-  return {{"overlap_w_after", r.beta_overlap_w_after},
-          {"overlap_w_before", r.beta_overlap_w_before},
-          {"sv2_top_over_mp_edge", r.sv2_top_after / r.mp_edge},
-          {"outliers_after", double(r.outliers_after)},
-          {"overlap_dgram", r.dgram.top_overlap},
-          {"overlap_first", r.first_order.top_overlap},
-          {"overlap_second", r.second_order.top_overlap},
-          {"overlap_vc", r.vc.top_overlap},
-          {"second_share_beta", r.second_share},
-          {"second_over_first_fro", r.second_order.frobenius / r.first_order.frobenius},
-          {"lambda_max_dgram", r.dgram.lambda_max},
-          {"feature_top_eig_before", r.feature_eigs_before(0)},
-          {"feature_top_eig_after", r.feature_eigs_after(0)},
-          {"target_r2_top1_before", r.target_r2_top1_before},
-          {"target_r2_top1_after", r.target_r2_top1_after},
-          {"target_r2_top5_before", r.target_r2_top5_before},
-          {"target_r2_top5_after", r.target_r2_top5_after},
-          {"identity_error", r.identity_error}};
+const std::vector<Measure>& measures() {
+  using R = SpikeResult;
+  static const std::vector<Measure> m{
+      {"overlap_w_after", "⟨v₁(W⁺), β⟩²: top right singular vector of W after the step", [](const R& r) { return r.beta_overlap_w_after; }},
+      {"overlap_w_before", "⟨v₁(W₀), β⟩² before the step", [](const R& r) { return r.beta_overlap_w_before; }},
+      {"sv2_top_over_mp_edge", "largest squared singular value of W⁺ / MP edge of W₀", [](const R& r) { return r.sv2_top_after / r.mp_edge; }},
+      {"outliers_after", "squared singular values of W⁺ above the largest of W₀", [](const R& r) { return double(r.outliers_after); }},
+      {"overlap_dgram", "⟨u₁(ΔG), β⟩²", [](const R& r) { return r.dgram.top_overlap; }},
+      {"overlap_first", "⟨u₁(P₁), β⟩², P₁ = −η Σ (g xᵀ + x gᵀ) (first order, virtual covariance)",
+       [](const R& r) { return r.first_order.top_overlap; }},
+      {"overlap_second", "⟨u₁(P₂), β⟩², P₂ = η² ∇ᵀ∇", [](const R& r) { return r.second_order.top_overlap; }},
+      {"overlap_vc", "⟨u₁(v), β⟩², v = P₁ + η² Σ g gᵀ (the virtual covariance shift)", [](const R& r) { return r.vc.top_overlap; }},
+      {"second_share_beta", "βᵀP₂β / βᵀΔGβ", [](const R& r) { return r.second_share; }},
+      {"second_over_first_fro", "‖P₂‖_F / ‖P₁‖_F", [](const R& r) { return r.second_order.frobenius / r.first_order.frobenius; }},
+      {"lambda_max_dgram", "largest eigenvalue of ΔG", [](const R& r) { return r.dgram.lambda_max; }},
+      {"feature_top_eig_before", "top eigenvalue of the feature covariance before", [](const R& r) { return r.feature_eigs_before(0); }},
+      {"feature_top_eig_after", "top eigenvalue of the feature covariance after", [](const R& r) { return r.feature_eigs_after(0); }},
+      {"target_r2_top1_before", "share of Var(y) on the top feature principal component, before",
+       [](const R& r) { return r.target_r2_top1_before; }},
+      {"target_r2_top1_after", "same, after", [](const R& r) { return r.target_r2_top1_after; }},
+      {"target_r2_top5_before", "share of Var(y) on the top-5 feature principal components, before",
+       [](const R& r) { return r.target_r2_top5_before; }},
+      {"target_r2_top5_after", "same, after", [](const R& r) { return r.target_r2_top5_after; }},
+      {"identity_error", "‖ΔG − P₁ − P₂‖_F / ‖ΔG‖_F", [](const R& r) { return r.identity_error; }}};
+  return m;
 }
 
 Point run_point(const SpikeOptions& o, const std::string& target, double lr_scale, double ratio) {
@@ -97,7 +86,8 @@ Point run_point(const SpikeOptions& o, const std::string& target, double lr_scal
   for (std::size_t seed = 0; seed < o.seeds; ++seed) {
     const SpikeSetup setup{.d = o.d, .width = o.width, .n = std::max<std::size_t>(2, std::size_t(std::lround(ratio * double(o.d)))),
                            .n_test = o.n_test, .lr = p.lr, .target = target, .activation = o.activation, .seed = seed};
-    for (const auto& [name, value] : values_of(run_one_step(setup))) p.stats[name].per_seed.push_back(value);
+    const SpikeResult result = run_one_step(setup);
+    for (const Measure& m : measures()) p.stats[m.name].per_seed.push_back(m.value(result));
   }
   return p;
 }
@@ -273,7 +263,7 @@ nlohmann::json summary_head_json(const SpikeOptions& o, const Provenance& proven
                          {"measures", nlohmann::json::object()},
                          {"targets", nlohmann::json::object()}};
   provenance.add_to(summary);
-  for (const auto& [name, text] : measures()) summary["measures"][name] = text;
+  for (const Measure& m : measures()) summary["measures"][m.name] = m.meaning;
   return summary;
 }
 

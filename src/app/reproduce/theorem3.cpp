@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <sstream>
+#include <tuple>
 #include <type_traits>
 
 #include "analyses/theorem2.hpp"  // median_of
@@ -421,12 +422,10 @@ void plot_scatters(const fs::path& figures, const CaseResults& cases) {
   const double l2 = kGeluLipschitz * kGeluLipschitz;
   const std::vector<std::pair<std::string, std::string>> lines{
       {"a = L²v (L = 1.1289)", std::to_string(l2) + "*x"}, {"a = v (L = 1, paper)", "x"}, {"a = −L²v", std::to_string(-l2) + "*x"}};
-  plot_scatter(figures, "scatter_gelu_b1", cases.gelu_single.scatter_v, cases.gelu_single.scatter_a, "virtual change v = −γg",
-               "actual change a = σ(z⁺) − σ(z)", "GELU, B = 1, ‖x‖ = 1 (theorem setting)", lines,
-               FigureSize{FigureWidth::column, 3.0, 8.0}, Protocol::scatter_points);
-  plot_scatter(figures, "scatter_gelu_b64", cases.gelu_batch.scatter_v, cases.gelu_batch.scatter_a, "virtual change v = −γg",
-               "actual change a = σ(z⁺) − σ(z)", "GELU, mini-batch B = 64", lines, FigureSize{FigureWidth::column, 3.0, 8.0},
-               Protocol::scatter_points);
+  for (const auto& [name, r, title] : {std::tuple{"scatter_gelu_b1", &cases.gelu_single, "GELU, B = 1, ‖x‖ = 1 (theorem setting)"},
+                                       std::tuple{"scatter_gelu_b64", &cases.gelu_batch, "GELU, mini-batch B = 64"}})
+    plot_scatter(figures, name, r->scatter_v, r->scatter_a, "virtual change v = −γg", "actual change a = σ(z⁺) − σ(z)", title, lines,
+                 FigureSize{FigureWidth::column, 3.0, 8.0}, Protocol::scatter_points);
 }
 
 // ---- Write report ------------------------------------------------------------------------------------------------------
