@@ -164,6 +164,7 @@ void warm_up(Mlp<T>& model, Sgd<T>& rule, const Dataset& train, std::uint64_t se
   Dataset warm = train;
   warm.x = train.x.cols(batch, batch * (warm_steps + 1) - 1);
   warm.y = train.y.subvec(batch, batch * (warm_steps + 1) - 1);
+  if (!train.targets.is_empty()) warm.targets = train.targets.cols(batch, batch * (warm_steps + 1) - 1);  // real targets
   Trainer<T> trainer(measurement_run_options(Protocol::warm_lr, batch, 1, seed, "theorem2 warm-up"), rule);
   trainer.run(model, warm, Dataset{});
 }
