@@ -147,16 +147,12 @@ template <class T> std::size_t memory_capped_batch(const Network<T>& net, std::s
   return std::clamp<std::size_t>(bytes / (widest * sizeof(T)), 1, requested);
 }
 
-template <class T> std::vector<arma::Mat<T>> conv_activation_slopes(const Network<T>& net, const NetworkForward<T>& pass) {
-  std::vector<arma::Mat<T>> slopes;
-  for (std::size_t l = 0; l < net.n_conv_layers(); ++l) slopes.push_back(activate_derivative(net.spec.activation, pass.conv[l].z));
-  return slopes;
-}
-
 template <class T>
-void output_jacobians(const Network<T>& net, const NetworkForward<T>& pass, const std::vector<arma::Mat<T>>& slopes,
-                      const arma::Mat<T>& seed, std::vector<arma::Mat<T>>& jacobians) {
+void output_jacobians(const Network<T>& net, const NetworkForward<T>& pass, const arma::Mat<T>& seed,
+                      std::vector<arma::Mat<T>>& jacobians) {
   const std::size_t n_conv = net.n_conv_layers();
+  if (pass.slope.size() != n_conv)
+    throw std::logic_error("output_jacobians: the forward pass kept no slopes (set NetworkForward::with_slopes)");
   std::vector<arma::Mat<T>> head;
   backpropagate_to_preactivations(net.head, pass.head, seed, head);  // head[j] = ∂/∂z of head layer j's output
   jacobians.resize(net.n_layers());
@@ -170,7 +166,7 @@ void output_jacobians(const Network<T>& net, const NetworkForward<T>& pass, cons
     // y_l = pool(h_l), h_l = σ(z_l)  ⇒  ∂/∂z_l = pool_backward(∂/∂y_l) ∘ σ'(z_l)   (c_out n_l, B)
     const arma::Mat<T> grad_h = pooling == Pooling::none ? grad_out
                                                          : pool_backward(pooling, pool_geometry(g), pass.pool[l], grad_out);
-    jacobians[l] = to_channel_rows(arma::Mat<T>(grad_h % slopes[l]), g.c_out);  // (c_out, B·n_l)
+    jacobians[l] = to_channel_rows(arma::Mat<T>(grad_h % pass.slope[l]), g.c_out);  // (c_out, B·n_l)
     // z_l = W_l P_l, P_l = im2col(x_l)  ⇒  ∂/∂x_l = col2im(W_lᵀ δ)
     if (l > 0) grad_out = col2im(g, arma::Mat<T>(net.kernels[l].t() * jacobians[l]));
   }
@@ -183,9 +179,8 @@ void output_jacobians(const Network<T>& net, const NetworkForward<T>& pass, cons
   template void backward<T>(const Network<T>&, const NetworkForward<T>&, const arma::Mat<T>&,                 \
                             NetworkBackward<T>&, bool);                                                       \
   template std::size_t memory_capped_batch<T>(const Network<T>&, std::size_t, std::size_t);                   \
-  template std::vector<arma::Mat<T>> conv_activation_slopes<T>(const Network<T>&, const NetworkForward<T>&);    \
-  template void output_jacobians<T>(const Network<T>&, const NetworkForward<T>&, const std::vector<arma::Mat<T>>&, \
-                                    const arma::Mat<T>&, std::vector<arma::Mat<T>>&);                           \
+  template void output_jacobians<T>(const Network<T>&, const NetworkForward<T>&, const arma::Mat<T>&,          \
+                                    std::vector<arma::Mat<T>>&);                                              \
   template double loss_and_backward<T>(const Network<T>&, arma::Mat<T>, const arma::Mat<T>&, Loss,       \
                                             NetworkForward<T>&, NetworkBackward<T>&, bool);
 VCLAB_INSTANTIATE(float)

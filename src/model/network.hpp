@@ -166,14 +166,12 @@ double loss_and_backward(const Network<T>& net, arma::Mat<T> x, const arma::Mat<
 // per-sample block of the batch stays within `bytes`; a net without conv layers keeps `requested`.
 template <class T> std::size_t memory_capped_batch(const Network<T>& net, std::size_t requested, std::size_t bytes);
 
-// For the AGOP and EGOP: σ'(z_l) of every conv layer of this pass, computed once and reused for every seed.
-template <class T> std::vector<arma::Mat<T>> conv_activation_slopes(const Network<T>& net, const NetworkForward<T>& pass);
-
 // Propagates a seed ∂(·)/∂f (C, B) to ∂(·)/∂z_i of every weight layer, one column per input column of that layer:
 // jacobians[i] is (c_out, B·positions) for a conv layer (the rows form of to_channel_rows), (d_{i+1}, B) for a dense
-// one. No weight gradients, and nothing below the first conv layer's z.
+// one. No weight gradients, and nothing below the first conv layer's z. `pass` must come from a forward with
+// with_slopes (the AGOP and EGOP: σ' computed once per batch, reused for every seed).
 template <class T>
-void output_jacobians(const Network<T>& net, const NetworkForward<T>& pass, const std::vector<arma::Mat<T>>& slopes,
-                      const arma::Mat<T>& seed, std::vector<arma::Mat<T>>& jacobians);
+void output_jacobians(const Network<T>& net, const NetworkForward<T>& pass, const arma::Mat<T>& seed,
+                      std::vector<arma::Mat<T>>& jacobians);
 
 }  // namespace vclab

@@ -184,15 +184,15 @@ template <class T> std::vector<arma::mat> compute_agop(const Network<T>& model, 
   const std::size_t batch = memory_capped_batch(model, options.batch, kConvBatchBytes);
   JacobianSums<T> sums(model, n_out, options.centered);
   NetworkForward<T> pass;
+  pass.with_slopes = true;  // σ'(z) of every layer, with h in one pass, reused for every seed
   std::vector<arma::Mat<T>> jacobians;
   for (std::size_t start = 0; start < n; start += batch) {
     const arma::uvec idx = arma::regspace<arma::uvec>(start, std::min(n, start + batch) - 1);
     forward(model, batch_inputs<T>(data, idx), pass);
-    const std::vector<arma::Mat<T>> slopes = conv_activation_slopes(model, pass);
     for (std::size_t c = 0; c < n_out; ++c) {  // seed e_c for every sample: J = ∂f_c/∂z_i
       arma::Mat<T> seed(n_out, idx.n_elem, arma::fill::zeros);
       seed.row(c).ones();
-      output_jacobians(model, pass, slopes, seed, jacobians);
+      output_jacobians(model, pass, seed, jacobians);
       sums.add(jacobians, c);
     }
   }
@@ -206,13 +206,14 @@ std::vector<arma::mat> compute_egop(const Network<T>& model, const Dataset& data
   const std::size_t batch = memory_capped_batch(model, options.batch, kConvBatchBytes);
   JacobianSums<T> sums(model, 1, false);
   NetworkForward<T> pass;
+  pass.with_slopes = true;  // σ'(z) of every layer, with h in one pass
   std::vector<arma::Mat<T>> jacobians;
   for (std::size_t start = 0; start < n; start += batch) {
     const arma::uvec idx = arma::regspace<arma::uvec>(start, std::min(n, start + batch) - 1);
     forward(model, batch_inputs<T>(data, idx), pass);
     arma::Mat<T> seed;  // ∂ℓ_i/∂f_i (C, b), per sample (no 1/B)
     per_sample_loss_gradient(loss, pass.logits(), batch_targets<T>(data, idx, model.spec.output_dim), &seed);
-    output_jacobians(model, pass, conv_activation_slopes(model, pass), seed, jacobians);
+    output_jacobians(model, pass, seed, jacobians);
     sums.add(jacobians, 0);
   }
   return sums.result(model, options.mode);
