@@ -1,9 +1,18 @@
 // Activation functions: exact-erf GELU, ReLU family, tanh, sigmoid, softplus, identity.
 #include "model/activation.hpp"
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <iostream>
 #include <numbers>
 #include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "model/gelu_avx2.hpp"
 
 namespace vclab {
 namespace {
@@ -27,6 +36,52 @@ template <class T> T softplus(T x) {  // log(1 + e^x), stable for large |x|
   return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x));
 }
 
+// The same value, or both NaN (a NaN's payload may depend on operand order).
+bool same_float(float a, float b) { return std::bit_cast<std::uint32_t>(a) == std::bit_cast<std::uint32_t>(b) || (a != a && b != b); }
+
+// Inputs for the start-up check of the AVX2 GELU: ±0, the smallest floats, every range boundary of erff and expf,
+// NaN, ±inf, and a grid over [−16, 16] in steps of 2⁻⁹.
+std::vector<float> gelu_check_inputs() {
+  std::vector<float> x = {0.0f, -0.0f, 1e-45f, -1e-45f, 1e-38f, 2e-9f, 3.7e-9f, 1.19f, 1.77f, 4.04f, 8.48f, 13.27f, 13.28f,
+                          20.0f, -20.0f, 1e30f, -1e30f, INFINITY, -INFINITY, NAN};
+  for (int i = -8192; i <= 8192; ++i) x.push_back(float(i) / 512.0f);
+  return x;
+}
+
+// Whether GELU on float may take the AVX2 path: the CPU has it, VCLAB_SCALAR_GELU is not set (to time or debug the
+// scalar path), and on this machine's C library it gave the scalar path's bits at every check input (checked once per
+// process; a disagreement is said on stderr once).
+bool gelu_avx2_agrees() {
+  static const bool agrees = [] {
+    if (!gelu_avx2_supported()) return false;
+    if (const char* off = std::getenv("VCLAB_SCALAR_GELU"); off && *off && std::string(off) != "0") return false;
+    const std::vector<float> x = gelu_check_inputs();
+    std::vector<float> h(x.size()), s(x.size());
+    gelu_avx2(x.data(), h.data(), s.data(), x.size(), float(kInvSqrt2), float(kInvSqrt2Pi));
+    for (std::size_t i = 0; i < x.size(); ++i)
+      if (!same_float(h[i], gelu(x[i])) || !same_float(s[i], gelu_prime(x[i]))) {
+        std::cerr << "vclab: the AVX2 GELU differs from this C library's erff/expf at x = " << x[i]
+                  << "; using the scalar GELU (same results, slower)\n";
+        return false;
+      }
+    return true;
+  }();
+  return agrees;
+}
+
+// h = GELU(z) and, when s is not null, s = GELU'(z), on the AVX2 path; false when it is not available (or T is double).
+template <class T> bool gelu_fast(const arma::Mat<T>& z, arma::Mat<T>& h, arma::Mat<T>* s) {
+  if constexpr (!std::is_same_v<T, float>) {
+    return false;
+  } else {
+    if (!gelu_avx2_agrees()) return false;
+    h.set_size(z.n_rows, z.n_cols);
+    if (s) s->set_size(z.n_rows, z.n_cols);
+    gelu_avx2(z.memptr(), h.memptr(), s ? s->memptr() : nullptr, z.n_elem, float(kInvSqrt2), float(kInvSqrt2Pi));
+    return true;
+  }
+}
+
 template <class T, class F> void map(const arma::Mat<T>& in, arma::Mat<T>& out, F f) {
   out.set_size(in.n_rows, in.n_cols);
   const T* src = in.memptr();
@@ -35,6 +90,10 @@ template <class T, class F> void map(const arma::Mat<T>& in, arma::Mat<T>& out, 
 }
 
 }  // namespace
+
+float gelu_scalar(float x) { return gelu(x); }
+float gelu_prime_scalar(float x) { return gelu_prime(x); }
+bool gelu_uses_avx2() { return gelu_avx2_agrees(); }
 
 double lipschitz_constant(Activation activation) {
   switch (activation) {
@@ -47,7 +106,9 @@ double lipschitz_constant(Activation activation) {
 
 template <class T> void activate(Activation activation, const arma::Mat<T>& z, arma::Mat<T>& h) {
   switch (activation) {
-    case Activation::gelu: map(z, h, gelu<T>); return;
+    case Activation::gelu:
+      if (!gelu_fast<T>(z, h, nullptr)) map(z, h, gelu<T>);
+      return;
     case Activation::relu: map(z, h, [](T x) { return x > 0 ? x : T(0); }); return;
     case Activation::leaky_relu: map(z, h, [](T x) { return x > 0 ? x : T(kLeakyReluSlope) * x; }); return;
     case Activation::tanh: map(z, h, [](T x) { return std::tanh(x); }); return;
@@ -76,6 +137,7 @@ void activate_with_derivative(Activation activation, const arma::Mat<T>& z, arma
     activate_derivative(activation, z, s);
     return;
   }
+  if (gelu_fast(z, h, &s)) return;
   h.set_size(z.n_rows, z.n_cols);
   s.set_size(z.n_rows, z.n_cols);
   const T* x = z.memptr();

@@ -22,6 +22,13 @@ constexpr double kGeluLipschitz = 1.1289041452;
 
 double lipschitz_constant(Activation activation);  // sup |σ'|
 
+// GELU on float matrices runs 8 values at a time with AVX2 (model/gelu_avx2.hpp) when the CPU has it and a start-up
+// check found its bits equal to the scalar path's; gelu_uses_avx2() says whether it does. The scalar GELU and GELU'
+// of one float, through the C library's erff and expf, are what it reproduces (tests compare the two).
+bool gelu_uses_avx2();
+float gelu_scalar(float x);
+float gelu_prime_scalar(float x);
+
 // h = σ(z), elementwise.
 template <class T> void activate(Activation activation, const arma::Mat<T>& z, arma::Mat<T>& h);
 // s = σ'(z), elementwise.
