@@ -1,23 +1,47 @@
 // Forward/backward kernels. Shapes: W_l (d_{l+1}, d_l), h_l (d_l, B), z_{l+1} (d_{l+1}, B).
 #include "model/backprop.hpp"
 
+#include <type_traits>
+
 namespace vclab {
 
-template <class T> void forward(const Mlp<T>& model, arma::Mat<T> x, ForwardPass<T>& pass) {
+namespace {
+// The layers after the input: h_0 is read from `h0`, which is pass.h[0] or the caller's columns.
+template <class T> void forward_from(const Mlp<T>& model, const arma::Mat<T>& h0, ForwardPass<T>& pass) {
   const std::size_t n_layers = model.n_layers();  // L + 1
   pass.h.resize(n_layers);
   pass.z.resize(n_layers);
   pass.slope.resize(pass.with_slopes ? n_layers : 0);
-  pass.h[0] = std::move(x);  // a caller's temporary batch becomes h_0 without a copy
   for (std::size_t l = 0; l + 1 < n_layers; ++l) {
-    pass.z[l + 1] = model.weights[l] * pass.h[l];  // z_{l+1} = W_l h_l      (d_{l+1}, B)
+    pass.z[l + 1] = model.weights[l] * (l == 0 ? h0 : pass.h[l]);  // z_{l+1} = W_l h_l      (d_{l+1}, B)
     if (model.has_bias()) pass.z[l + 1].each_col() += model.biases[l];
     if (pass.with_slopes)  // h_{l+1} = σ(z_{l+1}), and σ'(z_{l+1}) for backward
       activate_with_derivative(model.spec.activation, pass.z[l + 1], pass.h[l + 1], pass.slope[l + 1]);
     else activate(model.spec.activation, pass.z[l + 1], pass.h[l + 1]);  // h_{l+1} = σ(z_{l+1})
   }
-  pass.logits = model.weights.back() * pass.h.back();  // f = W_L h_L   (C, B)
+  pass.logits = model.weights.back() * (n_layers == 1 ? h0 : pass.h.back());  // f = W_L h_L   (C, B)
   if (model.has_bias()) pass.logits.each_col() += model.biases.back();
+}
+}  // namespace
+
+template <class T> void forward(const Mlp<T>& model, arma::Mat<T> x, ForwardPass<T>& pass) {
+  pass.h.resize(model.n_layers());
+  pass.h[0] = std::move(x);  // a caller's temporary batch becomes h_0 without a copy
+  forward_from(model, pass.h[0], pass);
+}
+
+template <class T>
+void forward_columns(const Mlp<T>& model, const arma::fmat& x, arma::uword first, arma::uword count, ForwardPass<T>& pass) {
+  if constexpr (std::is_same_v<T, float>) {
+    // A read-only view of the columns (never assigned to, so the data cannot change through it): W_0 reads them in
+    // place, as it would read a copy, so z_1 has the same bits.
+    const arma::fmat columns(const_cast<float*>(x.colptr(first)), x.n_rows, count, false, true);
+    pass.h.resize(model.n_layers());
+    pass.h[0].reset();
+    forward_from(model, columns, pass);
+  } else {
+    forward(model, arma::conv_to<arma::Mat<T>>::from(x.cols(first, first + count - 1)), pass);
+  }
 }
 
 template <class T>
@@ -76,6 +100,7 @@ template <class T> std::size_t count_correct(const arma::Mat<T>& logits, const a
 
 #define VCLAB_INSTANTIATE(T)                                                                                   \
   template void forward<T>(const Mlp<T>&, arma::Mat<T>, ForwardPass<T>&);                                    \
+  template void forward_columns<T>(const Mlp<T>&, const arma::fmat&, arma::uword, arma::uword, ForwardPass<T>&);                                    \
   template void backward<T>(const Mlp<T>&, const ForwardPass<T>&, const arma::Mat<T>&, BackwardPass<T>&, bool); \
   template double loss_and_backward<T>(const Mlp<T>&, arma::Mat<T>, const arma::Mat<T>&, Loss,               \
                                        ForwardPass<T>&, BackwardPass<T>&, bool);                             \

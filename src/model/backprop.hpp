@@ -30,6 +30,11 @@ template <class T> struct BackwardPass {
 
 // x (d_0, B) becomes pass.h[0]: moved in when the caller passes a temporary (a training batch), else copied.
 template <class T> void forward(const Mlp<T>& model, arma::Mat<T> x, ForwardPass<T>& pass);
+// forward on `count` columns of x from column `first`, for passes that never need h_0 again (evaluation, the AGOP):
+// a float net reads them in place, without copying the batch, and leaves pass.h[0] empty; a double net converts a
+// copy, which it keeps as h_0. The logits, z and h_1.. have the bits of forward on a copy.
+template <class T>
+void forward_columns(const Mlp<T>& model, const arma::fmat& x, arma::uword first, arma::uword count, ForwardPass<T>& pass);
 
 // Backpropagates grad_logits = ∂ℒ/∂f (C, B). g_0 = ∂ℒ/∂x costs one more (d_0 × d_1 × B) product,
 // so it is computed only when need_input_grad (the virtual covariance of layer 0 and VCL need it).

@@ -41,7 +41,7 @@ template <class T> std::vector<arma::mat> compute_agop(const Mlp<T>& model, cons
   for (std::size_t start = 0; start < n; start += options.batch) {
     const std::size_t stop = std::min(n, start + options.batch);
     const arma::uvec idx = arma::regspace<arma::uvec>(start, stop - 1);
-    forward(model, batch_inputs<T>(data, idx), pass);
+    forward_columns(model, data.x, start, stop - start, pass);  // reads the columns in place
     if (n_layers >= 2) {
       // Last hidden layer: Σ_c J_iᵀJ_i = diag(s_i) W_LᵀW_L diag(s_i), so Σ_i = (W_LᵀW_L) ∘ (S Sᵀ).
       const arma::mat s = arma::conv_to<arma::mat>::from(pass.slope[last]);

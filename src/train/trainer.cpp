@@ -52,7 +52,8 @@ template <class T> Evaluation evaluate(const Network<T>& model, const Dataset& d
   for (std::size_t start = 0; start < data.size(); start += batch) {
     const std::size_t stop = std::min(data.size(), start + batch);
     const arma::uvec idx = arma::regspace<arma::uvec>(start, stop - 1);
-    forward(model, batch_inputs<T>(data, idx), pass);
+    if (model.n_conv_layers() == 0) forward_columns(model.head, data.x, start, stop - start, pass.head);  // no copy
+    else forward(model, batch_inputs<T>(data, idx), pass);
     const arma::Mat<T> targets = batch_targets<T>(data, idx, model.spec.output_dim);
     loss_sum += loss_and_gradient(loss, pass.logits(), targets, nullptr) * double(idx.n_elem);
     correct += count_correct(pass.logits(), data.y(idx));
