@@ -206,6 +206,31 @@ TEST_CASE("float and double forward passes agree to float precision") {
   require_close(pf.logits, pd.logits, 1e-5, "float vs double logits");  // float epsilon 1.2e-7 × a few ops
 }
 
+// Evaluation and the AGOP read the dataset's columns in place (forward_columns); the logits and every layer after the
+// input must have the bits of forward on a copy of the same columns, in float (the alias) and double (a conversion).
+template <class T> void check_forward_columns(const Mlp<T>& model, const arma::fmat& data, const std::string& precision) {
+  CAPTURE(precision);
+  ForwardPass<T> in_place, copied;
+  in_place.with_slopes = copied.with_slopes = true;
+  forward_columns(model, data, 3, 6, in_place);  // columns 3..8 of 11
+  forward(model, arma::conv_to<arma::Mat<T>>::from(data.cols(3, 8)), copied);
+  CHECK(arma::approx_equal(in_place.logits, copied.logits, "absdiff", 0.0));
+  for (std::size_t l = 1; l < model.n_layers(); ++l) {
+    CHECK(arma::approx_equal(in_place.h[l], copied.h[l], "absdiff", 0.0));
+    CHECK(arma::approx_equal(in_place.slope[l], copied.slope[l], "absdiff", 0.0));
+  }
+}
+
+TEST_CASE("forward_columns gives the bits of forward on a copy of the columns (float and double)") {
+  Problem p = make_problem(Activation::gelu, true, {9, 7}, 21);
+  arma::arma_rng::set_seed(21);
+  const arma::fmat data = arma::randn<arma::fmat>(4, 11);
+  const arma::fmat before = data;
+  check_forward_columns(convert_mlp<float>(p.model), data, "float");
+  check_forward_columns(p.model, data, "double");
+  CHECK(arma::approx_equal(data, before, "absdiff", 0.0));  // read only
+}
+
 TEST_CASE("init distributions have the documented scale") {
   MlpSpec spec;
   spec.input_dim = 400;
