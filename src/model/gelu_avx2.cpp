@@ -109,14 +109,15 @@ __m256 erf_near_one(__m256 ax, __m256 negative) {
 }
 
 // erf for 1.25 ≤ |x| < 6: ±(1 − exp(−z² − 0.5625) exp((z − |x|)(z + |x|) + R/S) / |x|), z = |x| with its low 12
-// bits cleared; R/S from the (ra, sa) pair below 1/0.35 and the (rb, sb) pair above.
-__m256 erf_tail(__m256 x, __m256 ax, __m256i ix, __m256 negative) {
-  const __m256 t = _mm256_div_ps(_mm256_set1_ps(1.0f), mul(x, x));
-  const __m256 near = lanes_where(below(ix, 0x4036db6e));
-  const int n_near = _mm256_movemask_ps(near);
+// bits cleared; R/S from the (ra, sa) pair below 1/0.35 and the (rb, sb) pair above. (fdlibm squares x, not |x|: the
+// same bits.)
+__m256 erf_tail(__m256 ax, __m256 negative) {
+  const __m256 t = _mm256_div_ps(_mm256_set1_ps(1.0f), mul(ax, ax));
+  const __m256 near = lanes_where(below(bits_of(ax), 0x4036db6e));
+  const int m_near = _mm256_movemask_ps(near);
   __m256 ratio = _mm256_setzero_ps();
-  if (n_near != 0) ratio = _mm256_div_ps(horner(t, kRa), one_plus_horner(t, kSa));
-  if (n_near != 0xff) ratio = _mm256_blendv_ps(_mm256_div_ps(horner(t, kRb), one_plus_horner(t, kSb)), ratio, near);
+  if (m_near != 0) ratio = _mm256_div_ps(horner(t, kRa), one_plus_horner(t, kSa));
+  if (m_near != 0xff) ratio = _mm256_blendv_ps(_mm256_div_ps(horner(t, kRb), one_plus_horner(t, kSb)), ratio, near);
   const __m256 z = _mm256_castsi256_ps(_mm256_and_si256(bits_of(ax), _mm256_set1_epi32(std::int32_t(0xfffff000))));
   const __m256 neg_z = _mm256_xor_ps(z, splat(0x80000000u));
   const __m256 e1 = exp8(_mm256_sub_ps(mul(neg_z, z), _mm256_set1_ps(0.5625f)));
@@ -136,9 +137,8 @@ __m256 erf8(__m256 x) {
   __m256 y = _mm256_blendv_ps(_mm256_sub_ps(_mm256_set1_ps(1.0f), splat(kTiny)),
                               _mm256_sub_ps(splat(kTiny), _mm256_set1_ps(1.0f)), negative);
   if (m_tail & ~m_mid) {  // other lanes take x = 2 here, so that no 1/x² or exp among them leaves the fast path
-    const __m256 only = _mm256_andnot_ps(mid, tail), two = _mm256_set1_ps(2.0f);
-    const __m256 xt = _mm256_blendv_ps(two, x, only), axt = _mm256_blendv_ps(two, ax, only);
-    y = _mm256_blendv_ps(y, erf_tail(xt, axt, bits_of(axt), negative), only);
+    const __m256 only = _mm256_andnot_ps(mid, tail);
+    y = _mm256_blendv_ps(y, erf_tail(_mm256_blendv_ps(_mm256_set1_ps(2.0f), ax, only), negative), only);
   }
   if (m_mid & ~m_small) y = _mm256_blendv_ps(y, erf_near_one(ax, negative), mid);
   if (m_small) {  // |x| < 0.84375: x + x·P(x²)/Q(x²)
