@@ -29,6 +29,15 @@ bool gelu_uses_avx2();
 float gelu_scalar(float x);
 float gelu_prime_scalar(float x);
 
+// The inputs among x[0..n) where the AVX2 GELU or GELU' differs from the scalar path's bits (a NaN matches any NaN):
+// how many, and the index of the first (n when none). Needs gelu_avx2_supported(); ignores VCLAB_SCALAR_GELU. The
+// start-up check and bench_gelu --exhaustive use it; tests/model/test_gelu_avx2.cpp compares on its own.
+struct GeluMismatches {
+  std::size_t count = 0;
+  std::size_t first = 0;
+};
+GeluMismatches gelu_avx2_mismatches(const float* x, std::size_t n);
+
 // h = σ(z), elementwise.
 template <class T> void activate(Activation activation, const arma::Mat<T>& z, arma::Mat<T>& h);
 // s = σ'(z), elementwise.
