@@ -13,9 +13,7 @@
 #include <filesystem>
 #include <optional>
 
-#ifndef VCLAB_GIT_REV
-#define VCLAB_GIT_REV "unknown"
-#endif
+#include "git_revision.h"  // VCLAB_GIT_REV, written by the build (scripts/git_revision.cmake)
 #ifndef VCLAB_VERSION
 #define VCLAB_VERSION "unknown"
 #endif
