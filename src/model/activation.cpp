@@ -89,6 +89,8 @@ template <class T, class F> void map(const arma::Mat<T>& in, arma::Mat<T>& out, 
 }  // namespace
 
 float gelu_scalar(float x) { return gelu(x); }
+float gelu_prime_scalar(float x) { return gelu_prime(x); }
+bool gelu_uses_avx2() { return gelu_avx2_agrees(); }
 
 GeluMismatches gelu_avx2_mismatches(const float* x, std::size_t n) {
   GeluMismatches m{0, n};
@@ -104,8 +106,6 @@ GeluMismatches gelu_avx2_mismatches(const float* x, std::size_t n) {
   }
   return m;
 }
-float gelu_prime_scalar(float x) { return gelu_prime(x); }
-bool gelu_uses_avx2() { return gelu_avx2_agrees(); }
 
 double lipschitz_constant(Activation activation) {
   switch (activation) {
